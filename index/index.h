@@ -1,0 +1,89 @@
+/*
+ * index.h - the SQLite index that ingest writes and the engine reads.
+ *
+ * Layout (see README "Index layout"): events are grouped into blocks of up
+ * to CQ_BLOCK_ROWS rows that share sourcetype, source and host; each field
+ * of a block is stored as one compact column value (dictionary-encoded
+ * strings, packed times) in its own row; blocks carry their time range so a
+ * search reads only the blocks and columns it needs.
+ *
+ * Writing is per file: cq_index_file_begin() opens one transaction,
+ * cq_index_add() buffers records, cq_index_file_commit() writes the file's
+ * bookkeeping row and commits.  A crash before the commit leaves the index as
+ * it was: ingest is atomic per file.
+ *
+ * Errors: functions return 0 or -1; cq_index_errmsg() says why.
+ */
+#ifndef CQ_INDEX_INDEX_H
+#define CQ_INDEX_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index/record.h"
+
+#define CQ_BLOCK_ROWS 1024
+
+typedef struct cq_index cq_index;
+
+enum {
+    CQ_INDEX_READ = 0,      /* open an existing index read-only */
+    CQ_INDEX_WRITE = 1,     /* open or create, for ingest */
+};
+
+/*
+ * Opens the index at path.  On failure returns -1 and writes a message
+ * naming the file into err (errlen bytes); *out is NULL.
+ */
+int cq_index_open(const char *path, int mode, cq_index **out, char *err,
+                  size_t errlen);
+void cq_index_close(cq_index *idx);
+const char *cq_index_errmsg(const cq_index *idx);
+const char *cq_index_path(const cq_index *idx);
+
+/* --- files: what has been ingested, for idempotent and resumed ingest --- */
+
+#define CQ_HEAD_BYTES 4096  /* a file's head hash covers this many bytes at most */
+
+typedef struct cq_file_state {
+    int64_t id;             /* row id in the files table */
+    uint64_t head_len;      /* bytes the head hash covers: min(content, CQ_HEAD_BYTES) */
+    uint64_t head_hash;     /* cq_hash of the first head_len content bytes */
+    uint64_t bytes;         /* content bytes ingested (ends at a line end) */
+    uint64_t full_hash;     /* cq_hash of those `bytes` bytes */
+    char *path;             /* where it was read from last */
+} cq_file_state;
+
+/*
+ * Lists the files already ingested that may be a prefix of a file whose first
+ * min(size, CQ_HEAD_BYTES) content bytes hash to head_hash: rows with that
+ * head hash, and every row whose head is shorter than CQ_HEAD_BYTES (the
+ * caller re-checks those against its own first head_len bytes).  The caller
+ * frees the array with cq_index_file_states_free().
+ */
+int cq_index_find_files(cq_index *idx, uint64_t head_hash, cq_file_state **out,
+                        size_t *n);
+void cq_index_file_states_free(cq_file_state *s, size_t n);
+
+/* --- writing --- */
+
+/* Starts the transaction for one input file (waits for other writers). */
+int cq_index_file_begin(cq_index *idx);
+/* Buffers one record; full blocks are written as they fill. */
+int cq_index_add(cq_index *idx, const cq_record *rec);
+
+typedef struct cq_file_commit {
+    int64_t resume_id;      /* files row being extended (resumed ingest), or 0 */
+    const char *path;       /* file path, "-" for stdin */
+    uint64_t head_len, head_hash, bytes, full_hash;
+    uint64_t n_records;     /* added by this run */
+    uint64_t n_malformed;   /* lines rejected by this run */
+    const char *sourcetype; /* main sourcetype of the file, for `cquery sources` */
+} cq_file_commit;
+
+/* Flushes buffered records, records the file and commits. */
+int cq_index_file_commit(cq_index *idx, const cq_file_commit *c);
+/* Drops everything since cq_index_file_begin(). */
+void cq_index_file_rollback(cq_index *idx);
+
+#endif
