@@ -4,6 +4,7 @@
  */
 #include "tests/unit/suites.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,0 +1,5 @@
+/* cli/main.c: placeholder, being written. */
+int main(void)
+{
+    return 1;
+}

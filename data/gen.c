@@ -1,0 +1,5 @@
+/* data/gen.c: placeholder, being written. */
+int main(void)
+{
+    return 1;
+}

@@ -1,0 +1,2 @@
+/* engine/batch.c: placeholder, being written. */
+typedef int cq_placeholder_engine_batch_c;

@@ -1,0 +1,2 @@
+/* engine/exec.c: placeholder, being written. */
+typedef int cq_placeholder_engine_exec_c;

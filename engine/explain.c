@@ -1,0 +1,2 @@
+/* engine/explain.c: placeholder, being written. */
+typedef int cq_placeholder_engine_explain_c;

@@ -1,0 +1,2 @@
+/* engine/match.c: placeholder, being written. */
+typedef int cq_placeholder_engine_match_c;

@@ -1,0 +1,2 @@
+/* index/writer.c: placeholder, being written. */
+typedef int cq_placeholder_index_writer_c;
