@@ -1,4 +1,46 @@
-/* engine/exec.h: placeholder, being written. */
+/*
+ * exec.h - running a plan over the index: operators and the result sink.
+ *
+ * Operators pull batches from their child (open/next/close); the driver
+ * pulls from the last one and hands each batch to the sink.  `head` stops
+ * pulling early, so a search that needs ten rows reads only as many blocks
+ * as it takes to find them.
+ */
 #ifndef CQ_ENGINE_EXEC_H
 #define CQ_ENGINE_EXEC_H
+
+#include "common/diag.h"
+#include "engine/batch.h"
+#include "engine/plan.h"
+#include "index/index.h"
+
+typedef struct cq_sink cq_sink;
+struct cq_sink {
+    /* One batch of results (only its selected rows count).  Return 0, or -1
+     * to stop (with diag set by the sink). */
+    int (*batch)(cq_sink *s, const cq_batch *b);
+    void *ctx;
+};
+
+typedef struct cq_exec_stats {
+    uint64_t blocks_total;      /* blocks the index selected */
+    uint64_t blocks_read;       /* blocks actually decoded */
+    uint64_t rows_scanned;
+    uint64_t rows_out;
+} cq_exec_stats;
+
+/*
+ * Runs plan p on idx, feeding results to sink.  Returns 0, or -1 with the
+ * error in diag (index errors carry no span).
+ */
+int cq_exec_run(const cq_plan *p, cq_index *idx, cq_sink *sink, cq_diag *diag,
+                cq_exec_stats *stats);
+
+/*
+ * Filter primitive: evaluates search expression e on rows in[0..n_in) of b
+ * and writes the rows that match to out (same order).  Returns the count.
+ */
+uint32_t cq_filter_search(const cq_ast *e, const cq_batch *b, const uint16_t *in,
+                          uint32_t n_in, uint16_t *out, cq_arena *scratch);
+
 #endif

@@ -1,4 +1,37 @@
-/* engine/match.h: placeholder, being written. */
+/*
+ * match.h - value matching with Splunk's search semantics.
+ *
+ *  - field values: whole-value, case-insensitive, "*" the only wildcard;
+ *  - bare terms: a whole token of _raw (bounded by breakers), case-insensitive;
+ *  - quoted phrases: a case-insensitive substring of _raw.
+ *  - numbers compare numerically when both sides parse as numbers.
+ */
 #ifndef CQ_ENGINE_MATCH_H
 #define CQ_ENGINE_MATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Case-insensitive (ASCII) glob with "*" only; `pat` may contain "\*" for a literal star. */
+int cq_wild_match(const char *pat, size_t plen, const char *s, size_t slen);
+/* Case-sensitive variant (CASE() terms). */
+int cq_wild_match_cs(const char *pat, size_t plen, const char *s, size_t slen);
+/* True when pat has an unescaped "*". */
+int cq_has_wild(const char *pat, size_t plen);
+
+/* Bare term match against _raw: token-bounded, case-insensitive unless cs. */
+int cq_term_match(const char *term, size_t tlen, const char *raw, size_t rlen, int cs);
+/* Quoted phrase: substring, case-insensitive unless cs. */
+int cq_phrase_match(const char *phrase, size_t plen, const char *raw, size_t rlen, int cs);
+
+/* Parses a whole string as a number (leading/trailing spaces not allowed). */
+int cq_parse_num(const char *s, size_t len, double *out);
+
+/* Splunk ordering of two values: numeric when both are numbers, else bytewise.
+ * Returns <0, 0, >0. */
+int cq_value_cmp(const char *a, size_t alen, const char *b, size_t blen);
+
+/* Is c a search breaker (major or minor)? */
+int cq_is_breaker(unsigned char c);
+
 #endif

@@ -1,4 +1,75 @@
-/* engine/plan.h: placeholder, being written. */
+/*
+ * plan.h - what a query does, as typed stages.
+ *
+ * The planner (planner.c) splits the first search expression into the part
+ * SQLite can answer from block metadata (the pushdown: sourcetype, source,
+ * host, index, time range) and the residual the engine re-checks on every row
+ * of the blocks it reads.  Each later command becomes one stage.  `cquery
+ * explain` prints both halves (explain.c).
+ */
 #ifndef CQ_ENGINE_PLAN_H
 #define CQ_ENGINE_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/diag.h"
+#include "grammar/ast.h"
+#include "index/reader.h"
+
+typedef enum cq_stage_kind {
+    CQ_STAGE_SEARCH,    /* | search EXPR: filter rows */
+    CQ_STAGE_HEAD,      /* | head N: first N rows, then stop reading */
+    CQ_STAGE_TABLE,     /* | table F...: keep and order these columns */
+    CQ_STAGE_FIELDS,    /* | fields [+|-] F...: keep or drop columns */
+} cq_stage_kind;
+
+typedef struct cq_stage {
+    cq_stage_kind kind;
+    const cq_ast *cmd;          /* the command it came from (for errors) */
+    const cq_ast *expr;         /* SEARCH */
+    uint64_t limit;             /* HEAD */
+    const char **fields;        /* TABLE/FIELDS: names, "*" wildcards allowed */
+    size_t n_fields;
+    int drop;                   /* FIELDS -: remove instead of keep */
+} cq_stage;
+
+typedef struct cq_plan {
+    cq_pushdown pd;             /* sent to the index; only narrows */
+    const cq_ast *scan_expr;    /* residual of the first search, or NULL */
+    int64_t earliest, latest;   /* rows outside [earliest, latest) are dropped */
+    int newest_first;           /* results in _time order, newest first */
+    cq_stage *stages;
+    size_t n_stages;
+    /* Output columns fixed by table/fields, in order; NULL: the events' own
+     * fields (default event view). */
+    const char **out_fields;
+    size_t n_out_fields;
+} cq_plan;
+
+typedef struct cq_plan_opts {
+    int64_t earliest;           /* --earliest, or INT64_MIN */
+    int64_t latest;             /* --latest, or INT64_MAX */
+    int64_t now_us;             /* "now" for relative time modifiers */
+} cq_plan_opts;
+
+/*
+ * Builds the plan of a parsed PIPELINE.  Memory from `a`.  Returns 0, or -1
+ * with a diag pointing at the command or argument it cannot run (including
+ * "not supported yet: <command>").
+ */
+int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
+                  cq_plan **out, cq_diag *diag);
+
+/* Prints the plan: the SQL sent to the index, its parameters, the residual
+ * and each stage. */
+void cq_plan_print(FILE *out, const cq_plan *p);
+
+/*
+ * Parses a Splunk time modifier: "now", epoch seconds, "%m/%d/%Y:%H:%M:%S",
+ * relative "-24h", "-7d@d", "+1mon", "@w1" (units s m h d w mon q y).
+ * Returns 0 and *us, or -1.
+ */
+int cq_time_modifier(const char *s, int64_t now_us, int64_t *us);
+
 #endif

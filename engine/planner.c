@@ -1,2 +1,538 @@
-/* engine/planner.c: placeholder, being written. */
-typedef int cq_placeholder_engine_planner_c;
+/*
+ * planner.c - AST -> plan.
+ *
+ * The first search expression is split: conjuncts that only test block-level
+ * attributes (sourcetype, source, host, possibly ORed or IN-listed) become
+ * the pushdown that SQLite evaluates on the blocks table; earliest=/latest=
+ * become the time range.  The rest, and in fact the whole expression minus
+ * the time modifiers, is the residual the engine re-checks on each row: the
+ * pushdown only ever narrows which blocks are read, so a pushdown that is
+ * coarser than the predicate can never change a result.
+ */
+#include "engine/plan.h"
+#include "engine/match.h"
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ----------------------------------------------------------- time modifiers */
+
+static int unit_seconds(const char *u, size_t n, int64_t *secs, int *months)
+{
+    static const struct {
+        const char *name;
+        int64_t secs;
+        int months;
+    } units[] = {
+        {"s", 1, 0}, {"sec", 1, 0}, {"secs", 1, 0}, {"second", 1, 0}, {"seconds", 1, 0},
+        {"m", 60, 0}, {"min", 60, 0}, {"mins", 60, 0}, {"minute", 60, 0}, {"minutes", 60, 0},
+        {"h", 3600, 0}, {"hr", 3600, 0}, {"hrs", 3600, 0}, {"hour", 3600, 0}, {"hours", 3600, 0},
+        {"d", 86400, 0}, {"day", 86400, 0}, {"days", 86400, 0},
+        {"w", 604800, 0}, {"week", 604800, 0}, {"weeks", 604800, 0},
+        {"mon", 0, 1}, {"month", 0, 1}, {"months", 0, 1},
+        {"q", 0, 3}, {"qtr", 0, 3}, {"qtrs", 0, 3}, {"quarter", 0, 3}, {"quarters", 0, 3},
+        {"y", 0, 12}, {"yr", 0, 12}, {"yrs", 0, 12}, {"year", 0, 12}, {"years", 0, 12},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strlen(units[i].name) == n && !strncmp(units[i].name, u, n)) {
+            *secs = units[i].secs;
+            *months = units[i].months;
+            return 0;
+        }
+    return -1;
+}
+
+typedef struct civil {
+    int64_t y;
+    int mon, d, h, mi, s;
+    int64_t us;
+} civil;
+
+static civil to_civil(int64_t us)
+{
+    civil c;
+    int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+    c.us = us - secs * 1000000;
+    int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+    int64_t rem = secs - days * 86400;
+    c.h = (int)(rem / 3600);
+    c.mi = (int)(rem / 60 % 60);
+    c.s = (int)(rem % 60);
+    /* inverse of cq_days_from_civil via a year search (rare path) */
+    int64_t y = 1970 + days / 366;
+    while (cq_days_from_civil(y + 1, 1, 1) <= days)
+        y++;
+    while (cq_days_from_civil(y, 1, 1) > days)
+        y--;
+    int m = 1;
+    while (m < 12 && cq_days_from_civil(y, (unsigned)m + 1, 1) <= days)
+        m++;
+    c.y = y;
+    c.mon = m;
+    c.d = (int)(days - cq_days_from_civil(y, (unsigned)m, 1)) + 1;
+    return c;
+}
+
+static int64_t from_civil(const civil *c)
+{
+    int64_t y = c->y + (c->mon - 1) / 12;
+    int mon = (c->mon - 1) % 12 + 1;
+    if (mon <= 0) {
+        mon += 12;
+        y--;
+    }
+    int64_t days = cq_days_from_civil(y, (unsigned)mon, 1) + c->d - 1;
+    return ((days * 86400) + c->h * 3600 + c->mi * 60 + c->s) * 1000000 + c->us;
+}
+
+static int64_t add_months(int64_t us, int64_t months)
+{
+    civil c = to_civil(us);
+    int64_t m = c.y * 12 + (c.mon - 1) + months;
+    c.y = m >= 0 ? m / 12 : -((-m + 11) / 12);
+    c.mon = (int)(m - c.y * 12) + 1;
+    return from_civil(&c);
+}
+
+/* Snaps down to the start of the unit ("@d", "@mon", "@w1"). */
+static int snap(int64_t *us, const char *u, size_t n)
+{
+    civil c = to_civil(*us);
+    c.us = 0;
+    if (n == 2 && u[0] == 'w' && u[1] >= '0' && u[1] <= '6') {
+        int64_t days = (*us >= 0 ? *us / 86400000000LL : -((-*us + 86399999999LL) / 86400000000LL));
+        int dow = (int)(((days % 7) + 11) % 7);   /* 1970-01-01 was a Thursday (4) */
+        int back = (dow - (u[1] - '0') + 7) % 7;
+        *us = (days - back) * 86400000000LL;
+        return 0;
+    }
+    int64_t secs;
+    int months;
+    if (unit_seconds(u, n, &secs, &months))
+        return -1;
+    if (secs == 1) {
+    } else if (secs == 60) {
+        c.s = 0;
+    } else if (secs == 3600) {
+        c.s = c.mi = 0;
+    } else if (secs == 86400) {
+        c.s = c.mi = c.h = 0;
+    } else if (secs == 604800) {
+        return snap(us, "w0", 2);
+    } else {
+        c.s = c.mi = c.h = 0;
+        c.d = 1;
+        if (months == 3)
+            c.mon = (c.mon - 1) / 3 * 3 + 1;
+        else if (months == 12)
+            c.mon = 1;
+    }
+    *us = from_civil(&c);
+    return 0;
+}
+
+/* One "[+-]N unit" step starting at s[*i]. */
+static int rel_step(const char *s, size_t *i, int64_t *us)
+{
+    int sign = s[*i] == '-' ? -1 : 1;
+    (*i)++;
+    int64_t n = 0;
+    int digits = 0;
+    while (isdigit((unsigned char)s[*i]) && digits < 9) {
+        n = n * 10 + (s[(*i)++] - '0');
+        digits++;
+    }
+    if (!digits)
+        n = 1;
+    size_t u0 = *i;
+    while (isalpha((unsigned char)s[*i]))
+        (*i)++;
+    int64_t secs;
+    int months;
+    if (unit_seconds(s + u0, *i - u0, &secs, &months))
+        return -1;
+    if (months)
+        *us = add_months(*us, sign * n * months);
+    else
+        *us += sign * n * secs * 1000000;
+    return 0;
+}
+
+static int parse_absolute(const char *s, int64_t *us)
+{
+    int mo, d, y, h, mi, sec;
+    char tail;
+    if (sscanf(s, "%2d/%2d/%4d:%2d:%2d:%2d%c", &mo, &d, &y, &h, &mi, &sec, &tail) != 6)
+        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    *us = ((cq_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400) + h * 3600 + mi * 60 + sec) *
+          1000000LL;
+    return 0;
+}
+
+int cq_time_modifier(const char *s, int64_t now_us, int64_t *us)
+{
+    if (!strcmp(s, "now") || !strcmp(s, "now()")) {
+        *us = now_us;
+        return 0;
+    }
+    double secs;
+    if (cq_parse_num(s, strlen(s), &secs) && s[0] != '-' && s[0] != '+') {
+        *us = (int64_t)(secs * 1e6);
+        return 0;
+    }
+    if (!parse_absolute(s, us))
+        return 0;
+    if (s[0] != '-' && s[0] != '+' && s[0] != '@')
+        return -1;
+    int64_t t = now_us;
+    size_t i = 0;
+    while (s[i] == '-' || s[i] == '+')
+        if (rel_step(s, &i, &t))
+            return -1;
+    if (s[i] == '@') {
+        size_t u0 = ++i;
+        while (isalnum((unsigned char)s[i]))
+            i++;
+        if (snap(&t, s + u0, i - u0))
+            return -1;
+        while (s[i] == '-' || s[i] == '+')
+            if (rel_step(s, &i, &t))
+                return -1;
+    }
+    if (s[i])
+        return -1;
+    *us = t;
+    return 0;
+}
+
+/* ------------------------------------------------------------- pushdown */
+
+static int attr_of(const char *field, cq_attr *a)
+{
+    if (!strcmp(field, "sourcetype"))
+        *a = CQ_ATTR_SOURCETYPE;
+    else if (!strcmp(field, "source"))
+        *a = CQ_ATTR_SOURCE;
+    else if (!strcmp(field, "host"))
+        *a = CQ_ATTR_HOST;
+    else
+        return -1;
+    return 0;
+}
+
+/* Can node n be answered from block attributes alone?  Counts its atoms. */
+static int pushable(const cq_ast *n, size_t *n_atoms)
+{
+    cq_attr a;
+    switch (n->kind) {
+    case CQ_AST_COMPARE:
+        if (n->op != CQ_OP_EQ || attr_of(n->name, &a))
+            return 0;
+        (*n_atoms)++;
+        return 1;
+    case CQ_AST_IN:
+        if (attr_of(n->name, &a))
+            return 0;
+        *n_atoms += n->n_kids;
+        return n->n_kids > 0;
+    case CQ_AST_OR:
+        for (const cq_ast *k = n->kids; k; k = k->next)
+            if (!pushable(k, n_atoms))
+                return 0;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void collect_atoms(const cq_ast *n, cq_pd_atom *atoms, size_t *k)
+{
+    cq_attr a;
+    if (n->kind == CQ_AST_COMPARE) {
+        attr_of(n->name, &a);
+        atoms[(*k)++] = (cq_pd_atom){a, n->text};
+    } else if (n->kind == CQ_AST_IN) {
+        attr_of(n->name, &a);
+        for (const cq_ast *v = n->kids; v; v = v->next)
+            atoms[(*k)++] = (cq_pd_atom){a, v->text};
+    } else {
+        for (const cq_ast *c = n->kids; c; c = c->next)
+            collect_atoms(c, atoms, k);
+    }
+}
+
+static void add_clause(cq_arena *a, cq_plan *p, const cq_ast *n, size_t *cap)
+{
+    size_t n_atoms = 0;
+    if (!pushable(n, &n_atoms))
+        return;
+    cq_pd_atom *atoms = cq_arena_alloc(a, n_atoms * sizeof *atoms);
+    size_t k = 0;
+    collect_atoms(n, atoms, &k);
+    if (p->pd.n_clauses == *cap) {
+        *cap = *cap ? *cap * 2 : 4;
+        cq_pd_clause *c = cq_arena_alloc(a, *cap * sizeof *c);
+        if (p->pd.n_clauses)
+            memcpy(c, p->pd.clauses, p->pd.n_clauses * sizeof *c);
+        p->pd.clauses = c;
+    }
+    ((cq_pd_clause *)p->pd.clauses)[p->pd.n_clauses++] = (cq_pd_clause){atoms, k};
+}
+
+static int is_time_mod(const cq_ast *n)
+{
+    return n->kind == CQ_AST_COMPARE &&
+           (!strcmp(n->name, "earliest") || !strcmp(n->name, "latest") ||
+            !strcmp(n->name, "_index_earliest") || !strcmp(n->name, "_index_latest"));
+}
+
+/* Rejects what a search expression cannot hold, and time modifiers anywhere
+ * but at the top level of the first search (top: 1 there, 0 nested in it,
+ * -1 in a later | search). */
+static int check_search(const cq_ast *n, int top, cq_diag *d)
+{
+    switch (n->kind) {
+    case CQ_AST_AND:
+        for (const cq_ast *k = n->kids; k; k = k->next)
+            if (check_search(k, top, d))
+                return -1;
+        return 0;
+    case CQ_AST_OR:
+    case CQ_AST_NOT:
+        for (const cq_ast *k = n->kids; k; k = k->next)
+            if (check_search(k, top < 0 ? -1 : 0, d))
+                return -1;
+        return 0;
+    case CQ_AST_COMPARE:
+        if (is_time_mod(n) && top < 0)
+            return cq_diag_set(d, n->span, "%s= only works in the first search of a query",
+                               n->name);
+        if (is_time_mod(n) && !top)
+            return cq_diag_set(d, n->span, "%s= cannot be used inside OR or NOT", n->name);
+        if (is_time_mod(n) && n->op != CQ_OP_EQ)
+            return cq_diag_set(d, n->span, "%s takes a time with \"=\"", n->name);
+        if (!strncmp(n->name, "_index_", 7))
+            return cq_diag_set(d, n->span, "not supported yet: %s (cquery keeps no index time)",
+                               n->name);
+        return 0;
+    case CQ_AST_TERM:
+        if (n->flags & CQ_AST_TERMDIR)
+            return cq_diag_set(d, n->span, "not supported yet: TERM()");
+        return 0;
+    case CQ_AST_IN:
+        return 0;
+    default:
+        return cq_diag_set(d, n->span, "not supported yet: %s in a search expression",
+                           cq_ast_kind_name(n->kind));
+    }
+}
+
+/* Applies earliest=/latest= of the top level, and returns the expression
+ * without them (NULL when nothing is left). */
+static const cq_ast *take_time_mods(cq_arena *a, const cq_ast *e, cq_plan *p,
+                                    const cq_plan_opts *o, cq_diag *d)
+{
+    if (is_time_mod(e)) {
+        int64_t t;
+        if (cq_time_modifier(e->text, o->now_us, &t)) {
+            cq_diag_set(d, e->span, "bad time modifier \"%s\"", e->text);
+            cq_diag_hint(d, "use -24h, -7d@d, @w1, now, epoch seconds or %%m/%%d/%%Y:%%H:%%M:%%S");
+            return NULL;
+        }
+        if (!strcmp(e->name, "earliest"))
+            p->earliest = t;
+        else
+            p->latest = t;
+        return NULL;
+    }
+    if (e->kind != CQ_AST_AND)
+        return e;
+    cq_ast *rest = cq_ast_new(a, CQ_AST_AND, e->span);
+    for (const cq_ast *k = e->kids; k; k = k->next) {
+        if (is_time_mod(k)) {
+            take_time_mods(a, k, p, o, d);
+            continue;
+        }
+        cq_ast *copy = cq_arena_alloc(a, sizeof *copy);
+        *copy = *k;
+        copy->next = NULL;
+        cq_ast_add(rest, copy);
+    }
+    rest->span = e->span;
+    if (rest->n_kids == 0)
+        return NULL;
+    return rest->n_kids == 1 ? rest->kids : rest;
+}
+
+/* --------------------------------------------------------------- stages */
+
+/* Field names of a table/fields command: FIELD, ARG and VALUE kids. */
+static int stage_fields(cq_arena *a, const cq_ast *cmd, cq_stage *st, cq_diag *d)
+{
+    st->fields = cq_arena_alloc(a, (cmd->n_kids + 1) * sizeof *st->fields);
+    st->drop = (cmd->flags & CQ_AST_MINUS) != 0;
+    for (const cq_ast *k = cmd->kids; k; k = k->next) {
+        const char *name = k->kind == CQ_AST_FIELD ? k->name : k->text;
+        if (k->kind != CQ_AST_FIELD && k->kind != CQ_AST_ARG && k->kind != CQ_AST_VALUE)
+            return cq_diag_set(d, k->span, "expected a field name");
+        if (!name)
+            return cq_diag_set(d, k->span, "expected a field name");
+        if (k->kind == CQ_AST_ARG && (!strcmp(name, "-") || !strcmp(name, "+"))) {
+            st->drop = name[0] == '-';
+            continue;
+        }
+        st->fields[st->n_fields++] = name;
+    }
+    if (!st->n_fields)
+        return cq_diag_set(d, cmd->span, "%s needs at least one field name", cmd->name);
+    return 0;
+}
+
+static int stage_head(const cq_ast *cmd, cq_stage *st, cq_diag *d)
+{
+    st->limit = 10;     /* Splunk's default */
+    for (const cq_ast *k = cmd->kids; k; k = k->next) {
+        const char *txt = k->kind == CQ_AST_OPTION && k->kids ? k->kids->text : k->text;
+        if (k->kind == CQ_AST_OPTION && strcmp(k->name, "limit"))
+            return cq_diag_set(d, k->span, "not supported yet: head %s=", k->name);
+        double v;
+        if (k->kind == CQ_AST_NUMBER)
+            v = k->num;
+        else if (!txt || !cq_parse_num(txt, strlen(txt), &v))
+            return cq_diag_set(d, k->span, "not supported yet: head with an expression");
+        if (v < 0 || v != (double)(uint64_t)v)
+            return cq_diag_set(d, k->span, "head takes a whole number of results");
+        st->limit = (uint64_t)v;
+    }
+    return 0;
+}
+
+static int stage_build(cq_arena *a, const cq_ast *cmd, cq_stage *st, cq_diag *d)
+{
+    memset(st, 0, sizeof *st);
+    st->cmd = cmd;
+    if (!strcmp(cmd->name, "search")) {
+        st->kind = CQ_STAGE_SEARCH;
+        st->expr = cmd->kids;
+        if (!st->expr)
+            return cq_diag_set(d, cmd->span, "search needs an expression");
+        return check_search(st->expr, -1, d);
+    }
+    if (!strcmp(cmd->name, "head")) {
+        st->kind = CQ_STAGE_HEAD;
+        return stage_head(cmd, st, d);
+    }
+    if (!strcmp(cmd->name, "table")) {
+        st->kind = CQ_STAGE_TABLE;
+        return stage_fields(a, cmd, st, d);
+    }
+    if (!strcmp(cmd->name, "fields")) {
+        st->kind = CQ_STAGE_FIELDS;
+        return stage_fields(a, cmd, st, d);
+    }
+    return cq_diag_set(d, cq_span_make(cmd->span.start, cmd->span.start + (uint32_t)strlen(cmd->name)),
+                       "not supported yet: %s", cmd->name);
+}
+
+static int first_search(cq_arena *a, const cq_ast *cmd, cq_plan *p, const cq_plan_opts *o,
+                        cq_diag *d)
+{
+    const cq_ast *e = cmd->kids;
+    if (!e)
+        return 0;
+    if (check_search(e, 1, d))
+        return -1;
+    size_t cap = 0;
+    if (e->kind == CQ_AST_AND) {
+        for (const cq_ast *k = e->kids; k; k = k->next)
+            add_clause(a, p, k, &cap);
+    } else {
+        add_clause(a, p, e, &cap);
+    }
+    p->scan_expr = take_time_mods(a, e, p, o, d);
+    return d->set ? -1 : 0;
+}
+
+int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
+                  cq_plan **out, cq_diag *diag)
+{
+    cq_plan *p = cq_arena_calloc(a, sizeof *p);
+    p->earliest = o->earliest;
+    p->latest = o->latest;
+    p->newest_first = 1;
+    const cq_ast *cmd = pipeline->kids;
+    if (!cmd || strcmp(cmd->name, "search"))
+        return cq_diag_set(diag, cmd ? cmd->span : pipeline->span,
+                           "not supported yet: a query that does not start with a search");
+    if (first_search(a, cmd, p, o, diag))
+        return -1;
+    /* A time in the search overrides the one given outside it (Splunk). */
+    p->pd.earliest = p->earliest;
+    p->pd.latest = p->latest;
+    p->stages = cq_arena_calloc(a, (pipeline->n_kids + 1) * sizeof *p->stages);
+    for (cmd = cmd->next; cmd; cmd = cmd->next) {
+        cq_stage *st = &p->stages[p->n_stages];
+        if (stage_build(a, cmd, st, diag))
+            return -1;
+        p->n_stages++;
+        if (st->kind == CQ_STAGE_TABLE) {
+            p->out_fields = st->fields;
+            p->n_out_fields = st->n_fields;
+        }
+    }
+    *out = p;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- print */
+
+static const char *stage_name(cq_stage_kind k)
+{
+    static const char *const names[] = {"search", "head", "table", "fields"};
+    return names[k];
+}
+
+void cq_plan_print(FILE *out, const cq_plan *p)
+{
+    cq_strbuf sql = CQ_STRBUF_INIT;
+    cq_scan_describe(&p->pd, &sql);
+    fprintf(out, "index (SQLite):\n  %s\n", sql.buf);
+    cq_strbuf_free(&sql);
+    int k = 1;
+    for (size_t i = 0; i < p->pd.n_clauses; i++)
+        for (size_t j = 0; j < p->pd.clauses[i].n_atoms; j++)
+            fprintf(out, "  ?%d = \"%s\" (case-insensitive)\n", k++,
+                    p->pd.clauses[i].atoms[j].value);
+    char buf[CQ_TIME_BUFLEN];
+    if (p->pd.earliest != INT64_MIN) {
+        cq_time_format(p->pd.earliest, 0, buf);
+        fprintf(out, "  ?%d = %s (earliest, inclusive)\n", k++, buf);
+    }
+    if (p->pd.latest != INT64_MAX) {
+        cq_time_format(p->pd.latest, 0, buf);
+        fprintf(out, "  ?%d = %s (latest, exclusive)\n", k++, buf);
+    }
+    fprintf(out, "engine:\n  scan blocks%s\n", p->newest_first ? ", newest first" : "");
+    if (p->scan_expr) {
+        fprintf(out, "  filter (re-checked on every row):\n");
+        cq_ast_print(out, p->scan_expr, 2);
+    }
+    for (size_t i = 0; i < p->n_stages; i++) {
+        const cq_stage *st = &p->stages[i];
+        fprintf(out, "  %s", stage_name(st->kind));
+        if (st->kind == CQ_STAGE_HEAD)
+            fprintf(out, " %llu", (unsigned long long)st->limit);
+        if (st->drop)
+            fprintf(out, " -");
+        for (size_t j = 0; j < st->n_fields; j++)
+            fprintf(out, " %s", st->fields[j]);
+        fputc('\n', out);
+        if (st->kind == CQ_STAGE_SEARCH)
+            cq_ast_print(out, st->expr, 2);
+    }
+}

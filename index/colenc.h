@@ -1,4 +1,79 @@
-/* index/colenc.h: placeholder, being written. */
+/*
+ * colenc.h - the stored form of one column of one block, and its decoded
+ * form (cq_col), which is also what the engine's batches hold.
+ *
+ * Stored form (little-endian, one SQLite BLOB):
+ *   u8 kind
+ *   DICT:  u32 n_rows, u32 n_vals, u32 n_dict, u8 mv, u8 width,
+ *          u32 dict_off[n_dict+1], dict bytes,
+ *          [mv: u32 row_off[n_rows+1]],
+ *          codes[mv ? n_vals : n_rows] of `width` bytes (1, 2 or 4)
+ *          code 0 = null, code k = dict[k-1]
+ *   TIME:  u32 n_rows, i64 t[n_rows]          (microseconds since the epoch)
+ *   PLAIN: u32 n_rows, u32 off[n_rows+1], bytes   (no nulls; for _raw)
+ *
+ * Dictionary encoding lets a filter test each distinct value once per block
+ * and then only look codes up, and keeps low-cardinality fields (verb,
+ * sourcetype-like fields, user names) to a byte or two per row.
+ */
 #ifndef CQ_INDEX_COLENC_H
 #define CQ_INDEX_COLENC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/arena.h"
+#include "common/strbuf.h"
+
+typedef struct cq_sv {          /* a string view; p == NULL is null */
+    const char *p;
+    uint32_t len;
+} cq_sv;
+
+typedef enum cq_col_kind {
+    CQ_COL_NULL = 0,    /* every row null (field absent from the block) */
+    CQ_COL_DICT = 1,
+    CQ_COL_TIME = 2,
+    CQ_COL_PLAIN = 3,   /* stored only; decodes to CQ_COL_STR */
+    CQ_COL_STR = 4,     /* per-value string views (engine-made columns) */
+    CQ_COL_NUM = 5,     /* per-row doubles (engine-made columns), nan = null */
+} cq_col_kind;
+
+typedef struct cq_col {
+    cq_col_kind kind;
+    uint32_t n_rows;
+    /* DICT */
+    const cq_sv *dict;          /* dict[0..n_dict) */
+    uint32_t n_dict;
+    const uint32_t *codes;      /* per value: 0 null, k -> dict[k-1] */
+    /* DICT and STR: NULL = one value per row (value i is row i); else row r
+     * has values [row_off[r], row_off[r+1]); a row with none is null. */
+    const uint32_t *row_off;
+    /* STR */
+    const cq_sv *strs;          /* per value */
+    /* TIME */
+    const int64_t *times;
+    /* NUM */
+    const double *nums;
+} cq_col;
+
+/* Decodes blob[0..len) into col, copying what it needs into `a`.
+ * Returns 0, or -1 when the blob is malformed (a corrupt index). */
+int cq_col_decode(const void *blob, size_t len, cq_arena *a, cq_col *col);
+
+/* Encoders append to out. */
+void cq_col_encode_time(cq_strbuf *out, const int64_t *t, uint32_t n_rows);
+void cq_col_encode_plain(cq_strbuf *out, const cq_sv *v, uint32_t n_rows);
+/*
+ * dict: n_dict distinct strings; codes: per value (0 null); row_off: NULL or
+ * n_rows+1 offsets (multivalue).
+ */
+void cq_col_encode_dict(cq_strbuf *out, const cq_sv *dict, uint32_t n_dict,
+                        const uint32_t *codes, const uint32_t *row_off,
+                        uint32_t n_rows);
+
+/* Number of values of row r, and the i-th (for any kind but NUM). */
+uint32_t cq_col_nvals(const cq_col *c, uint32_t r);
+cq_sv cq_col_val(const cq_col *c, uint32_t r, uint32_t i);
+
 #endif

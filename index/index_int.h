@@ -1,4 +1,51 @@
-/* index/index_int.h: placeholder, being written. */
+/*
+ * index_int.h - private to index/: the open index and the block builder.
+ */
 #ifndef CQ_INDEX_INDEX_INT_H
 #define CQ_INDEX_INDEX_INT_H
+
+#include <sqlite3.h>
+
+#include "common/arena.h"
+#include "common/strmap.h"
+#include "index/index.h"
+
+#define CQ_SCHEMA_VERSION "1"
+
+typedef struct cq_builder cq_builder;   /* writer.c: rows of one pending block */
+
+struct cq_index {
+    sqlite3 *db;
+    char *path;
+    int mode;
+    char err[512];
+    /* prepared statements, made on first use */
+    sqlite3_stmt *st_field_get;
+    sqlite3_stmt *st_field_put;
+    sqlite3_stmt *st_block_put;
+    sqlite3_stmt *st_col_put;
+    sqlite3_stmt *st_file_find;
+    /* writer state, live between file_begin and commit/rollback */
+    int in_file;
+    int64_t file_id;            /* files row the blocks point at */
+    cq_builder **builders;      /* one per (sourcetype, source, host) in flight */
+    size_t n_builders;
+    uint64_t n_added;
+    cq_strmap field_ids;        /* name -> fields.id, valid inside the transaction */
+    cq_arena field_names;       /* keys of field_ids */
+};
+
+/* Records an error message (printf-style) and returns -1. */
+int cq_index_fail(cq_index *idx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Same, appending sqlite3_errmsg(). */
+int cq_index_fail_db(cq_index *idx, const char *what);
+int cq_index_prepare(cq_index *idx, sqlite3_stmt **st, const char *sql);
+/* Field id of name, created when missing (writer only). */
+int cq_index_field_id(cq_index *idx, const char *name, size_t len, int64_t *id);
+
+/* writer.c */
+void cq_writer_discard(cq_index *idx);
+int cq_writer_flush_all(cq_index *idx);
+
 #endif
