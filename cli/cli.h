@@ -1,4 +1,43 @@
-/* cli/cli.h: placeholder, being written. */
+/*
+ * cli.h - the `cquery` subcommands and what they share.
+ */
 #ifndef CQ_CLI_CLI_H
 #define CQ_CLI_CLI_H
+
+#include <stdint.h>
+
+#include "cli/output.h"
+
+enum {
+    CQ_EXIT_OK = 0,
+    CQ_EXIT_HITS = 1,       /* hunt --fail-on-hit found something */
+    CQ_EXIT_USAGE = 2,      /* bad usage or bad query */
+    CQ_EXIT_INPUT = 3,      /* input or index error */
+};
+
+int cq_cmd_ingest(int argc, char **argv);
+int cq_cmd_search(int argc, char **argv);
+int cq_cmd_explain(int argc, char **argv);
+int cq_cmd_hunt(int argc, char **argv);
+int cq_cmd_sources(int argc, char **argv);
+
+/* --index, else $CQUERY_INDEX, else ./cquery.db */
+const char *cq_cli_index_path(const char *opt);
+/* Prints "cquery: <fmt>" to stderr. */
+void cq_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Options shared by search and hunt. */
+typedef struct cq_run_opts {
+    const char *index;
+    cq_format format;
+    int tz;                 /* seconds east of UTC */
+    int64_t earliest, latest;
+} cq_run_opts;
+
+/* Parses --earliest/--latest/--tz/--format values.  Returns 0 or prints an
+ * error and returns -1. */
+int cq_cli_time(const char *opt, const char *val, int64_t *us);
+int cq_cli_tz(const char *val, int *tz);
+int cq_cli_format(const char *val, cq_format *f);
+
 #endif

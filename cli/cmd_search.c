@@ -1,2 +1,217 @@
-/* cli/cmd_search.c: placeholder, being written. */
-typedef int cq_placeholder_cli_cmd_search_c;
+/*
+ * cmd_search.c - `cquery search`, `cquery explain` and `cquery sources`.
+ */
+#include "cli/cli.h"
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+#include "engine/query.h"
+#include "index/index_int.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char search_usage[] =
+    "usage: cquery search [OPTIONS] QUERY\n"
+    "\n"
+    "Runs an SPL query over the index and prints the results.\n"
+    "\n"
+    "  -i, --index PATH     index file (default $CQUERY_INDEX, else ./cquery.db)\n"
+    "  -f, --format FMT     table (aligned, default), csv (header row) or json (JSON Lines)\n"
+    "      --earliest T     only events at or after T (ISO 8601, epoch, -24h, -7d@d)\n"
+    "      --latest T       only events before T; earliest=/latest= in the query win\n"
+    "      --tz ZONE        zone for printed times: UTC (default), +02:00, -0530\n"
+    "  -h, --help           this text\n";
+
+static const struct option run_opts[] = {
+    {"index", required_argument, NULL, 'i'},
+    {"format", required_argument, NULL, 'f'},
+    {"earliest", required_argument, NULL, 'E'},
+    {"latest", required_argument, NULL, 'L'},
+    {"tz", required_argument, NULL, 'z'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Parses the options of search/explain; returns optind, -1 on error, 0 for --help. */
+static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usage)
+{
+    memset(o, 0, sizeof *o);
+    o->earliest = INT64_MIN;
+    o->latest = INT64_MAX;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+i:f:h", run_opts, NULL)) != -1) {
+        switch (c) {
+        case 'i': o->index = optarg; break;
+        case 'f': if (cq_cli_format(optarg, &o->format)) return -1; break;
+        case 'E': if (cq_cli_time("--earliest", optarg, &o->earliest)) return -1; break;
+        case 'L': if (cq_cli_time("--latest", optarg, &o->latest)) return -1; break;
+        case 'z': if (cq_cli_tz(optarg, &o->tz)) return -1; break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: fputs(usage, stderr); return -1;
+        }
+    }
+    if (optind >= argc) {
+        cq_cli_error("missing QUERY");
+        fputs(usage, stderr);
+        return -1;
+    }
+    return optind;
+}
+
+/* The query: the remaining arguments joined by spaces. */
+static cq_query *query_from_args(int argc, char **argv, int first)
+{
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    for (int i = first; i < argc; i++) {
+        if (i > first)
+            cq_strbuf_addc(&sb, ' ');
+        cq_strbuf_adds(&sb, argv[i]);
+    }
+    cq_query *q = cq_query_new(cq_strbuf_str(&sb), sb.len, "query", 0);
+    cq_strbuf_free(&sb);
+    return q;
+}
+
+static int compile_or_report(cq_query *q, const cq_run_opts *o)
+{
+    cq_query_opts qo = {o->earliest, o->latest, 0};
+    if (cq_query_compile(q, &qo)) {
+        cq_query_print_error(q, stderr);
+        return -1;
+    }
+    return 0;
+}
+
+int cq_cmd_search(int argc, char **argv)
+{
+    cq_run_opts o;
+    int first = parse_run_opts(argc, argv, &o, search_usage);
+    if (first <= 0)
+        return first ? CQ_EXIT_USAGE : CQ_EXIT_OK;
+    cq_query *q = query_from_args(argc, argv, first);
+    if (compile_or_report(q, &o)) {
+        cq_query_free(q);
+        return CQ_EXIT_USAGE;
+    }
+    char err[600];
+    cq_index *idx;
+    if (cq_index_open(cq_cli_index_path(o.index), CQ_INDEX_READ, &idx, err, sizeof err)) {
+        cq_cli_error("%s", err);
+        cq_query_free(q);
+        return CQ_EXIT_INPUT;
+    }
+    cq_output *out = cq_output_new(o.format, stdout, o.tz, q->plan->out_fields,
+                                   q->plan->n_out_fields);
+    int rc = CQ_EXIT_OK;
+    if (cq_query_run(q, idx, cq_output_sink(out), NULL)) {
+        cq_query_print_error(q, stderr);
+        rc = q->diag.span.start == UINT32_MAX ? CQ_EXIT_INPUT : CQ_EXIT_USAGE;
+    } else if (cq_output_finish(out)) {
+        cq_cli_error("cannot write the results");
+        rc = CQ_EXIT_INPUT;
+    }
+    cq_output_free(out);
+    cq_index_close(idx);
+    cq_query_free(q);
+    return rc;
+}
+
+static const char explain_usage[] =
+    "usage: cquery explain [--earliest T] [--latest T] QUERY\n"
+    "\n"
+    "Prints the query's syntax tree and its plan: the SQL sent to the index with\n"
+    "its bound parameters, and what the engine re-checks on every row.\n";
+
+int cq_cmd_explain(int argc, char **argv)
+{
+    cq_run_opts o;
+    int first = parse_run_opts(argc, argv, &o, explain_usage);
+    if (first <= 0)
+        return first ? CQ_EXIT_USAGE : CQ_EXIT_OK;
+    cq_query *q = query_from_args(argc, argv, first);
+    int rc = compile_or_report(q, &o) ? CQ_EXIT_USAGE : CQ_EXIT_OK;
+    if (!rc)
+        cq_query_explain(q, stdout);
+    cq_query_free(q);
+    return rc;
+}
+
+static const char sources_usage[] =
+    "usage: cquery sources [--index PATH]\n"
+    "\n"
+    "Lists what the index holds: events per sourcetype with their time range,\n"
+    "and the files ingested.\n";
+
+static void print_time(int64_t us)
+{
+    char buf[CQ_TIME_BUFLEN];
+    cq_time_format(us, 0, buf);
+    fputs(buf, stdout);
+}
+
+static int list_sources(cq_index *idx)
+{
+    sqlite3_stmt *st;
+    const char *sql = "SELECT sourcetype, sum(n_rows), min(t_min), max(t_max), count(*)"
+                      " FROM blocks GROUP BY sourcetype ORDER BY sourcetype";
+    if (sqlite3_prepare_v2(idx->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    printf("%-24s %10s  %-29s  %s\n", "sourcetype", "events", "earliest", "latest");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        printf("%-24s %10lld  ", (const char *)sqlite3_column_text(st, 0),
+               (long long)sqlite3_column_int64(st, 1));
+        print_time(sqlite3_column_int64(st, 2));
+        fputs("  ", stdout);
+        print_time(sqlite3_column_int64(st, 3));
+        fputc('\n', stdout);
+    }
+    sqlite3_finalize(st);
+    sql = "SELECT path, coalesce(sourcetype, '-'), n_records, n_malformed, bytes FROM files"
+          " ORDER BY path";
+    if (sqlite3_prepare_v2(idx->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    printf("\n%-10s %-24s %10s %10s  %s\n", "bytes", "sourcetype", "events", "malformed", "file");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        printf("%-10lld %-24s %10lld %10lld  ", (long long)sqlite3_column_int64(st, 4),
+               (const char *)sqlite3_column_text(st, 1), (long long)sqlite3_column_int64(st, 2),
+               (long long)sqlite3_column_int64(st, 3));
+        const char *p = (const char *)sqlite3_column_text(st, 0);
+        cq_put_safe(stdout, p, strlen(p));
+        fputc('\n', stdout);
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int cq_cmd_sources(int argc, char **argv)
+{
+    const char *index = NULL;
+    int c;
+    optind = 1;
+    static const struct option opts[] = {
+        {"index", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+    while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
+        if (c == 'i') {
+            index = optarg;
+        } else if (c == 'h') {
+            fputs(sources_usage, stdout);
+            return CQ_EXIT_OK;
+        } else {
+            fputs(sources_usage, stderr);
+            return CQ_EXIT_USAGE;
+        }
+    }
+    char err[600];
+    cq_index *idx;
+    if (cq_index_open(cq_cli_index_path(index), CQ_INDEX_READ, &idx, err, sizeof err)) {
+        cq_cli_error("%s", err);
+        return CQ_EXIT_INPUT;
+    }
+    int rc = list_sources(idx) ? CQ_EXIT_INPUT : CQ_EXIT_OK;
+    if (rc)
+        cq_cli_error("cannot read %s: %s", cq_index_path(idx), sqlite3_errmsg(idx->db));
+    cq_index_close(idx);
+    return rc;
+}

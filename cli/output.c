@@ -1,2 +1,426 @@
-/* cli/output.c: placeholder, being written. */
-typedef int cq_placeholder_cli_output_c;
+/*
+ * output.c - the result sinks.
+ *
+ * Rows are copied out of the batches (which live only until the next batch)
+ * into the output's arena.  JSON streams row by row; table and CSV wait for
+ * the end, because the columns of events are only known once every event
+ * has been seen, and a table needs every width.
+ */
+#include "cli/output.h"
+#include "common/strbuf.h"
+#include "common/strmap.h"
+#include "common/timeutil.h"
+#include "engine/match.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct cell {
+    uint32_t col;           /* index into columns */
+    uint32_t n_vals;
+    char **vals;
+} cell;
+
+typedef struct row {
+    cell *cells;
+    uint32_t n_cells;
+} row;
+
+struct cq_output {
+    cq_sink sink;
+    cq_format fmt;
+    FILE *out;
+    int tz;
+    const char *const *fields;  /* columns given by the query (patterns), or NULL */
+    size_t n_fields;
+    cq_arena arena;
+    cq_strmap col_ids;      /* name -> column index */
+    char **cols;
+    uint32_t n_cols, cap_cols;
+    row *rows;
+    uint64_t n_rows, cap_rows, n_seen;
+    int64_t t_first, t_last;
+    const char *tag_name;   /* JSON: a field put first in every row (hunt) */
+    const char *tag_value;
+};
+
+int cq_format_parse(const char *s, cq_format *f)
+{
+    if (!strcmp(s, "table"))
+        *f = CQ_FMT_TABLE;
+    else if (!strcmp(s, "csv"))
+        *f = CQ_FMT_CSV;
+    else if (!strcmp(s, "json"))
+        *f = CQ_FMT_JSON;
+    else
+        return -1;
+    return 0;
+}
+
+static int visible(const char *name)
+{
+    return name[0] != '_' || !strcmp(name, "_time") || !strcmp(name, "_raw");
+}
+
+static uint32_t col_id(cq_output *o, const char *name)
+{
+    uint32_t id = o->n_cols;
+    if (cq_strmap_get(&o->col_ids, name, strlen(name), &id))
+        return id;
+    if (o->n_cols == o->cap_cols) {
+        o->cap_cols = o->cap_cols ? o->cap_cols * 2 : 32;
+        o->cols = cq_xrealloc(o->cols, o->cap_cols * sizeof *o->cols);
+    }
+    char *copy = cq_arena_strdup(&o->arena, name);
+    o->cols[o->n_cols] = copy;
+    cq_strmap_upsert(&o->col_ids, copy, strlen(copy), &id);
+    o->n_cols++;
+    return id;
+}
+
+/* Text of value k of row r in column c (times formatted). */
+static char *cell_text(cq_output *o, const cq_col *c, uint32_t r, uint32_t k)
+{
+    if (c->kind == CQ_COL_TIME) {
+        char buf[CQ_TIME_BUFLEN];
+        size_t n = cq_time_format(c->times[r], o->tz, buf);
+        return cq_arena_strndup(&o->arena, buf, n);
+    }
+    if (c->kind == CQ_COL_NUM) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.15g", c->nums[r]);
+        return cq_arena_strdup(&o->arena, buf);
+    }
+    cq_sv v = cq_col_val(c, r, k);
+    return cq_arena_strndup(&o->arena, v.p ? v.p : "", v.p ? v.len : 0);
+}
+
+static void take_row(cq_output *o, const cq_batch *b, uint32_t r, row *out)
+{
+    out->cells = cq_arena_alloc(&o->arena, (b->n_cols + 1) * sizeof *out->cells);
+    out->n_cells = 0;
+    for (uint32_t i = 0; i < b->n_cols; i++) {
+        const cq_bcol *bc = &b->cols[i];
+        if (!visible(bc->name))
+            continue;
+        uint32_t nv = cq_col_nvals(&bc->col, r);
+        if (!nv)
+            continue;
+        if (!strcmp(bc->name, "_time") && bc->col.kind == CQ_COL_TIME) {
+            int64_t t = bc->col.times[r];
+            if (o->t_first == INT64_MIN)
+                o->t_first = t;
+            o->t_last = t;
+        }
+        cell *c = &out->cells[out->n_cells++];
+        c->col = col_id(o, bc->name);
+        c->n_vals = nv;
+        c->vals = cq_arena_alloc(&o->arena, nv * sizeof *c->vals);
+        for (uint32_t k = 0; k < nv; k++)
+            c->vals[k] = cell_text(o, &bc->col, r, k);
+    }
+}
+
+static void json_row(cq_output *o, const row *rw)
+{
+    json_t *obj = json_object();
+    if (o->tag_name)
+        json_object_set_new(obj, o->tag_name, json_string(o->tag_value));
+    for (uint32_t i = 0; i < rw->n_cells; i++) {
+        const cell *c = &rw->cells[i];
+        json_t *v;
+        if (c->n_vals == 1) {
+            v = json_string(c->vals[0]);
+        } else {
+            v = json_array();
+            for (uint32_t k = 0; k < c->n_vals; k++)
+                json_array_append_new(v, json_string(c->vals[k]));
+        }
+        /* invalid UTF-8 from a log: keep the row, mark the value */
+        json_object_set_new(obj, o->cols[c->col], v ? v : json_string("\xEF\xBF\xBD"));
+    }
+    char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    if (s) {
+        fputs(s, o->out);
+        fputc('\n', o->out);
+        free(s);
+    }
+    json_decref(obj);
+}
+
+static int out_batch(cq_sink *s, const cq_batch *b)
+{
+    cq_output *o = s->ctx;
+    for (uint32_t i = 0; i < b->n_sel; i++) {
+        row rw;
+        take_row(o, b, cq_batch_row(b, i), &rw);
+        o->n_seen++;
+        if (o->fmt == CQ_FMT_JSON) {
+            json_row(o, &rw);
+            cq_arena_reset(&o->arena);
+            /* columns live in the arena too: forget them with it */
+            cq_strmap_clear(&o->col_ids);
+            o->n_cols = 0;
+            continue;
+        }
+        if (o->n_rows == o->cap_rows) {
+            o->cap_rows = o->cap_rows ? o->cap_rows * 2 : 256;
+            o->rows = cq_xrealloc(o->rows, o->cap_rows * sizeof *o->rows);
+        }
+        o->rows[o->n_rows++] = rw;
+    }
+    return 0;
+}
+
+cq_output *cq_output_new(cq_format f, FILE *out, int tz_offset_s, const char *const *fields,
+                         size_t n_fields)
+{
+    cq_output *o = cq_xcalloc(1, sizeof *o);
+    o->fmt = f;
+    o->out = out;
+    o->tz = tz_offset_s;
+    o->t_first = o->t_last = INT64_MIN;
+    cq_arena_init(&o->arena);
+    cq_strmap_init(&o->col_ids);
+    o->sink.batch = out_batch;
+    o->sink.ctx = o;
+    o->fields = fields;
+    o->n_fields = n_fields;
+    return o;
+}
+
+void cq_output_tag(cq_output *o, const char *name, const char *value)
+{
+    o->tag_name = name;
+    o->tag_value = value;
+}
+
+cq_sink *cq_output_sink(cq_output *o)
+{
+    return &o->sink;
+}
+
+uint64_t cq_output_rows(const cq_output *o)
+{
+    return o->n_seen;
+}
+
+void cq_output_time_range(const cq_output *o, int64_t *first, int64_t *last)
+{
+    *first = o->t_first;
+    *last = o->t_last;
+}
+
+void cq_put_safe(FILE *out, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        /* C1 controls arrive UTF-8 encoded as C2 80..9F */
+        if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+            (unsigned char)s[i + 1] <= 0x9F) {
+            fprintf(out, "\\u%04x", (unsigned char)s[++i]);
+        } else if (c < 0x20 || c == 0x7F) {
+            fprintf(out, "\\x%02x", c);
+        } else {
+            fputc(c, out);
+        }
+    }
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int has_star(const char *s)
+{
+    return strchr(s, '*') != NULL;
+}
+
+/* Display order of the columns: the query's list (wildcards expand to the
+ * matching fields in name order), or for events _time, the other fields by
+ * name, then _raw (table format: _time, sourcetype, _raw). */
+static uint32_t *column_order(cq_output *o, uint32_t *n_out)
+{
+    uint32_t *ord = cq_arena_alloc(&o->arena, (o->n_cols + 1) * sizeof *ord), n = 0;
+    uint8_t *used = cq_arena_calloc(&o->arena, o->n_cols + 1);
+    char **sorted = cq_arena_alloc(&o->arena, (o->n_cols + 1) * sizeof *sorted);
+    memcpy(sorted, o->cols, o->n_cols * sizeof *sorted);
+    qsort(sorted, o->n_cols, sizeof *sorted, str_cmp);
+    uint32_t id;
+#define TAKE(name) \
+    do { \
+        if (cq_strmap_get(&o->col_ids, (name), strlen(name), &id) && !used[id]) { \
+            used[id] = 1; \
+            ord[n++] = id; \
+        } \
+    } while (0)
+    if (o->fields) {
+        for (size_t i = 0; i < o->n_fields; i++) {
+            if (!has_star(o->fields[i])) {
+                TAKE(o->fields[i]);
+                continue;
+            }
+            for (uint32_t k = 0; k < o->n_cols; k++)
+                if (cq_wild_match_cs(o->fields[i], strlen(o->fields[i]), sorted[k],
+                                     strlen(sorted[k])))
+                    TAKE(sorted[k]);
+        }
+    } else if (o->fmt == CQ_FMT_TABLE) {
+        TAKE("_time");
+        TAKE("sourcetype");
+        TAKE("_raw");
+    } else {
+        TAKE("_time");
+        for (uint32_t k = 0; k < o->n_cols; k++)
+            if (strcmp(sorted[k], "_raw"))
+                TAKE(sorted[k]);
+        TAKE("_raw");
+    }
+#undef TAKE
+    *n_out = n;
+    return ord;
+}
+
+static const cell *find_cell(const row *rw, uint32_t col)
+{
+    for (uint32_t i = 0; i < rw->n_cells; i++)
+        if (rw->cells[i].col == col)
+            return &rw->cells[i];
+    return NULL;
+}
+
+static void csv_field(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static void print_csv(cq_output *o, const uint32_t *ord, uint32_t n)
+{
+    for (uint32_t j = 0; j < n; j++) {
+        if (j)
+            fputc(',', o->out);
+        csv_field(o->out, o->cols[ord[j]]);
+    }
+    fputc('\n', o->out);
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    for (uint64_t r = 0; r < o->n_rows; r++) {
+        for (uint32_t j = 0; j < n; j++) {
+            if (j)
+                fputc(',', o->out);
+            const cell *c = find_cell(&o->rows[r], ord[j]);
+            if (!c)
+                continue;
+            cq_strbuf_reset(&sb);
+            for (uint32_t k = 0; k < c->n_vals; k++) {
+                if (k)
+                    cq_strbuf_addc(&sb, '\n');  /* Splunk's multivalue cells */
+                cq_strbuf_adds(&sb, c->vals[k]);
+            }
+            csv_field(o->out, cq_strbuf_str(&sb));
+        }
+        fputc('\n', o->out);
+    }
+    cq_strbuf_free(&sb);
+}
+
+/* Width in characters as cq_put_safe prints it. */
+static size_t text_width(const char *s)
+{
+    size_t w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7F)
+            w += 4;
+        else if ((*p & 0xC0) != 0x80)
+            w++;
+    }
+    return w;
+}
+
+static size_t cell_width(const cell *c)
+{
+    size_t w = 0;
+    for (uint32_t k = 0; k < c->n_vals; k++)
+        w += text_width(c->vals[k]) + (k ? 2 : 0);
+    return w;
+}
+
+static void put_padded(FILE *out, const char *s, size_t width, int last)
+{
+    cq_put_safe(out, s, strlen(s));
+    if (last)
+        return;
+    for (size_t w = text_width(s); w < width; w++)
+        fputc(' ', out);
+}
+
+static void print_table(cq_output *o, const uint32_t *ord, uint32_t n)
+{
+    if (!o->n_rows) {
+        fputs("(no results)\n", o->out);
+        return;
+    }
+    size_t *w = cq_arena_alloc(&o->arena, (n + 1) * sizeof *w);
+    for (uint32_t j = 0; j < n; j++) {
+        w[j] = text_width(o->cols[ord[j]]);
+        for (uint64_t r = 0; r < o->n_rows; r++) {
+            const cell *c = find_cell(&o->rows[r], ord[j]);
+            if (c && cell_width(c) > w[j])
+                w[j] = cell_width(c);
+        }
+    }
+    for (uint32_t j = 0; j < n; j++) {
+        put_padded(o->out, o->cols[ord[j]], w[j] + 2, j + 1 == n);
+    }
+    fputc('\n', o->out);
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    for (uint64_t r = 0; r < o->n_rows; r++) {
+        for (uint32_t j = 0; j < n; j++) {
+            const cell *c = find_cell(&o->rows[r], ord[j]);
+            cq_strbuf_reset(&sb);
+            for (uint32_t k = 0; c && k < c->n_vals; k++) {
+                if (k)
+                    cq_strbuf_adds(&sb, ", ");
+                cq_strbuf_adds(&sb, c->vals[k]);
+            }
+            put_padded(o->out, cq_strbuf_str(&sb), w[j] + 2, j + 1 == n);
+        }
+        fputc('\n', o->out);
+    }
+    cq_strbuf_free(&sb);
+}
+
+int cq_output_finish(cq_output *o)
+{
+    if (o->fmt != CQ_FMT_JSON) {
+        uint32_t n;
+        uint32_t *ord = column_order(o, &n);
+        if (o->fmt == CQ_FMT_CSV)
+            print_csv(o, ord, n);
+        else
+            print_table(o, ord, n);
+    }
+    return fflush(o->out) || ferror(o->out) ? -1 : 0;
+}
+
+void cq_output_free(cq_output *o)
+{
+    if (!o)
+        return;
+    free(o->rows);
+    free(o->cols);
+    cq_strmap_free(&o->col_ids);
+    cq_arena_free(&o->arena);
+    free(o);
+}

@@ -1,2 +1,159 @@
-/* cli/spl_file.c: placeholder, being written. */
-typedef int cq_placeholder_cli_spl_file_c;
+/* spl_file.c - reading saved analytics. */
+#include "cli/spl_file.h"
+#include "common/arena.h"
+#include "common/strbuf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SPL_BYTES (4u << 20)
+
+static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && sb.len <= MAX_SPL_BYTES)
+        cq_strbuf_add(&sb, buf, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || sb.len > MAX_SPL_BYTES) {
+        snprintf(err, errlen, "%s: %s", path, bad ? "read error" : "file too large for an analytic");
+        cq_strbuf_free(&sb);
+        return NULL;
+    }
+    *len = sb.len;
+    return sb.buf ? sb.buf : cq_xstrdup("");
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+static void add_header(cq_spl_file *f, const char *key, const char *value)
+{
+    f->headers = cq_xrealloc(f->headers, (f->n_headers + 1) * sizeof *f->headers);
+    f->headers[f->n_headers].key = cq_xstrdup(key);
+    f->headers[f->n_headers].value = cq_xstrdup(value);
+    f->n_headers++;
+}
+
+/* Appends a continuation line to the last header. */
+static void continue_header(cq_spl_file *f, const char *more)
+{
+    cq_spl_header *h = &f->headers[f->n_headers - 1];
+    size_t a = strlen(h->value), b = strlen(more);
+    h->value = cq_xrealloc(h->value, a + b + 2);
+    h->value[a] = ' ';
+    memcpy(h->value + a + 1, more, b + 1);
+}
+
+/* Parses one "#" line (without the "#"); returns -1 when malformed. */
+static int header_line(cq_spl_file *f, char *body)
+{
+    if (!strncmp(body, "  ", 2) && f->n_headers) {
+        char *more = trim(body);
+        if (*more)
+            continue_header(f, more);
+        return 0;
+    }
+    char *colon = strchr(body, ':');
+    if (!colon)
+        return *trim(body) ? -1 : 0;   /* a bare "#" line is a blank */
+    *colon = '\0';
+    char *key = trim(body);
+    for (char *p = key; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+            return -1;
+    if (!*key)
+        return -1;
+    add_header(f, key, trim(colon + 1));
+    return 0;
+}
+
+int cq_spl_load(const char *path, cq_spl_file **out, char *err, size_t errlen)
+{
+    size_t len;
+    char *text = read_all(path, &len, err, errlen);
+    if (!text)
+        return -1;
+    cq_spl_file *f = cq_xcalloc(1, sizeof *f);
+    f->path = cq_xstrdup(path);
+    char *p = text;
+    unsigned line = 0;
+    while (*p == '#' || *p == '\n' || *p == '\r') {
+        char *nl = strchr(p, '\n');
+        if (nl)
+            *nl = '\0';
+        line++;
+        if (*p == '#' && header_line(f, p + 1)) {
+            snprintf(err, errlen, "%s:%u: expected \"# key: value\" in the header", path, line);
+            goto fail;
+        }
+        if (!nl) {
+            p += strlen(p);
+            break;
+        }
+        p = nl + 1;
+    }
+    f->line_base = line;
+    size_t qlen = strlen(p);
+    while (qlen && isspace((unsigned char)p[qlen - 1]))
+        qlen--;
+    if (!qlen) {
+        snprintf(err, errlen, "%s: no query after the header", path);
+        goto fail;
+    }
+    f->query = cq_xmalloc(qlen + 1);
+    memcpy(f->query, p, qlen);
+    f->query[qlen] = '\0';
+    f->query_len = qlen;
+    if (!cq_spl_get(f, "id") || !cq_spl_get(f, "title")) {
+        snprintf(err, errlen, "%s: the header needs \"# id:\" and \"# title:\" lines", path);
+        goto fail;
+    }
+    free(text);
+    *out = f;
+    return 0;
+fail:
+    free(text);
+    cq_spl_free(f);
+    *out = NULL;
+    return -1;
+}
+
+const char *cq_spl_get(const cq_spl_file *f, const char *key)
+{
+    for (size_t i = 0; i < f->n_headers; i++)
+        if (!strcmp(f->headers[i].key, key))
+            return f->headers[i].value;
+    return NULL;
+}
+
+void cq_spl_free(cq_spl_file *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->n_headers; i++) {
+        free(f->headers[i].key);
+        free(f->headers[i].value);
+    }
+    free(f->headers);
+    free(f->query);
+    free(f->path);
+    free(f);
+}
