@@ -155,6 +155,21 @@ cq_ast *cq_ast_add(cq_ast *parent, cq_ast *kid);
  */
 cq_ast *cq_ast_bool(cq_arena *a, cq_ast_kind kind, cq_ast *l, cq_ast *r);
 
+/*
+ * Helpers added with the grammar (all memory from `a`, strings copied):
+ *   cq_ast_number   NUMBER from its text as written (num = strtod(text))
+ *   cq_ast_op       BINARY (r != NULL) or UNARY (r == NULL) with op
+ *   cq_ast_compare  COMPARE name=field op text=value flags
+ *   cq_ast_alias    sets n->alias (copied); returns n
+ *   cq_ast_flag     ORs flags into n->flags; returns n
+ */
+cq_ast *cq_ast_number(cq_arena *a, const char *text, cq_span span);
+cq_ast *cq_ast_op(cq_arena *a, cq_op op, cq_ast *l, cq_ast *r, cq_span span);
+cq_ast *cq_ast_compare(cq_arena *a, const char *field, cq_op op,
+                       const char *value, unsigned flags, cq_span span);
+cq_ast *cq_ast_alias(cq_arena *a, cq_ast *n, const char *alias);
+cq_ast *cq_ast_flag(cq_ast *n, unsigned flags);
+
 /* The i-th child, or NULL. */
 cq_ast *cq_ast_kid(const cq_ast *n, size_t i);
 const char *cq_ast_kind_name(cq_ast_kind kind);
