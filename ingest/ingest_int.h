@@ -1,0 +1,255 @@
+/*
+ * ingest_int.h - private parts of ingest/: the loaded sourcetype
+ * definitions (sourcetypes.c), the JSON flattener (flatten.c), the
+ * key=value reader (read_kv.c), the normalizer (normalize.c) and the input
+ * layer (input.c).  Nothing outside ingest/ includes this header.
+ */
+#ifndef CQ_INGEST_INGEST_INT_H
+#define CQ_INGEST_INGEST_INT_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <pcre2.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/arena.h"
+#include "common/strbuf.h"
+#include "index/record.h"
+
+/* ---- sourcetypes.conf, loaded ---- */
+
+enum {
+    CQ_COND_EQ,         /* field = a|b|c     (any value equals one of them) */
+    CQ_COND_NE,         /* field != a|b      (field present, no value equals) */
+    CQ_COND_EXISTS,     /* field = *         */
+    CQ_COND_MISSING,    /* field != *        */
+    CQ_COND_RE,         /* field ~ regex     (named groups become fields) */
+    CQ_COND_NRE,        /* field !~ regex    */
+};
+
+typedef struct cq_cond {
+    int op;                 /* CQ_COND_* */
+    const char *field;
+    const char **alts;      /* CQ_COND_EQ / CQ_COND_NE values */
+    size_t n_alts;
+    pcre2_code *re;         /* CQ_COND_RE / CQ_COND_NRE */
+    pcre2_match_data *md;   /* its match data: matching is single-threaded per conf */
+} cq_cond;
+
+enum {
+    CQ_ACT_SET,         /* set dst = template with $field$ references */
+    CQ_ACT_ADD,         /* add dst = template  (another value, for multivalue fields) */
+    CQ_ACT_COPY,        /* copy dst = src1 src2 ...  (every value of the first present) */
+    CQ_ACT_URLPARAMS,   /* urlparams dst = field param  (decoded, joined by spaces) */
+    CQ_ACT_JSON,        /* json dst = field key         (values of key in field's JSON text) */
+    CQ_ACT_KV,          /* kv field                     (parse field as key=value pairs) */
+    CQ_ACT_DROP,        /* drop field                   (remove a helper field) */
+};
+
+typedef struct cq_action {
+    int op;                 /* CQ_ACT_* */
+    const char *dst;
+    const char *arg;        /* template, source field(s), or the field to read */
+    const char *arg2;       /* urlparams: param name; json: key */
+} cq_action;
+
+typedef struct cq_rule {
+    const char *name;
+    int line;               /* where its stanza starts, for messages */
+    const char **sts;       /* canonical sourcetypes it applies to; none: all */
+    size_t n_sts;
+    cq_cond *conds;         /* all must hold */
+    size_t n_conds;
+    cq_action *acts;
+    size_t n_acts;
+    int *prev;              /* fields go to the previous event if it matched one of these rules */
+    size_t n_prev;          /* 0: fields go to this event */
+} cq_rule;
+
+enum { CQ_FMT_JSON, CQ_FMT_KV };
+enum { CQ_TF_ISO, CQ_TF_EPOCH_S, CQ_TF_EPOCH_MS, CQ_TF_EPOCH_US, CQ_TF_EPOCH_NS };
+
+typedef struct cq_timefield {
+    const char *field;
+    int fmt;                /* CQ_TF_* */
+} cq_timefield;
+
+/* One alternative of `detect`: every condition must hold. */
+typedef struct cq_detect {
+    cq_cond *conds;
+    size_t n_conds;
+} cq_detect;
+
+typedef struct cq_format {
+    const char *name;
+    int line;
+    int type;               /* CQ_FMT_* */
+    int st;                 /* index into conf->sts */
+    cq_detect *detects;     /* any one alternative identifies the format */
+    size_t n_detects;
+    cq_timefield *times;    /* first one present gives _time */
+    size_t n_times;
+    const char *host;       /* field giving host, or NULL */
+    const char *kv_field;   /* json: parse this field as key=value pairs too */
+    cq_cond strip;          /* kv: optional prefix removed before parsing (re NULL: none) */
+} cq_format;
+
+typedef struct cq_stdef {
+    const char *name;       /* canonical name */
+    const char **aliases;
+    size_t n_aliases;
+} cq_stdef;
+
+typedef struct cq_conf {
+    cq_arena arena;         /* owns every string and array above */
+    cq_stdef *sts;
+    size_t n_sts;
+    cq_format *fmts;
+    size_t n_fmts;
+    cq_rule *rules;
+    size_t n_rules;
+    size_t max_line;        /* longer lines are malformed */
+} cq_conf;
+
+/* Loads path; on error returns -1 with "path:line: message" in err. */
+int cq_conf_load(const char *path, cq_conf **out, char *err, size_t errlen);
+void cq_conf_free(cq_conf *c);
+/* Canonical sourcetype index of a name or alias, or -1. */
+int cq_conf_find_st(const cq_conf *c, const char *name);
+
+/* ---- flatten.c: JSON text -> Splunk-style fields ---- */
+
+/*
+ * Adds the fields of the JSON object text s[0..len) to r: nested keys joined
+ * with ".", arrays as "{}", scalars as written (strings unescaped).  Returns
+ * 0, or -1 with a reason in err (invalid JSON, invalid UTF-8, not an object).
+ * `prefix` (may be "") is prepended to every name.  scratch is reused.
+ */
+int cq_json_flatten(const char *s, size_t len, const char *prefix, cq_record *r,
+                    cq_strbuf *scratch, char *err, size_t errlen);
+
+/*
+ * When s is a JSON list document ({"kind":"...List","items":[...]} or a
+ * top-level array), calls fn for each element's text and returns the number
+ * of elements; returns -1 when s is not such a document.
+ */
+typedef void (*cq_json_item_fn)(void *ctx, const char *item, size_t len);
+long cq_json_list_items(const char *s, size_t len, cq_json_item_fn fn, void *ctx);
+
+/* Tracks brace depth over lines of a multi-line JSON document. */
+typedef struct cq_json_depth {
+    int depth;
+    int in_str, esc;
+} cq_json_depth;
+void cq_json_depth_feed(cq_json_depth *d, const char *s, size_t len);
+
+/* Returns 1 when s[0..len) is valid UTF-8. */
+int cq_utf8_valid(const char *s, size_t len);
+
+/* ---- read_kv.c: logrus / logfmt text ---- */
+
+/*
+ * Adds the key=value pairs of s[0..len) to r (`key="quoted \"value\""` is
+ * unescaped).  Returns 0, or -1 with a reason (unterminated quote, no pair).
+ */
+int cq_kv_parse(const char *s, size_t len, cq_record *r, cq_strbuf *scratch,
+                char *err, size_t errlen);
+
+/* ---- normalize.c ---- */
+
+/* Tests whether r satisfies cond (regex groups are not added). */
+int cq_cond_holds(const cq_conf *c, const cq_cond *cond, const cq_record *r);
+/* Does the record match format f's detection? */
+int cq_format_detect(const cq_conf *c, const cq_format *f, const cq_record *r);
+/* Sets r->time_us from f's time fields; returns 0 or -1 when none parses. */
+int cq_format_time(const cq_format *f, const cq_record *r, int64_t *us);
+/* Parses a time value in format fmt. */
+int cq_time_value(const char *s, size_t len, int fmt, int64_t *us);
+
+/*
+ * Applies every rule of r's sourcetype.  matched[] (conf->n_rules bytes) is
+ * set to 1 for each rule that matched.  prev / prev_matched is the event
+ * before r in the same file (NULL for the first): rules with a `previous`
+ * line write their fields there.  scratch is reused.
+ */
+void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
+                  cq_record *prev, const unsigned char *prev_matched,
+                  cq_strbuf *scratch);
+
+/* Decodes %XX and '+' of a URL query value, appending to sb. */
+void cq_url_decode(cq_strbuf *sb, const char *s, size_t len);
+
+/* ---- input.c: plain or gzip bytes from a file or stdin ---- */
+
+typedef struct cq_input cq_input;
+
+/* Opens path ("-": stdin).  Returns 0, or -1 with errno set. */
+int cq_input_open(const char *path, cq_input **out);
+/*
+ * Reads up to n content bytes (decompressed).  Returns the count, 0 at end,
+ * -1 on error with a message in err.
+ */
+long cq_input_read(cq_input *in, char *buf, size_t n, char *err, size_t errlen);
+/* Restarts from the first content byte (stdin: replays what was read). */
+int cq_input_rewind(cq_input *in, char *err, size_t errlen);
+/* Bytes read so far from the underlying file (compressed), for progress. */
+uint64_t cq_input_raw_pos(const cq_input *in);
+/* Size of the underlying file, or 0 when unknown. */
+uint64_t cq_input_raw_size(const cq_input *in);
+int cq_input_is_gzip(const cq_input *in);
+void cq_input_close(cq_input *in);
+
+
+/* ---- pipeline.c: lines of one input -> records ---- */
+
+#include "ingest/ingest.h"
+
+#define CQ_SHOW_MALFORMED 5     /* malformed lines shown without --verbose */
+
+struct cq_ingest {
+    cq_ingest_opts o;
+    cq_conf *conf;
+    int forced_st;              /* conf->sts index of --sourcetype, or -1 */
+    const char *forced_name;    /* its canonical name */
+    cq_ingest_stats st;
+    unsigned long long *per_st; /* records per conf sourcetype */
+    unsigned long n_shown;      /* malformed lines reported so far */
+    int64_t t_start_us;
+    cq_strbuf scratch, scratch2, doc;
+    char *chunk;                /* the reused read buffer */
+    size_t chunk_cap;
+};
+
+/* State of one input while its lines are read. */
+typedef struct cq_pipe {
+    cq_ingest *g;
+    const char *source;
+    int fmt;                    /* format of the last event (tried first), or -1 */
+    unsigned long long line_no; /* of the line being processed, from 1 */
+    unsigned long long doc_line;/* first line of a multi-line JSON document */
+    int in_doc;
+    cq_json_depth depth;
+    cq_record rec[2];           /* the current event and the one before it */
+    unsigned char *matched[2];  /* rules each matched */
+    int cur;                    /* index of the current event in rec[] */
+    int have_prev;              /* rec[!cur] holds an event not yet given to the sink */
+    unsigned long long n_records, n_malformed;
+    unsigned long long *per_st; /* records per sourcetype for this input */
+    cq_ingest_sink sink;
+    void *sink_ctx;
+    int failed;                 /* the sink failed: stop */
+} cq_pipe;
+
+void cq_pipe_init(cq_pipe *p, cq_ingest *g, const char *source, cq_ingest_sink sink, void *ctx);
+/* Processes one line (without its newline).  Returns 1 if it was malformed. */
+int cq_pipe_line(cq_pipe *p, const char *line, size_t len);
+/* Reports a malformed line at line_no. */
+void cq_pipe_malformed(cq_pipe *p, unsigned long long line_no, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* End of input: flushes a pending document and the held-back event. */
+void cq_pipe_finish(cq_pipe *p);
+void cq_pipe_free(cq_pipe *p);
+
+#endif

@@ -1,0 +1,223 @@
+/*
+ * input.c - content bytes of one input: a file or stdin, plain or gzip.
+ *
+ * Compression is recognized by the gzip magic bytes, not by the file name;
+ * concatenated gzip members (as logrotate and `cat a.gz b.gz` make) are read
+ * as one stream.  Files are read with read() into one reused 256 KiB buffer
+ * (no mmap: one pass over a file is faster this way, see
+ * REFERENCE-FIGURES.md).  The driver reads a file's head twice (once to
+ * fingerprint it, once to parse): files rewind with lseek, stdin replays
+ * what it recorded.
+ */
+#include "ingest/ingest_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define RAW_BUF (256u << 10)
+
+struct cq_input {
+    int fd;
+    int is_stdin;
+    int gz;                 /* gzip magic seen at the start */
+    int gz_end;             /* the current gzip member ended */
+    z_stream zs;
+    unsigned char *raw;     /* bytes read from fd, not yet consumed */
+    size_t raw_len, raw_off;
+    int raw_eof;
+    uint64_t raw_total;     /* bytes read from fd so far */
+    uint64_t size;          /* file size, 0 if unknown */
+    cq_strbuf replay;       /* stdin: content bytes read before a rewind */
+    size_t replay_off;
+    int replaying;
+};
+
+static int fill_raw(cq_input *in)
+{
+    if (in->raw_off < in->raw_len || in->raw_eof)
+        return 0;
+    ssize_t n;
+    do
+        n = read(in->fd, in->raw, RAW_BUF);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -1;
+    in->raw_off = 0;
+    in->raw_len = (size_t)n;
+    in->raw_total += (uint64_t)n;
+    in->raw_eof = n == 0;
+    return 0;
+}
+
+/* Reads until at least two bytes are buffered (or end) and checks the magic. */
+static int sniff(cq_input *in)
+{
+    while (in->raw_len - in->raw_off < 2 && !in->raw_eof) {
+        size_t have = in->raw_len - in->raw_off;
+        memmove(in->raw, in->raw + in->raw_off, have);
+        ssize_t n = read(in->fd, in->raw + have, RAW_BUF - have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        in->raw_off = 0;
+        in->raw_len = have + (size_t)n;
+        in->raw_total += (uint64_t)n;
+        in->raw_eof = n == 0;
+    }
+    in->gz = in->raw_len - in->raw_off >= 2 && in->raw[in->raw_off] == 0x1f &&
+             in->raw[in->raw_off + 1] == 0x8b;
+    if (in->gz) {
+        memset(&in->zs, 0, sizeof in->zs);
+        if (inflateInit2(&in->zs, 16 + MAX_WBITS) != Z_OK)
+            return -1;
+    }
+    return 0;
+}
+
+int cq_input_open(const char *path, cq_input **out)
+{
+    cq_input *in = cq_xcalloc(1, sizeof *in);
+    in->is_stdin = !strcmp(path, "-");
+    in->fd = in->is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+    if (in->fd < 0) {
+        free(in);
+        return -1;
+    }
+    struct stat st;
+    if (!in->is_stdin && fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode))
+        in->size = (uint64_t)st.st_size;
+    in->raw = cq_xmalloc(RAW_BUF);
+    if (sniff(in)) {
+        int e = errno;
+        cq_input_close(in);
+        errno = e;
+        return -1;
+    }
+    *out = in;
+    return 0;
+}
+
+static long read_gz(cq_input *in, char *buf, size_t n, char *err, size_t errlen)
+{
+    in->zs.next_out = (unsigned char *)buf;
+    in->zs.avail_out = (uInt)n;
+    while (in->zs.avail_out == n) {
+        if (fill_raw(in)) {
+            snprintf(err, errlen, "read error: %s", strerror(errno));
+            return -1;
+        }
+        if (in->raw_off == in->raw_len) {
+            if (!in->gz_end) {
+                snprintf(err, errlen, "truncated gzip data");
+                return -1;
+            }
+            break;
+        }
+        if (in->gz_end) {           /* another member follows */
+            inflateReset(&in->zs);
+            in->gz_end = 0;
+        }
+        in->zs.next_in = in->raw + in->raw_off;
+        in->zs.avail_in = (uInt)(in->raw_len - in->raw_off);
+        int rc = inflate(&in->zs, Z_NO_FLUSH);
+        in->raw_off = in->raw_len - in->zs.avail_in;
+        if (rc == Z_STREAM_END)
+            in->gz_end = 1;
+        else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+            snprintf(err, errlen, "bad gzip data: %s", in->zs.msg ? in->zs.msg : "inflate failed");
+            return -1;
+        }
+    }
+    return (long)(n - in->zs.avail_out);
+}
+
+static long read_plain(cq_input *in, char *buf, size_t n, char *err, size_t errlen)
+{
+    if (fill_raw(in)) {
+        snprintf(err, errlen, "read error: %s", strerror(errno));
+        return -1;
+    }
+    size_t have = in->raw_len - in->raw_off;
+    if (have > n)
+        have = n;
+    memcpy(buf, in->raw + in->raw_off, have);
+    in->raw_off += have;
+    return (long)have;
+}
+
+long cq_input_read(cq_input *in, char *buf, size_t n, char *err, size_t errlen)
+{
+    if (n > (1u << 30))
+        n = 1u << 30;
+    if (in->replaying) {
+        size_t have = in->replay.len - in->replay_off;
+        if (have) {
+            if (have > n)
+                have = n;
+            memcpy(buf, in->replay.buf + in->replay_off, have);
+            in->replay_off += have;
+            return (long)have;
+        }
+        in->replaying = 0;
+        cq_strbuf_free(&in->replay);
+    }
+    long got = in->gz ? read_gz(in, buf, n, err, errlen) : read_plain(in, buf, n, err, errlen);
+    if (got > 0 && in->is_stdin == 1)
+        cq_strbuf_add(&in->replay, buf, (size_t)got);
+    return got;
+}
+
+int cq_input_rewind(cq_input *in, char *err, size_t errlen)
+{
+    if (in->is_stdin) {
+        in->replaying = 1;
+        in->replay_off = 0;
+        in->is_stdin = 2;           /* recorded once: never record again */
+        return 0;
+    }
+    if (lseek(in->fd, 0, SEEK_SET) < 0) {
+        snprintf(err, errlen, "cannot rewind: %s", strerror(errno));
+        return -1;
+    }
+    in->raw_off = in->raw_len = 0;
+    in->raw_eof = 0;
+    in->raw_total = 0;
+    in->gz_end = 0;
+    if (in->gz)
+        inflateReset(&in->zs);
+    return 0;
+}
+
+uint64_t cq_input_raw_pos(const cq_input *in)
+{
+    return in->raw_total;
+}
+
+uint64_t cq_input_raw_size(const cq_input *in)
+{
+    return in->size;
+}
+
+int cq_input_is_gzip(const cq_input *in)
+{
+    return in->gz;
+}
+
+void cq_input_close(cq_input *in)
+{
+    if (!in)
+        return;
+    if (in->gz)
+        inflateEnd(&in->zs);
+    if (in->fd > 0)
+        close(in->fd);
+    cq_strbuf_free(&in->replay);
+    free(in->raw);
+    free(in);
+}

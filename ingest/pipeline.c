@@ -1,0 +1,292 @@
+#define _GNU_SOURCE /* memmem */
+/*
+ * pipeline.c - the lines of one input into normalized records.
+ *
+ * A line that starts with '{' or '[' is JSON: one object per line, or a
+ * document spread over several lines (kubectl -o json, EventList), or a list
+ * whose items are the events.  Anything else is key=value text (logrus).
+ * Each event is matched against the [format] stanzas of sourcetypes.conf
+ * (the format of the previous event first, since files rarely mix), timed,
+ * normalized, and given to the sink one event late: a `previous` rule (the
+ * dockerd `form data:` line that completes its `Calling POST .../exec` line)
+ * may still add fields to it.
+ */
+#include "ingest/ingest_int.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cq_pipe_init(cq_pipe *p, cq_ingest *g, const char *source, cq_ingest_sink sink, void *ctx)
+{
+    memset(p, 0, sizeof *p);
+    p->g = g;
+    p->source = source;
+    p->fmt = -1;
+    p->sink = sink;
+    p->sink_ctx = ctx;
+    for (int i = 0; i < 2; i++) {
+        cq_record_init(&p->rec[i]);
+        p->matched[i] = cq_xcalloc(g->conf->n_rules + 1, 1);
+    }
+    p->per_st = cq_xcalloc(g->conf->n_sts + 1, sizeof *p->per_st);
+}
+
+void cq_pipe_free(cq_pipe *p)
+{
+    for (int i = 0; i < 2; i++) {
+        cq_record_free(&p->rec[i]);
+        free(p->matched[i]);
+    }
+    free(p->per_st);
+}
+
+void cq_pipe_malformed(cq_pipe *p, unsigned long long line_no, const char *fmt, ...)
+{
+    cq_ingest *g = p->g;
+    p->n_malformed++;
+    g->st.n_malformed++;
+    if (!g->o.err || (!g->o.verbose && g->n_shown >= CQ_SHOW_MALFORMED))
+        return;
+    g->n_shown++;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(g->o.err, "%s:%llu: ", p->source, line_no);
+    vfprintf(g->o.err, fmt, ap);
+    fputc('\n', g->o.err);
+    va_end(ap);
+}
+
+/* Gives the held-back event to the sink. */
+static void emit_prev(cq_pipe *p)
+{
+    if (!p->have_prev)
+        return;
+    p->have_prev = 0;
+    cq_record *r = &p->rec[!p->cur];
+    if (!p->failed && p->sink(p->sink_ctx, r))
+        p->failed = 1;
+    int st = r->sourcetype ? cq_conf_find_st(p->g->conf, r->sourcetype) : -1;
+    p->per_st[st < 0 ? p->g->conf->n_sts : (size_t)st]++;
+    p->n_records++;
+}
+
+static const char *st_name(const cq_pipe *p, const cq_format *f)
+{
+    if (p->g->forced_name)
+        return p->g->forced_name;
+    return f ? p->g->conf->sts[f->st].name : NULL;
+}
+
+/* The current event is parsed: time, host, rules, then it waits for the next. */
+static void finish_event(cq_pipe *p, const cq_format *f, const char *raw, size_t raw_len)
+{
+    cq_ingest *g = p->g;
+    cq_record *r = &p->rec[p->cur];
+    char err[160];
+    r->sourcetype = st_name(p, f);
+    r->source = p->source;
+    if (f && f->kv_field) {
+        const cq_kv *kv = cq_record_get(r, f->kv_field);
+        if (kv)                         /* not logfmt: keep the message as it is */
+            cq_kv_parse(kv->val, kv->val_len, r, &g->scratch2, err, sizeof err);
+    }
+    if (f && f->host) {
+        const cq_kv *kv = cq_record_get(r, f->host);
+        r->host = kv ? kv->val : NULL;
+    }
+    if (!f || cq_format_time(f, r, &r->time_us))
+        r->time_us = CQ_TIME_NONE;
+    cq_record_set_raw(r, raw, raw_len);
+    cq_normalize(g->conf, r, p->matched[p->cur], p->have_prev ? &p->rec[!p->cur] : NULL,
+                 p->matched[!p->cur], &g->scratch);
+    emit_prev(p);
+    p->cur = !p->cur;
+    p->have_prev = 1;
+}
+
+/* Picks the format of r among formats of `type`: the last one used first. */
+static const cq_format *pick_format(cq_pipe *p, int type, const cq_record *r)
+{
+    const cq_conf *c = p->g->conf;
+    if (p->fmt >= 0 && c->fmts[p->fmt].type == type && cq_format_detect(c, &c->fmts[p->fmt], r))
+        return &c->fmts[p->fmt];
+    for (size_t i = 0; i < c->n_fmts; i++) {
+        const cq_format *f = &c->fmts[i];
+        if (f->type != type || (p->g->forced_st >= 0 && f->st != p->g->forced_st))
+            continue;
+        if (cq_format_detect(c, f, r)) {
+            p->fmt = (int)i;
+            return f;
+        }
+    }
+    return NULL;
+}
+
+/* Any format of the forced sourcetype with this type, for events that fit none. */
+static const cq_format *forced_format(const cq_pipe *p, int type)
+{
+    const cq_conf *c = p->g->conf;
+    for (size_t i = 0; i < c->n_fmts; i++)
+        if (c->fmts[i].type == type && c->fmts[i].st == p->g->forced_st)
+            return &c->fmts[i];
+    return NULL;
+}
+
+/* One JSON object: an event.  Returns 1 if malformed. */
+static int json_event(cq_pipe *p, const char *s, size_t len, unsigned long long line_no)
+{
+    cq_record *r = &p->rec[p->cur];
+    char err[200];
+    cq_record_reset(r);
+    if (cq_json_flatten(s, len, "", r, &p->g->scratch, err, sizeof err)) {
+        cq_pipe_malformed(p, line_no, "%s", err);
+        return 1;
+    }
+    const cq_format *f = pick_format(p, CQ_FMT_JSON, r);
+    if (!f && p->g->forced_st < 0) {
+        cq_pipe_malformed(p, line_no, "unknown format: a JSON object that no [format] of "
+                                      "sourcetypes.conf detects");
+        return 1;
+    }
+    finish_event(p, f ? f : forced_format(p, CQ_FMT_JSON), s, len);
+    return 0;
+}
+
+typedef struct item_ctx {
+    cq_pipe *p;
+    unsigned long long line_no;
+    int bad;
+} item_ctx;
+
+static void list_item(void *ctx, const char *item, size_t len)
+{
+    item_ctx *ic = ctx;
+    ic->bad |= json_event(ic->p, item, len, ic->line_no);
+}
+
+/* A whole JSON text: a list of events, or one event. */
+static int json_doc(cq_pipe *p, const char *s, size_t len, unsigned long long line_no)
+{
+    item_ctx ic = {p, line_no, 0};
+    /* Only list documents mention "items" (or start with '['): skip the pre-scan otherwise. */
+    int maybe_list = len && (s[0] == '[' || memmem(s, len, "\"items\"", 7));
+    if (maybe_list && cq_json_list_items(s, len, list_item, &ic) >= 0)
+        return ic.bad;
+    return json_event(p, s, len, line_no);
+}
+
+/* Key=value text: strip the prefix, split pairs, detect. */
+static int kv_line(cq_pipe *p, const char *s, size_t len)
+{
+    const cq_conf *c = p->g->conf;
+    cq_record *r = &p->rec[p->cur];
+    char err[160] = "", kverr[160];
+    int parsed = 0;
+    if (!cq_utf8_valid(s, len)) {
+        cq_pipe_malformed(p, p->line_no, "invalid UTF-8");
+        return 1;
+    }
+    int first = p->fmt >= 0 && c->fmts[p->fmt].type == CQ_FMT_KV ? p->fmt : -1;
+    for (int i = first >= 0 ? -1 : 0; i < (int)c->n_fmts; i++) {
+        int fi = i < 0 ? first : i;
+        const cq_format *f = &c->fmts[fi];
+        if (f->type != CQ_FMT_KV || (i >= 0 && fi == first) ||
+            (p->g->forced_st >= 0 && f->st != p->g->forced_st))
+            continue;
+        cq_record_reset(r);
+        size_t off = 0;
+        if (f->strip.re && pcre2_match(f->strip.re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK,
+                                       f->strip.md, NULL) > 0)
+            off = pcre2_get_ovector_pointer(f->strip.md)[1];
+        if (cq_kv_parse(s + off, len - off, r, &p->g->scratch, kverr, sizeof kverr)) {
+            if (strncmp(kverr, "no key", 6))
+                snprintf(err, sizeof err, "%s", kverr);   /* a kv line, but broken */
+            continue;
+        }
+        parsed = 1;
+        if (cq_format_detect(c, f, r) || p->g->forced_st >= 0) {
+            p->fmt = fi;
+            finish_event(p, f, s, len);
+            return 0;
+        }
+    }
+    if (p->g->forced_st >= 0) {             /* forced: keep the line, without fields */
+        cq_record_reset(r);
+        finish_event(p, NULL, s, len);
+        return 0;
+    }
+    cq_pipe_malformed(p, p->line_no, "%s", err[0] ? err
+                      : parsed ? "unknown format: key=value text that no [format] of "
+                                 "sourcetypes.conf detects"
+                               : "unknown format: neither JSON nor key=value text");
+    return 1;
+}
+
+/* A line inside a multi-line JSON document.  Returns 1 if it ended malformed. */
+static int doc_line(cq_pipe *p, const char *s, size_t len)
+{
+    cq_ingest *g = p->g;
+    if (p->in_doc == 1 && g->doc.len + len + 1 > g->conf->max_line) {
+        cq_pipe_malformed(p, p->doc_line, "JSON document longer than %zu bytes",
+                          g->conf->max_line);
+        cq_strbuf_reset(&g->doc);
+        p->in_doc = 2;                  /* reported: only track its depth to its end */
+    }
+    if (p->in_doc == 1) {
+        cq_strbuf_add(&g->doc, s, len);
+        cq_strbuf_addc(&g->doc, '\n');
+    }
+    cq_json_depth_feed(&p->depth, s, len);
+    if (p->depth.depth > 0)
+        return 0;
+    int bad = p->in_doc == 1 ? json_doc(p, g->doc.buf, g->doc.len, p->doc_line) : 0;
+    p->in_doc = 0;
+    cq_strbuf_reset(&g->doc);
+    return bad;
+}
+
+int cq_pipe_line(cq_pipe *p, const char *s, size_t len)
+{
+    p->line_no++;
+    if (len && s[len - 1] == '\r')
+        len--;
+    if (p->in_doc) {
+        /* A new document at column 0 while one is open: the open one was cut short. */
+        if (len && s[0] == '{') {
+            cq_pipe_malformed(p, p->doc_line, "truncated JSON document");
+            p->in_doc = 0;
+            cq_strbuf_reset(&p->g->doc);
+        } else {
+            return doc_line(p, s, len);
+        }
+    }
+    size_t i = 0;
+    while (i < len && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (i == len)
+        return 0;                       /* blank lines are not events */
+    if (s[i] != '{' && s[i] != '[')
+        return kv_line(p, s, len);
+    memset(&p->depth, 0, sizeof p->depth);
+    cq_json_depth_feed(&p->depth, s + i, len - i);
+    if (p->depth.depth > 0) {           /* the document continues on the next lines */
+        p->in_doc = 1;
+        p->doc_line = p->line_no;
+        cq_strbuf_reset(&p->g->doc);
+        cq_strbuf_add(&p->g->doc, s + i, len - i);
+        cq_strbuf_addc(&p->g->doc, '\n');
+        return 0;
+    }
+    return json_doc(p, s + i, len - i, p->line_no);
+}
+
+void cq_pipe_finish(cq_pipe *p)
+{
+    if (p->in_doc) {
+        cq_pipe_malformed(p, p->doc_line, "truncated JSON document at end of input");
+        p->in_doc = 0;
+        cq_strbuf_reset(&p->g->doc);
+    }
+    emit_prev(p);
+}

@@ -1,0 +1,554 @@
+/*
+ * sourcetypes.c - loads sourcetypes.conf: sourcetype names and aliases, the
+ * formats that recognize and time events, and the normalization rules.
+ *
+ * The format of the file is documented in its own header comment
+ * (data/sourcetypes.conf).  This file only parses it into cq_conf; it applies
+ * nothing (normalize.c does).  Every error names the file and line.
+ */
+#include "ingest/ingest_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_LINE (8u << 20)
+
+enum { ST_NONE, ST_SETTINGS, ST_SOURCETYPE, ST_FORMAT, ST_RULE };
+
+typedef struct loader {
+    cq_conf *c;
+    const char *path;
+    int line;
+    int kind;               /* ST_*: the stanza being read */
+    char **prev_names;      /* per rule: its `previous` text, resolved at the end */
+    int *prev_lines;
+    char *err;
+    size_t errlen;
+} loader;
+
+static int lerr(loader *L, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(L->err, L->errlen, "%s:%d: %s", L->path, L->line, msg);
+    return -1;
+}
+
+/* Grows *arr (elements of size sz) to hold one more; returns the new slot. */
+static void *push(void *arrp, size_t *n, size_t sz)
+{
+    void **arr = arrp;
+    *arr = cq_xrealloc(*arr, (*n + 1) * sz);
+    void *slot = (char *)*arr + *n * sz;
+    memset(slot, 0, sz);
+    (*n)++;
+    return slot;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Splits s at whitespace into arena strings; returns the count. */
+static size_t words(cq_arena *a, const char *s, const char ***out)
+{
+    size_t n = 0, cap = 0;
+    const char **v = NULL;
+    while (*s) {
+        while (isspace((unsigned char)*s))
+            s++;
+        const char *b = s;
+        while (*s && !isspace((unsigned char)*s))
+            s++;
+        if (s == b)
+            break;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4;
+            const char **nv = cq_arena_alloc(a, cap * sizeof *nv);
+            if (n)
+                memcpy(nv, v, n * sizeof *nv);
+            v = nv;
+        }
+        v[n++] = cq_arena_strndup(a, b, (size_t)(s - b));
+    }
+    *out = v;
+    return n;
+}
+
+static int compile_re(loader *L, cq_cond *k, const char *pat)
+{
+    int code;
+    PCRE2_SIZE off;
+    k->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &code, &off, NULL);
+    if (!k->re) {
+        PCRE2_UCHAR msg[128];
+        pcre2_get_error_message(code, msg, sizeof msg);
+        return lerr(L, "bad regex at offset %zu: %s", (size_t)off, (const char *)msg);
+    }
+    pcre2_jit_compile(k->re, PCRE2_JIT_COMPLETE);   /* a JIT failure just means slower */
+    k->md = pcre2_match_data_create_from_pattern(k->re, NULL);
+    return 0;
+}
+
+/* Parses "F = V|W", "F != *", "F ~ RE", "F !~ RE" into k. */
+static int parse_cond(loader *L, const char *s, cq_cond *k)
+{
+    cq_arena *a = &L->c->arena;
+    const char *f = s;
+    while (*s && !isspace((unsigned char)*s) && *s != '=' && *s != '!' && *s != '~')
+        s++;
+    if (s == f)
+        return lerr(L, "expected a field name after \"when\"");
+    k->field = cq_arena_strndup(a, f, (size_t)(s - f));
+    while (isspace((unsigned char)*s))
+        s++;
+    int neg = *s == '!';
+    s += neg;
+    char op = *s;
+    if (op != '=' && op != '~')
+        return lerr(L, "expected =, !=, ~ or !~ after \"%s\"", k->field);
+    char *v = trim(cq_arena_strdup(a, s + 1));
+    if (op == '~') {
+        k->op = neg ? CQ_COND_NRE : CQ_COND_RE;
+        return compile_re(L, k, v);
+    }
+    if (!strcmp(v, "*")) {
+        k->op = neg ? CQ_COND_MISSING : CQ_COND_EXISTS;
+        return 0;
+    }
+    k->op = neg ? CQ_COND_NE : CQ_COND_EQ;
+    for (char *p = v;; ) {
+        char *bar = strchr(p, '|');
+        if (bar)
+            *bar = '\0';
+        const char **slot = push(&k->alts, &k->n_alts, sizeof *k->alts);
+        *slot = trim(p);
+        if (!bar)
+            break;
+        p = bar + 1;
+    }
+    return 0;
+}
+
+/* Splits "key = value"; returns 0 and the trimmed parts, or -1. */
+static int key_value(char *s, char **key, char **val)
+{
+    char *eq = strchr(s, '=');
+    if (!eq)
+        return -1;
+    *eq = '\0';
+    *key = trim(s);
+    *val = trim(eq + 1);
+    return 0;
+}
+
+static int open_stanza(loader *L, char *s)
+{
+    cq_conf *c = L->c;
+    char *close = strchr(s, ']');
+    if (!close || trim(close + 1)[0])
+        return lerr(L, "expected \"]\" at the end of the stanza header");
+    *close = '\0';
+    char *kind = trim(s + 1), *name = kind;
+    while (*name && !isspace((unsigned char)*name))
+        name++;
+    if (*name)
+        *name++ = '\0';
+    name = trim(name);
+    if (!strcmp(kind, "settings")) {
+        L->kind = ST_SETTINGS;
+        return 0;
+    }
+    if (!*name)
+        return lerr(L, "stanza [%s] needs a name", kind);
+    const char *nm = cq_arena_strdup(&c->arena, name);
+    if (!strcmp(kind, "sourcetype")) {
+        if (cq_conf_find_st(c, nm) >= 0)
+            return lerr(L, "sourcetype \"%s\" defined twice", nm);
+        cq_stdef *st = push(&c->sts, &c->n_sts, sizeof *st);
+        st->name = nm;
+        L->kind = ST_SOURCETYPE;
+    } else if (!strcmp(kind, "format")) {
+        cq_format *f = push(&c->fmts, &c->n_fmts, sizeof *f);
+        f->name = nm;
+        f->line = L->line;
+        f->st = -1;
+        L->kind = ST_FORMAT;
+    } else if (!strcmp(kind, "rule")) {
+        cq_rule *r = push(&c->rules, &c->n_rules, sizeof *r);
+        r->name = nm;
+        r->line = L->line;
+        size_t n = c->n_rules - 1;
+        L->prev_names = cq_xrealloc(L->prev_names, c->n_rules * sizeof *L->prev_names);
+        L->prev_lines = cq_xrealloc(L->prev_lines, c->n_rules * sizeof *L->prev_lines);
+        L->prev_names[n] = NULL;
+        L->prev_lines[n] = 0;
+        L->kind = ST_RULE;
+    } else {
+        return lerr(L, "unknown stanza kind \"%s\" (expected settings, sourcetype, format or rule)",
+                    kind);
+    }
+    return 0;
+}
+
+static int st_ref(loader *L, const char *name)
+{
+    int i = cq_conf_find_st(L->c, name);
+    if (i < 0)
+        lerr(L, "unknown sourcetype \"%s\" (define it in a [sourcetype] stanza first)", name);
+    return i;
+}
+
+static int parse_time_field(loader *L, cq_format *f, const char *w)
+{
+    static const char *const names[] = {"iso", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns"};
+    cq_timefield *t = push(&f->times, &f->n_times, sizeof *t);
+    const char *colon = strrchr(w, ':');
+    t->fmt = CQ_TF_ISO;
+    t->field = w;
+    if (!colon)
+        return 0;
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(colon + 1, names[i])) {
+            t->fmt = i;
+            t->field = cq_arena_strndup(&L->c->arena, w, (size_t)(colon - w));
+            return 0;
+        }
+    return 0;                       /* a colon inside the name itself */
+}
+
+/* "detect = a b=x|y": one alternative, every word a condition. */
+static int parse_detect(loader *L, cq_format *f, const char *v)
+{
+    const char **w;
+    size_t n = words(&L->c->arena, v, &w);
+    if (!n)
+        return lerr(L, "detect needs at least one field");
+    cq_detect *d = push(&f->detects, &f->n_detects, sizeof *d);
+    for (size_t i = 0; i < n; i++) {
+        cq_cond *k = push(&d->conds, &d->n_conds, sizeof *k);
+        if (!strchr(w[i], '=')) {
+            k->op = CQ_COND_EXISTS;
+            k->field = w[i];
+        } else if (parse_cond(L, w[i], k)) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int format_line(loader *L, char *s)
+{
+    cq_format *f = &L->c->fmts[L->c->n_fmts - 1];
+    cq_arena *a = &L->c->arena;
+    char *k, *v;
+    if (key_value(s, &k, &v))
+        return lerr(L, "expected \"key = value\"");
+    const char **w;
+    if (!strcmp(k, "sourcetype")) {
+        return (f->st = st_ref(L, v)) < 0 ? -1 : 0;
+    } else if (!strcmp(k, "type")) {
+        if (!strcmp(v, "json"))
+            f->type = CQ_FMT_JSON;
+        else if (!strcmp(v, "kv"))
+            f->type = CQ_FMT_KV;
+        else
+            return lerr(L, "unknown format type \"%s\" (expected json or kv)", v);
+    } else if (!strcmp(k, "detect")) {
+        return parse_detect(L, f, v);
+    } else if (!strcmp(k, "time")) {
+        size_t n = words(a, v, &w);
+        for (size_t i = 0; i < n; i++)
+            parse_time_field(L, f, w[i]);
+    } else if (!strcmp(k, "host")) {
+        f->host = cq_arena_strdup(a, v);
+    } else if (!strcmp(k, "kv")) {
+        f->kv_field = cq_arena_strdup(a, v);
+    } else if (!strcmp(k, "strip")) {
+        return compile_re(L, &f->strip, v);
+    } else {
+        return lerr(L, "unknown format key \"%s\"", k);
+    }
+    return 0;
+}
+
+/* "set F = T", "copy F = G H", "urlparams F = G P", "json F = G K", "kv G", "drop G". */
+static int rule_action(loader *L, cq_rule *r, const char *verb, char *rest)
+{
+    static const struct { const char *verb; int op, nargs; } acts[] = {
+        {"set", CQ_ACT_SET, 0}, {"add", CQ_ACT_ADD, 0}, {"copy", CQ_ACT_COPY, 0},
+        {"urlparams", CQ_ACT_URLPARAMS, 2}, {"json", CQ_ACT_JSON, 2},
+        {"kv", CQ_ACT_KV, -1}, {"drop", CQ_ACT_DROP, -1},
+    };
+    cq_arena *a = &L->c->arena;
+    for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
+        if (strcmp(verb, acts[i].verb))
+            continue;
+        cq_action *act = push(&r->acts, &r->n_acts, sizeof *act);
+        act->op = acts[i].op;
+        if (acts[i].nargs < 0) {
+            act->arg = cq_arena_strdup(a, trim(rest));
+            return *act->arg ? 0 : lerr(L, "\"%s\" needs a field name", verb);
+        }
+        char *k, *v;
+        if (key_value(rest, &k, &v) || !*k)
+            return lerr(L, "expected \"%s FIELD = ...\"", verb);
+        act->dst = cq_arena_strdup(a, k);
+        act->arg = cq_arena_strdup(a, v);
+        if (acts[i].nargs == 2) {
+            const char **w;
+            if (words(a, v, &w) != 2)
+                return lerr(L, "expected \"%s %s = FIELD NAME\"", verb, k);
+            act->arg = w[0];
+            act->arg2 = w[1];
+        }
+        return 0;
+    }
+    return lerr(L, "unknown rule line \"%s\" (expected when, set, add, copy, urlparams, json, "
+                   "kv, drop, sourcetype or previous)", verb);
+}
+
+static int rule_line(loader *L, char *s)
+{
+    cq_conf *c = L->c;
+    cq_rule *r = &c->rules[c->n_rules - 1];
+    char *sp = s;
+    while (*sp && !isspace((unsigned char)*sp) && *sp != '=')
+        sp++;
+    char *rest = sp;
+    while (isspace((unsigned char)*rest))
+        rest++;
+    if (*rest == '=') {                         /* key = value */
+        char *k = NULL, *v = NULL;
+        if (key_value(s, &k, &v))
+            return lerr(L, "expected \"key = value\"");
+        if (!strcmp(k, "sourcetype")) {
+            const char **w;
+            size_t n = words(&c->arena, v, &w);
+            for (size_t i = 0; i < n; i++) {
+                int st = st_ref(L, w[i]);
+                if (st < 0)
+                    return -1;
+                const char **slot = push(&r->sts, &r->n_sts, sizeof *slot);
+                *slot = c->sts[st].name;
+            }
+            return 0;
+        }
+        if (!strcmp(k, "previous")) {
+            L->prev_names[c->n_rules - 1] = cq_arena_strdup(&c->arena, v);
+            L->prev_lines[c->n_rules - 1] = L->line;
+            return 0;
+        }
+        return lerr(L, "unknown rule key \"%s\"", k);
+    }
+    char verb[32];
+    snprintf(verb, sizeof verb, "%.*s", (int)(sp - s), s);
+    if (!strcmp(verb, "when"))
+        return parse_cond(L, rest, push(&r->conds, &r->n_conds, sizeof *r->conds));
+    return rule_action(L, r, verb, rest);
+}
+
+static int settings_line(loader *L, char *s)
+{
+    char *k, *v, *end;
+    if (key_value(s, &k, &v))
+        return lerr(L, "expected \"key = value\"");
+    if (!strcmp(k, "max_line_bytes")) {
+        errno = 0;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (errno || *end || n < 1024)
+            return lerr(L, "max_line_bytes must be a number of bytes (at least 1024)");
+        L->c->max_line = (size_t)n;
+        return 0;
+    }
+    return lerr(L, "unknown setting \"%s\"", k);
+}
+
+static int sourcetype_line(loader *L, char *s)
+{
+    cq_stdef *st = &L->c->sts[L->c->n_sts - 1];
+    char *k, *v;
+    if (key_value(s, &k, &v) || strcmp(k, "alias"))
+        return lerr(L, "expected \"alias = NAME ...\"");
+    const char **w;
+    size_t n = words(&L->c->arena, v, &w);
+    for (size_t i = 0; i < n; i++) {
+        if (cq_conf_find_st(L->c, w[i]) >= 0)
+            return lerr(L, "alias \"%s\" already names a sourcetype", w[i]);
+        const char **slot = push(&st->aliases, &st->n_aliases, sizeof *slot);
+        *slot = w[i];
+    }
+    return 0;
+}
+
+static int conf_line(loader *L, char *s)
+{
+    if (*s == '[')
+        return open_stanza(L, s);
+    switch (L->kind) {
+    case ST_SETTINGS:
+        return settings_line(L, s);
+    case ST_SOURCETYPE:
+        return sourcetype_line(L, s);
+    case ST_FORMAT:
+        return format_line(L, s);
+    case ST_RULE:
+        return rule_line(L, s);
+    default:
+        return lerr(L, "expected a stanza header such as [rule NAME] first");
+    }
+}
+
+/* After the whole file: `previous` names, and formats that name a sourcetype. */
+static int finish(loader *L)
+{
+    cq_conf *c = L->c;
+    for (size_t i = 0; i < c->n_fmts; i++)
+        if (c->fmts[i].st < 0) {
+            L->line = c->fmts[i].line;
+            return lerr(L, "format \"%s\" has no sourcetype", c->fmts[i].name);
+        }
+    for (size_t i = 0; i < c->n_rules; i++) {
+        if (!L->prev_names[i])
+            continue;
+        L->line = L->prev_lines[i];
+        const char **w;
+        size_t n = words(&c->arena, L->prev_names[i], &w);
+        for (size_t k = 0; k < n; k++) {
+            size_t j = 0;
+            while (j < c->n_rules && strcmp(c->rules[j].name, w[k]))
+                j++;
+            if (j == c->n_rules)
+                return lerr(L, "unknown rule \"%s\" in \"previous\"", w[k]);
+            int *slot = push(&c->rules[i].prev, &c->rules[i].n_prev, sizeof *slot);
+            *slot = (int)j;
+        }
+    }
+    return 0;
+}
+
+/* Reads the file line by line; a trailing backslash joins the next line. */
+static int load_lines(loader *L, FILE *fp)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    cq_strbuf acc = CQ_STRBUF_INIT;
+    int rc = 0, start = 0;
+    while (!rc && (n = getline(&line, &cap, fp)) >= 0) {
+        L->line++;
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        if (!acc.len)
+            start = L->line;
+        if (n && line[n - 1] == '\\') {
+            cq_strbuf_add(&acc, line, (size_t)n - 1);
+            continue;
+        }
+        cq_strbuf_add(&acc, line, (size_t)n);
+        char *s = trim(acc.buf);
+        int save = L->line;
+        L->line = start;
+        if (*s && *s != '#' && *s != ';')
+            rc = conf_line(L, s);
+        L->line = save;
+        cq_strbuf_reset(&acc);
+    }
+    free(line);
+    cq_strbuf_free(&acc);
+    return rc;
+}
+
+int cq_conf_load(const char *path, cq_conf **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    cq_conf *c = cq_xcalloc(1, sizeof *c);
+    cq_arena_init(&c->arena);
+    c->max_line = DEFAULT_MAX_LINE;
+    loader L = {.c = c, .path = path, .err = err, .errlen = errlen};
+    FILE *fp = fopen(path, "r");
+    int rc;
+    if (!fp) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        rc = -1;
+    } else {
+        rc = load_lines(&L, fp);
+        fclose(fp);
+        if (!rc)
+            rc = finish(&L);
+    }
+    free(L.prev_names);
+    free(L.prev_lines);
+    if (rc) {
+        cq_conf_free(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+static void free_cond(cq_cond *k)
+{
+    free(k->alts);
+    if (k->md)
+        pcre2_match_data_free(k->md);
+    if (k->re)
+        pcre2_code_free(k->re);
+}
+
+void cq_conf_free(cq_conf *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_sts; i++)
+        free(c->sts[i].aliases);
+    for (size_t i = 0; i < c->n_fmts; i++) {
+        cq_format *f = &c->fmts[i];
+        for (size_t j = 0; j < f->n_detects; j++) {
+            for (size_t k = 0; k < f->detects[j].n_conds; k++)
+                free_cond(&f->detects[j].conds[k]);
+            free(f->detects[j].conds);
+        }
+        free(f->detects);
+        free(f->times);
+        free_cond(&f->strip);
+    }
+    for (size_t i = 0; i < c->n_rules; i++) {
+        cq_rule *r = &c->rules[i];
+        for (size_t k = 0; k < r->n_conds; k++)
+            free_cond(&r->conds[k]);
+        free(r->conds);
+        free(r->acts);
+        free(r->sts);
+        free(r->prev);
+    }
+    free(c->sts);
+    free(c->fmts);
+    free(c->rules);
+    cq_arena_free(&c->arena);
+    free(c);
+}
+
+int cq_conf_find_st(const cq_conf *c, const char *name)
+{
+    for (size_t i = 0; i < c->n_sts; i++) {
+        if (!strcmp(c->sts[i].name, name))
+            return (int)i;
+        for (size_t j = 0; j < c->sts[i].n_aliases; j++)
+            if (!strcmp(c->sts[i].aliases[j], name))
+                return (int)i;
+    }
+    return -1;
+}
