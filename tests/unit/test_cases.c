@@ -1,7 +1,299 @@
-/* tests/unit/test_cases.c: placeholder suite, being written. */
+/*
+ * test_cases.c - data-driven regression cases, one directory each:
+ *
+ *   tests/cases/<area>/<name>/
+ *     query.spl      the query; leading "#" lines say what the case checks
+ *     args           optional: extra flags for `cquery search` (one line)
+ *     cmd            optional: the whole cquery command line instead of
+ *                    `search --format csv ARGS QUERY` ({index}, {srcdir} and
+ *                    {case} are replaced)
+ *     input/         log files, ingested into a fresh index first
+ *     expected.out   exact stdout
+ *     expected.err   for a failing case: exact stderr; exit status must be 2
+ *     expected.plan  optional: `cquery explain` output
+ *
+ * Every case runs the real binary ($CQUERY_BIN).  CQ_UPDATE_EXPECTED=1
+ * rewrites the expected files (review the diff before committing).
+ */
 #include "tests/unit/suites.h"
+#include "common/strbuf.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define MAX_CASES 4096
+
+static char *cases[MAX_CASES];
+static int n_cases;
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A case is a directory holding query.spl or cmd. */
+static void find_cases(const char *dir)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/query.spl", dir);
+    char c[4096];
+    snprintf(c, sizeof c, "%s/cmd", dir);
+    if (exists(p) || exists(c)) {
+        if (n_cases < MAX_CASES)
+            cases[n_cases++] = strdup(dir);
+        return;
+    }
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || !strcmp(e->d_name, "input"))
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (is_dir(p))
+            find_cases(p);
+    }
+    closedir(d);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        cq_strbuf_add(&sb, buf, n);
+    fclose(f);
+    return sb.buf ? sb.buf : strdup("");
+}
+
+static void spit(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The query without its leading comment lines and trailing newlines. */
+static char *read_query(const char *dir)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/query.spl", dir);
+    char *text = slurp(p);
+    if (!text)
+        return NULL;
+    char *q = text;
+    while (*q == '#') {
+        char *nl = strchr(q, '\n');
+        q = nl ? nl + 1 : q + strlen(q);
+    }
+    char *out = strdup(q);
+    size_t n = strlen(out);
+    while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+        out[--n] = '\0';
+    free(text);
+    return out;
+}
+
+/* Splits a line into words (no quoting: args files are simple flags). */
+static int split_words(char *line, char **argv, int max)
+{
+    int n = 0;
+    for (char *w = strtok(line, " \t\r\n"); w && n < max; w = strtok(NULL, " \t\r\n"))
+        argv[n++] = w;
+    return n;
+}
+
+/* Runs argv with stdout/stderr to files; returns the exit status. */
+static int run(char **argv, const char *out, const char *err)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid;
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    ck_assert_msg(rc == 0, "cannot run %s", argv[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    ck_assert_msg(WIFEXITED(st), "%s died with signal %d", argv[0], WTERMSIG(st));
+    return WEXITSTATUS(st);
+}
+
+static const char *bin(void)
+{
+    const char *b = getenv("CQUERY_BIN");
+    return b && *b ? b : "./cquery";
+}
+
+static void ingest_inputs(const char *dir, const char *index, const char *tmp)
+{
+    char input[4096];
+    snprintf(input, sizeof input, "%s/input", dir);
+    if (!is_dir(input))
+        return;
+    char *argv[] = {(char *)bin(), "ingest", "--quiet", "--index", (char *)index, input, NULL};
+    char out[4200], err[4200];
+    snprintf(out, sizeof out, "%s/ingest.out", tmp);
+    snprintf(err, sizeof err, "%s/ingest.err", tmp);
+    int rc = run(argv, out, err);
+    char *e = slurp(err);
+    ck_assert_msg(rc == 0, "%s: ingest failed (%d): %s", dir, rc, e ? e : "");
+    free(e);
+}
+
+/* Replaces {index}, {srcdir} and {case} in word w. */
+static char *subst(const char *w, const char *index, const char *dir)
+{
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    while (*w) {
+        if (!strncmp(w, "{index}", 7)) {
+            cq_strbuf_adds(&sb, index);
+            w += 7;
+        } else if (!strncmp(w, "{srcdir}", 8)) {
+            cq_strbuf_adds(&sb, test_srcdir());
+            w += 8;
+        } else if (!strncmp(w, "{case}", 6)) {
+            cq_strbuf_adds(&sb, dir);
+            w += 6;
+        } else {
+            cq_strbuf_addc(&sb, *w++);
+        }
+    }
+    return sb.buf;
+}
+
+/* Compares actual to the expected file, or rewrites it in update mode. */
+static void check_file(const char *dir, const char *name, const char *actual_path)
+{
+    char exp[4096];
+    snprintf(exp, sizeof exp, "%s/%s", dir, name);
+    char *actual = slurp(actual_path);
+    const char *upd = getenv("CQ_UPDATE_EXPECTED");
+    if (upd && *upd == '1') {
+        spit(exp, actual ? actual : "");
+        free(actual);
+        return;
+    }
+    char *want = slurp(exp);
+    ck_assert_msg(want != NULL, "%s: missing %s", dir, name);
+    int same = actual && !strcmp(want, actual);
+    if (!same) {
+        char cmd[9000];
+        snprintf(cmd, sizeof cmd, "diff -u '%s' '%s' | head -40 >&2", exp, actual_path);
+        if (system(cmd) < 0)
+            perror("diff");
+    }
+    free(want);
+    free(actual);
+    ck_assert_msg(same, "%s: output differs from %s (diff above)", dir, name);
+}
+
+START_TEST(test_case)
+{
+    const char *dir = cases[_i];
+    char tmp[] = "/tmp/cq-case-XXXXXX";
+    ck_assert(mkdtemp(tmp) != NULL);
+    char index[200], out[200], err[200];
+    snprintf(index, sizeof index, "%s/index.db", tmp);
+    snprintf(out, sizeof out, "%s/stdout", tmp);
+    snprintf(err, sizeof err, "%s/stderr", tmp);
+    ingest_inputs(dir, index, tmp);
+
+    char *argv[64], *owned[64];
+    int n = 0, n_owned = 0;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/cmd", dir);
+    char *cmdline = slurp(path), *query = NULL, *args = NULL;
+    argv[n++] = (char *)bin();
+    if (cmdline) {
+        char *words[60];
+        int nw = split_words(cmdline, words, 60);
+        for (int i = 0; i < nw; i++)
+            argv[n++] = owned[n_owned++] = subst(words[i], index, dir);
+    } else {
+        query = read_query(dir);
+        ck_assert_msg(query != NULL, "%s: no query.spl", dir);
+        argv[n++] = "search";
+        argv[n++] = "--format";
+        argv[n++] = "csv";
+        argv[n++] = "--index";
+        argv[n++] = index;
+        snprintf(path, sizeof path, "%s/args", dir);
+        if ((args = slurp(path)))
+            n += split_words(args, argv + n, 40);
+        argv[n++] = query;
+    }
+    argv[n] = NULL;
+    int rc = run(argv, out, err);
+    snprintf(path, sizeof path, "%s/expected.err", dir);
+    if (exists(path)) {
+        check_file(dir, "expected.err", err);
+        ck_assert_msg(rc == 2, "%s: exit status %d, expected 2", dir, rc);
+    } else {
+        char *e = slurp(err);
+        ck_assert_msg(rc == 0 || rc == 1, "%s: exit status %d: %s", dir, rc, e ? e : "");
+        free(e);
+        check_file(dir, "expected.out", out);
+    }
+    snprintf(path, sizeof path, "%s/expected.plan", dir);
+    if (query && exists(path)) {
+        char *ea[] = {(char *)bin(), "explain", query, NULL};
+        run(ea, out, err);
+        check_file(dir, "expected.plan", out);
+    }
+    for (int i = 0; i < n_owned; i++)
+        free(owned[i]);
+    free(cmdline);
+    free(query);
+    free(args);
+    char rm[300];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", tmp);
+    if (system(rm) != 0)
+        fprintf(stderr, "warning: could not remove %s\n", tmp);
+}
+END_TEST
 
 Suite *cases_suite(void)
 {
-    return suite_create("cases");
+    Suite *s = suite_create("cases");
+    TCase *tc = tcase_create("regression");
+    tcase_set_timeout(tc, 120);
+    if (!n_cases) {
+        char root[4096];
+        snprintf(root, sizeof root, "%s/tests/cases", test_srcdir());
+        find_cases(root);
+        qsort(cases, (size_t)n_cases, sizeof *cases, cmp_names);
+    }
+    tcase_add_loop_test(tc, test_case, 0, n_cases);
+    suite_add_tcase(s, tc);
+    return s;
 }

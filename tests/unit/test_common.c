@@ -1,7 +1,189 @@
-/* tests/unit/test_common.c: placeholder suite, being written. */
+/* test_common.c - arena, strbuf, diag (carets), hash, time, strmap. */
 #include "tests/unit/suites.h"
+#include "common/arena.h"
+#include "common/diag.h"
+#include "common/hash.h"
+#include "common/strbuf.h"
+#include "common/strmap.h"
+#include "common/timeutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+START_TEST(test_arena)
+{
+    cq_arena a;
+    cq_arena_init(&a);
+    char *s = cq_arena_strdup(&a, "hello");
+    void *big = cq_arena_alloc(&a, 1 << 20);    /* own chunk */
+    memset(big, 1, 1 << 20);
+    char *t = cq_arena_printf(&a, "%s-%d", s, 42);
+    ck_assert_str_eq(s, "hello");
+    ck_assert_str_eq(t, "hello-42");
+    ck_assert_uint_eq((uintptr_t)cq_arena_alloc(&a, 3) % 16, 0);
+    cq_arena_reset(&a);
+    ck_assert_str_eq(cq_arena_strndup(&a, "abcdef", 3), "abc");
+    cq_arena_free(&a);
+}
+END_TEST
+
+START_TEST(test_strbuf)
+{
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    ck_assert_str_eq(cq_strbuf_str(&sb), "");
+    for (int i = 0; i < 1000; i++)
+        cq_strbuf_addf(&sb, "%d,", i);
+    ck_assert(strncmp(sb.buf, "0,1,2,", 6) == 0);
+    ck_assert_uint_eq(sb.len, strlen(sb.buf));
+    cq_strbuf_reset(&sb);
+    cq_strbuf_addc(&sb, 'x');
+    ck_assert_str_eq(sb.buf, "x");
+    cq_strbuf_free(&sb);
+}
+END_TEST
+
+static char *print_diag(const cq_diag *d, const char *text, unsigned base)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cq_diag_print(f, d, "query", text, strlen(text), base);
+    fclose(f);
+    return buf;
+}
+
+START_TEST(test_diag_caret)
+{
+    const char *q = "sourcetype=docker:daemon | search command=";
+    cq_diag d;
+    cq_diag_init(&d);
+    cq_diag_set(&d, cq_span_make(42, 42), "expected a value after \"=\"");
+    cq_diag_set(&d, cq_span_make(0, 1), "second error is ignored");
+    cq_diag_hint(&d, "quote values that contain spaces");
+    char *out = print_diag(&d, q, 0);
+    ck_assert_str_eq(out,
+                     "query:1:43: error: expected a value after \"=\"\n"
+                     "    sourcetype=docker:daemon | search command=\n"
+                     "                                              ^\n"
+                     "    hint: quote values that contain spaces\n");
+    free(out);
+}
+END_TEST
+
+START_TEST(test_diag_span_utf8_and_lines)
+{
+    /* columns count characters; carets cover the whole token; line_base shifts */
+    const char *q = "a\nus\xc3\xa9r=x | bogus y";
+    cq_diag d;
+    cq_diag_init(&d);
+    cq_diag_set(&d, cq_span_make(12, 17), "unknown command \"bogus\"");
+    char *out = print_diag(&d, q, 6);
+    ck_assert_str_eq(out, "query:8:11: error: unknown command \"bogus\"\n"
+                          "    us\xc3\xa9r=x | bogus y\n"
+                          "              ^^^^^\n");
+    free(out);
+}
+END_TEST
+
+START_TEST(test_diag_clip_long_line)
+{
+    char q[600];
+    memset(q, 'a', sizeof q - 1);
+    q[sizeof q - 1] = '\0';
+    cq_diag d;
+    cq_diag_init(&d);
+    cq_diag_set(&d, cq_span_make(300, 301), "here");
+    char *out = print_diag(&d, q, 0);
+    char *l2 = strchr(out, '\n') + 1, *l3 = strchr(l2, '\n') + 1;
+    ck_assert(strncmp(l2, "    ...", 7) == 0);
+    ck_assert_uint_lt(strlen(l2), 120);
+    ck_assert_uint_eq(strchr(l3, '^') - l3, 4 + 3 + 50);
+    free(out);
+}
+END_TEST
+
+START_TEST(test_hash_streaming)
+{
+    const char *s = "the quick brown fox jumps over the lazy dog, 0123456789";
+    uint64_t whole = cq_hash_bytes(s, strlen(s));
+    for (size_t split = 0; split <= strlen(s); split++) {
+        cq_hash h;
+        cq_hash_init(&h);
+        cq_hash_update(&h, s, split);
+        cq_hash_update(&h, s + split, strlen(s) - split);
+        ck_assert_uint_eq(cq_hash_final(&h), whole);
+    }
+    ck_assert_uint_ne(cq_hash_bytes("a", 1), cq_hash_bytes("b", 1));
+    ck_assert_uint_ne(cq_hash_bytes("", 0), cq_hash_bytes("\0", 1));
+}
+END_TEST
+
+START_TEST(test_time_parse_format)
+{
+    int64_t us;
+    ck_assert_int_eq(cq_time_parse_iso("2024-05-01T10:00:00.123456789Z", 30, &us), 0);
+    ck_assert_int_eq(us, 1714557600123456LL);
+    ck_assert_int_eq(cq_time_parse_iso("2017-01-05T00:36:09.840186338+08:00", 35, &us), 0);
+    ck_assert_int_eq(us, 1483547769840186LL);
+    ck_assert_int_eq(cq_time_parse_iso("2024-11-13 18:34:10.595141000", 29, &us), 0);
+    ck_assert_int_eq(cq_time_parse_iso("1970-01-01T00:00:00", 19, &us), 0);
+    ck_assert_int_eq(us, 0);
+    ck_assert_int_eq(cq_time_parse_iso("2024-13-01T00:00:00Z", 20, &us), -1);
+    ck_assert_int_eq(cq_time_parse_iso("2024-05-01T10:00:00Zjunk", 24, &us), -1);
+    ck_assert_int_eq(cq_time_parse_iso("nope", 4, &us), -1);
+    char buf[CQ_TIME_BUFLEN];
+    cq_time_format(1714557600123456LL, 0, buf);
+    ck_assert_str_eq(buf, "2024-05-01T10:00:00.123+00:00");
+    cq_time_format(1714557600123456LL, -(5 * 3600 + 1800), buf);
+    ck_assert_str_eq(buf, "2024-05-01T04:30:00.123-05:30");
+    cq_time_format(-1, 0, buf);
+    ck_assert_str_eq(buf, "1969-12-31T23:59:59.999+00:00");
+    int tz;
+    ck_assert_int_eq(cq_tz_parse("+02:00", &tz), 0);
+    ck_assert_int_eq(tz, 7200);
+    ck_assert_int_eq(cq_tz_parse("UTC", &tz), 0);
+    ck_assert_int_eq(tz, 0);
+    ck_assert_int_eq(cq_tz_parse("Mars/Olympus", &tz), -1);
+}
+END_TEST
+
+START_TEST(test_strmap)
+{
+    cq_strmap m;
+    cq_strmap_init(&m);
+    char keys[2000][8];
+    for (uint32_t i = 0; i < 2000; i++) {
+        snprintf(keys[i], sizeof keys[i], "k%u", i);
+        uint32_t v = i;
+        ck_assert_int_eq(cq_strmap_upsert(&m, keys[i], strlen(keys[i]), &v), 0);
+    }
+    for (uint32_t i = 0; i < 2000; i++) {
+        uint32_t v = 99999;
+        ck_assert_int_eq(cq_strmap_upsert(&m, keys[i], strlen(keys[i]), &v), 1);
+        ck_assert_uint_eq(v, i);
+    }
+    uint32_t v;
+    ck_assert_int_eq(cq_strmap_get(&m, "nope", 4, &v), 0);
+    uint32_t e = 7;
+    ck_assert_int_eq(cq_strmap_upsert(&m, "", 0, &e), 0);
+    ck_assert_int_eq(cq_strmap_get(&m, "", 0, &v), 1);
+    ck_assert_uint_eq(v, 7);
+    cq_strmap_free(&m);
+}
+END_TEST
 
 Suite *common_suite(void)
 {
-    return suite_create("common");
+    Suite *s = suite_create("common");
+    TCase *tc = tcase_create("common");
+    tcase_add_test(tc, test_arena);
+    tcase_add_test(tc, test_strbuf);
+    tcase_add_test(tc, test_diag_caret);
+    tcase_add_test(tc, test_diag_span_utf8_and_lines);
+    tcase_add_test(tc, test_diag_clip_long_line);
+    tcase_add_test(tc, test_hash_streaming);
+    tcase_add_test(tc, test_time_parse_format);
+    tcase_add_test(tc, test_strmap);
+    suite_add_tcase(s, tc);
+    return s;
 }
