@@ -50,11 +50,11 @@
  *                  FIELD is the path; bucket is recorded as "bin"
  *   convert        OPTION ..., CALL name=function: FIELD, alias from `as`
  *   lookup         OPTION ..., ARG table, FIELD (alias) ..., then OPTION
- *                  "output" or "outputnew": FIELD (alias) ...
+ *                  "output" or "outputnew" (lower-case): FIELD (alias) ...
  *   inputlookup    OPTION ..., ARG table, OPTION "where": search expression
  *   join append    OPTION ..., FIELD ..., SUBSEARCH
  *   multisearch    SUBSEARCH ...
- *   return         OPTION "count": NUMBER, FIELD ... (`alias=f` is FIELD f
+ *   return         OPTION "limit": NUMBER, FIELD ... (`alias=f` is FIELD f
  *                  alias alias; `$f` is FIELD "$f")
  *   format         OPTION ..., ARG ... (the quoted strings)
  *   options        OPTION name: VALUE text (QUOTED), or an expression for
@@ -80,6 +80,7 @@ int cq_yylex(CQ_YYSTYPE *val, CQ_YYLTYPE *loc, yyscan_t scanner);
 }
 
 %code {
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -106,6 +107,7 @@ int cq_yylex(CQ_YYSTYPE *val, CQ_YYLTYPE *loc, yyscan_t scanner);
 static void yyerror(const CQ_YYLTYPE *loc, cq_lex_state *ls, yyscan_t scanner,
                     const char *msg);
 static unsigned sort_flag(const char *fn);
+static const char *lc(cq_lex_state *ls, const char *s);
 static cq_ast *sortkey_fn(cq_lex_state *ls, const char *fn, const char *field,
                           cq_span at);
 static cq_ast *adopt(cq_ast *parent, cq_ast *holder);
@@ -118,6 +120,7 @@ static cq_ast *command(cq_lex_state *ls, cq_tok t, cq_span at);
 %define api.token.prefix {TOK_}
 %define api.location.type {cq_span}
 %define parse.error custom
+%define parse.lac full
 %locations
 %expect 0
 %lex-param {yyscan_t scanner}
@@ -308,8 +311,8 @@ expr:
   ;
 
 call:
-    WORD LPAREN RPAREN          { $$ = cq_ast_named(A, CQ_AST_CALL, $1.text, @$); }
-  | WORD LPAREN args RPAREN     { $$ = adopt(cq_ast_named(A, CQ_AST_CALL, $1.text, @$), $3); }
+    WORD LPAREN RPAREN          { $$ = cq_ast_named(A, CQ_AST_CALL, lc(ls, $1.text), @$); }
+  | WORD LPAREN args RPAREN     { $$ = adopt(cq_ast_named(A, CQ_AST_CALL, lc(ls, $1.text), @$), $3); }
   ;
 
 args:
@@ -414,11 +417,11 @@ agg:
   ;
 
 agg_call:
-    WORD                        { $$ = cq_ast_named(A, CQ_AST_AGG, $1.text, @1); }
-  | WORD LPAREN RPAREN          { $$ = cq_ast_named(A, CQ_AST_AGG, $1.text, @$); }
-  | WORD LPAREN field RPAREN    { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_AGG, $1.text, @$), $3); }
+    WORD                        { $$ = cq_ast_named(A, CQ_AST_AGG, lc(ls, $1.text), @1); }
+  | WORD LPAREN RPAREN          { $$ = cq_ast_named(A, CQ_AST_AGG, lc(ls, $1.text), @$); }
+  | WORD LPAREN field RPAREN    { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_AGG, lc(ls, $1.text), @$), $3); }
   | WORD LPAREN EVAL_OPEN expr RPAREN RPAREN
-                                { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_AGG, $1.text, @$), $4); }
+                                { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_AGG, lc(ls, $1.text), @$), $4); }
   ;
 
 tstats_cmd:
@@ -541,9 +544,9 @@ conv_items:
 
 conv_item:
     option
-  | WORD LPAREN field RPAREN    { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_CALL, $1.text, @$), $3); }
+  | WORD LPAREN field RPAREN    { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_CALL, lc(ls, $1.text), @$), $3); }
   | WORD LPAREN field RPAREN AS name
-                                { $$ = cq_ast_alias(A, cq_ast_add(cq_ast_named(A, CQ_AST_CALL, $1.text, @$), $3), $6.text); }
+                                { $$ = cq_ast_alias(A, cq_ast_add(cq_ast_named(A, CQ_AST_CALL, lc(ls, $1.text), @$), $3), $6.text); }
   ;
 
 /* ---- lookups, subsearches */
@@ -647,7 +650,9 @@ static const char *describe(yysymbol_kind_t k)
 {
     switch (k) {
     case YYSYMBOL_YYEOF: return "the end of the query";
-    case YYSYMBOL_WORD: case YYSYMBOL_SQFIELD: return "a field name";
+    case YYSYMBOL_WORD: case YYSYMBOL_SQFIELD: case YYSYMBOL_OVER:
+    case YYSYMBOL_SORTBY: case YYSYMBOL_OUTPUT: case YYSYMBOL_FROM:
+        return "a field name";
     case YYSYMBOL_VALUE: return "a value";
     case YYSYMBOL_QSTRING: return "a quoted string";
     case YYSYMBOL_NUMBER: return "a number";
@@ -661,6 +666,20 @@ static const char *describe(yysymbol_kind_t k)
     case YYSYMBOL_CMD_MULTISEARCH: case YYSYMBOL_CMD_RETURN: case YYSYMBOL_CMD_FORMAT:
         return "a command";
     default: return NULL;
+    }
+}
+
+static int is_operator(yysymbol_kind_t k)
+{
+    switch (k) {
+    case YYSYMBOL_AND: case YYSYMBOL_OR: case YYSYMBOL_XOR: case YYSYMBOL_LIKE:
+    case YYSYMBOL_IN: case YYSYMBOL_EQ: case YYSYMBOL_EQEQ: case YYSYMBOL_NE:
+    case YYSYMBOL_LT: case YYSYMBOL_LE: case YYSYMBOL_GT: case YYSYMBOL_GE:
+    case YYSYMBOL_PLUS: case YYSYMBOL_MINUS: case YYSYMBOL_DOT: case YYSYMBOL_STAR:
+    case YYSYMBOL_SLASH: case YYSYMBOL_PERCENT:
+        return 1;
+    default:
+        return 0;
     }
 }
 
@@ -684,6 +703,10 @@ static void expected_list(char *out, size_t size, const yysymbol_kind_t *exp, in
         snprintf(out, size, "a search term");
         return;
     }
+    if (has(exp, n, YYSYMBOL_CMD_STATS)) {
+        snprintf(out, size, "a command");
+        return;
+    }
     if (has(exp, n, YYSYMBOL_NUMBER) && has(exp, n, YYSYMBOL_SQFIELD)) {
         snprintf(out, size, "an expression");
         return;
@@ -691,7 +714,12 @@ static void expected_list(char *out, size_t size, const yysymbol_kind_t *exp, in
     const char *items[6];
     char quoted[6][24];
     int m = 0;
+    int ops = has(exp, n, YYSYMBOL_PLUS) && has(exp, n, YYSYMBOL_AND);
+    if (ops)
+        items[m++] = "an operator";
     for (int i = 0; i < n && m < 6; i++) {
+        if (ops && is_operator(exp[i]))
+            continue;
         const char *d = describe(exp[i]);
         if (!d) {
             snprintf(quoted[m], sizeof quoted[m], "\"%s\"", yysymbol_name(exp[i]));
@@ -799,6 +827,15 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, cq_lex_state *ls,
 const char *cq_parse_token_name(int kind)
 {
     return yysymbol_name(YYTRANSLATE(kind));
+}
+
+/* Function names are recorded in lower case (IF(...) is if). */
+static const char *lc(cq_lex_state *ls, const char *s)
+{
+    char *out = cq_arena_strdup(A, s);
+    for (char *p = out; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return out;
 }
 
 /* num(f), str(f), ip(f) set a flag; any other function is kept as the
