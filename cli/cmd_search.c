@@ -41,7 +41,7 @@ static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usa
     o->latest = INT64_MAX;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+i:f:h", run_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:f:h", run_opts, NULL)) != -1) {
         switch (c) {
         case 'i': o->index = optarg; break;
         case 'f': if (cq_cli_format(optarg, &o->format)) return -1; break;

@@ -1,2 +1,53 @@
-/* engine/query.c: placeholder, being written. */
-typedef int cq_placeholder_engine_query_c;
+/* query.c - compile (parse, plan) and run, with one owner for everything. */
+#include "engine/query.h"
+#include "common/timeutil.h"
+#include "grammar/parse.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+cq_query *cq_query_new(const char *text, size_t len, const char *source, unsigned line_base)
+{
+    cq_query *q = cq_xcalloc(1, sizeof *q);
+    cq_arena_init(&q->arena);
+    q->text = cq_arena_strndup(&q->arena, text, len);
+    q->len = len;
+    q->source = cq_arena_strdup(&q->arena, source);
+    q->line_base = line_base;
+    cq_diag_init(&q->diag);
+    return q;
+}
+
+int cq_query_compile(cq_query *q, const cq_query_opts *o)
+{
+    cq_plan_opts po = {
+        .earliest = o ? o->earliest : INT64_MIN,
+        .latest = o ? o->latest : INT64_MAX,
+        .now_us = o && o->now_us ? o->now_us : cq_time_now_us(),
+    };
+    if (cq_parse(&q->arena, q->text, q->len, &q->ast, &q->diag))
+        return -1;
+    if (cq_plan_build(&q->arena, q->ast, &po, &q->plan, &q->diag))
+        return -1;
+    return 0;
+}
+
+int cq_query_run(cq_query *q, cq_index *idx, cq_sink *sink, cq_exec_stats *stats)
+{
+    cq_exec_stats local;
+    return cq_exec_run(q->plan, idx, sink, &q->diag, stats ? stats : &local);
+}
+
+void cq_query_print_error(const cq_query *q, FILE *out)
+{
+    cq_diag_print(out, &q->diag, q->source, q->text, q->len, q->line_base);
+}
+
+void cq_query_free(cq_query *q)
+{
+    if (!q)
+        return;
+    cq_arena_free(&q->arena);
+    free(q);
+}

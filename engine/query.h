@@ -1,4 +1,51 @@
-/* engine/query.h: placeholder, being written. */
+/*
+ * query.h - one query from text to results: the object the CLI holds.
+ *
+ *   q = cq_query_new(text, len, "query", 0);
+ *   if (cq_query_compile(q, &opts)) cq_query_print_error(q, stderr);
+ *   else cq_query_run(q, idx, &sink, &stats);
+ *   cq_query_free(q);
+ *
+ * The query owns one arena: its text, AST, plan and constants all go with
+ * cq_query_free().
+ */
 #ifndef CQ_ENGINE_QUERY_H
 #define CQ_ENGINE_QUERY_H
+
+#include <stdio.h>
+
+#include "common/arena.h"
+#include "common/diag.h"
+#include "engine/exec.h"
+#include "engine/plan.h"
+#include "grammar/ast.h"
+
+typedef struct cq_query {
+    cq_arena arena;
+    const char *text;       /* the query as written (a copy) */
+    size_t len;
+    const char *source;     /* "query", or the .spl file it came from */
+    unsigned line_base;     /* lines before the query in that file */
+    cq_ast *ast;
+    cq_plan *plan;
+    cq_diag diag;
+} cq_query;
+
+typedef struct cq_query_opts {
+    int64_t earliest;       /* --earliest, or INT64_MIN */
+    int64_t latest;         /* --latest, or INT64_MAX */
+    int64_t now_us;         /* "now" for relative times (0: the clock) */
+} cq_query_opts;
+
+cq_query *cq_query_new(const char *text, size_t len, const char *source, unsigned line_base);
+/* Parses and plans.  Returns 0, or -1 with q->diag set. */
+int cq_query_compile(cq_query *q, const cq_query_opts *o);
+/* Runs a compiled query.  Returns 0, or -1 with q->diag set. */
+int cq_query_run(cq_query *q, cq_index *idx, cq_sink *sink, cq_exec_stats *stats);
+/* Prints q->diag as SOURCE:LINE:COL: error: ... with the caret. */
+void cq_query_print_error(const cq_query *q, FILE *out);
+/* Prints the AST and the plan (what went to SQLite, what stays in the engine). */
+void cq_query_explain(const cq_query *q, FILE *out);
+void cq_query_free(cq_query *q);
+
 #endif
