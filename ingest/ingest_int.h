@@ -42,6 +42,7 @@ enum {
     CQ_ACT_SET,         /* set dst = template with $field$ references */
     CQ_ACT_ADD,         /* add dst = template  (another value, for multivalue fields) */
     CQ_ACT_COPY,        /* copy dst = src1 src2 ...  (every value of the first present) */
+    CQ_ACT_JOIN,        /* join dst = src            (its values joined by spaces) */
     CQ_ACT_URLPARAMS,   /* urlparams dst = field param  (decoded, joined by spaces) */
     CQ_ACT_JSON,        /* json dst = field key         (values of key in field's JSON text) */
     CQ_ACT_KV,          /* kv field                     (parse field as key=value pairs) */

@@ -256,6 +256,21 @@ static void act_copy(const cq_action *a, cq_record *src, cq_record *dst, cq_strb
     }
 }
 
+/* join: the values of field arg joined by spaces. */
+static void act_join(const cq_action *a, cq_record *src, cq_record *dst, cq_strbuf *sb)
+{
+    size_t len = strlen(a->arg), n = 0;
+    cq_strbuf_reset(sb);
+    for (size_t i = 0; i < src->n_kv; i++)
+        if (name_eq(&src->kv[i], a->arg, len)) {
+            if (n++)
+                cq_strbuf_addc(sb, ' ');
+            cq_strbuf_add(sb, src->kv[i].val, src->kv[i].val_len);
+        }
+    if (n)
+        cq_record_set(dst, a->dst, sb->buf, sb->len);
+}
+
 /* urlparams: the decoded values of query parameter arg2 of field arg. */
 static void act_urlparams(const cq_action *a, cq_record *src, cq_record *dst, cq_strbuf *sb)
 {
@@ -318,6 +333,9 @@ static void act_run(const cq_action *a, cq_record *src, cq_record *dst, cq_strbu
         break;
     case CQ_ACT_COPY:
         act_copy(a, src, dst, sb);
+        break;
+    case CQ_ACT_JOIN:
+        act_join(a, src, dst, sb);
         break;
     case CQ_ACT_URLPARAMS:
         act_urlparams(a, src, dst, sb);

@@ -288,7 +288,7 @@ static int format_line(loader *L, char *s)
 static int rule_action(loader *L, cq_rule *r, const char *verb, char *rest)
 {
     static const struct { const char *verb; int op, nargs; } acts[] = {
-        {"set", CQ_ACT_SET, 0}, {"add", CQ_ACT_ADD, 0}, {"copy", CQ_ACT_COPY, 0},
+        {"set", CQ_ACT_SET, 0}, {"add", CQ_ACT_ADD, 0}, {"copy", CQ_ACT_COPY, 0}, {"join", CQ_ACT_JOIN, 0},
         {"urlparams", CQ_ACT_URLPARAMS, 2}, {"json", CQ_ACT_JSON, 2},
         {"kv", CQ_ACT_KV, -1}, {"drop", CQ_ACT_DROP, -1},
     };
@@ -316,7 +316,7 @@ static int rule_action(loader *L, cq_rule *r, const char *verb, char *rest)
         }
         return 0;
     }
-    return lerr(L, "unknown rule line \"%s\" (expected when, set, add, copy, urlparams, json, "
+    return lerr(L, "unknown rule line \"%s\" (expected when, set, add, copy, join, urlparams, json, "
                    "kv, drop, sourcetype or previous)", verb);
 }
 
