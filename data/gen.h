@@ -160,11 +160,13 @@ size_t gen_audit_find_human(gen_ctx *c, const char *name);
 size_t gen_audit_find_app(gen_ctx *c, const char *name);
 int gen_audit_kubectl_minor(gen_ctx *c, size_t who);
 
-/* docker exec of argv in a running container; start_truth adds the exec's
- * action=exec truth lines.  Returns the time after the last line. */
+/* docker exec of argv in a running container (call from an inject callback
+ * of gen_docker_run), with its T1609-001 and T1609-002 truth lines; versioned
+ * selects a /v1.NN prefix.  Returns the time of the sequence's last line. */
 int64_t gen_docker_exec(gen_ctx *c, int64_t t, const char *const *argv,
                         int versioned);
-/* Benign docker calls: "ps" (GET /containers/json), "logs", "inspect". */
+/* Benign docker calls: "ps" (GET /containers/json), "logs", "health",
+ * anything else: inspect. */
 int64_t gen_docker_benign(gen_ctx *c, int64_t t, const char *what);
 
 /* Writes the sample directory (see --help); 0 on success, -1 after printing
