@@ -384,7 +384,7 @@ static int applies(const cq_rule *ru, const cq_record *r)
     if (!ru->n_sts)
         return 1;
     for (size_t i = 0; i < ru->n_sts; i++)
-        if (r->sourcetype && !strcmp(ru->sts[i], r->sourcetype))
+        if (r->sourcetype && (ru->sts[i] == r->sourcetype || !strcmp(ru->sts[i], r->sourcetype)))
             return 1;
     return 0;
 }

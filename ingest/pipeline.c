@@ -268,6 +268,12 @@ int cq_pipe_line(cq_pipe *p, const char *s, size_t len)
         return 0;                       /* blank lines are not events */
     if (s[i] != '{' && s[i] != '[')
         return kv_line(p, s, len);
+    /* A one-line document ends with its closing bracket: parse it without a depth pass. */
+    size_t e = len;
+    while (e > i && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+        e--;
+    if (s[e - 1] == '}' || s[e - 1] == ']')
+        return json_doc(p, s + i, len - i, p->line_no);
     memset(&p->depth, 0, sizeof p->depth);
     cq_json_depth_feed(&p->depth, s + i, len - i);
     if (p->depth.depth > 0) {           /* the document continues on the next lines */
