@@ -13,6 +13,20 @@
 
 int cq_yyparse(cq_lex_state *ls, yyscan_t scanner);
 
+/* Returns the first node found at depth CQ_PARSE_MAX_DEPTH, or NULL.  The
+ * recursion is itself bounded by the limit. */
+static const cq_ast *too_deep(const cq_ast *n, int depth)
+{
+    if (depth >= CQ_PARSE_MAX_DEPTH)
+        return n;
+    for (const cq_ast *k = n->kids; k; k = k->next) {
+        const cq_ast *d = too_deep(k, depth + 1);
+        if (d)
+            return d;
+    }
+    return NULL;
+}
+
 int cq_parse(cq_arena *a, const char *text, size_t len, cq_ast **out,
              cq_diag *diag)
 {
@@ -32,6 +46,11 @@ int cq_parse(cq_arena *a, const char *text, size_t len, cq_ast **out,
                         "syntax error");
         return -1;
     }
+    /* Long chains (a.b.c..., NOT NOT ...) nest without brackets; a bound
+     * on the tree's depth keeps every recursive walk of it safe. */
+    const cq_ast *deep = too_deep(ls.result, 0);
+    if (deep)
+        return cq_diag_set(diag, deep->span, "query nested too deeply");
     *out = ls.result;
     return 0;
 }

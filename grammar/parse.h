@@ -13,6 +13,10 @@
 #include "common/diag.h"
 #include "grammar/ast.h"
 
+/* No AST returned by cq_parse() is deeper than this (PIPELINE is depth 0),
+ * so code that walks it recursively cannot exhaust the stack. */
+#define CQ_PARSE_MAX_DEPTH 256
+
 /*
  * Parses text[0..len) into a PIPELINE node allocated from `a`.
  * Returns 0 on success; on a syntax error returns -1 with the first error

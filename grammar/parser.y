@@ -100,9 +100,9 @@ int cq_yylex(CQ_YYSTYPE *val, CQ_YYLTYPE *loc, yyscan_t scanner);
         }                                                            \
     } while (0)
 
-/* Bison's stack limit: nesting deeper than the scanner's bracket limit
- * can only come from long NOT or unary-minus chains. */
-#define YYMAXDEPTH 2000
+/* Bison's stack limit: only long NOT or unary-minus chains get near it
+ * (brackets are limited by the scanner); cq_parse() bounds the tree. */
+#define YYMAXDEPTH 5000
 
 static void yyerror(const CQ_YYLTYPE *loc, cq_lex_state *ls, yyscan_t scanner,
                     const char *msg);
