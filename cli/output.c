@@ -240,7 +240,8 @@ static int has_star(const char *s)
 
 /* Display order of the columns: the query's list (wildcards expand to the
  * matching fields in name order), or for events _time, the other fields by
- * name, then _raw (table format: _time, sourcetype, _raw). */
+ * name, then _raw (table format: _time, sourcetype, the normalized fields
+ * present, _raw). */
 static uint32_t *column_order(cq_output *o, uint32_t *n_out)
 {
     uint32_t *ord = cq_arena_alloc(&o->arena, (o->n_cols + 1) * sizeof *ord), n = 0;
@@ -268,9 +269,14 @@ static uint32_t *column_order(cq_output *o, uint32_t *n_out)
                     TAKE(sorted[k]);
         }
     } else if (o->fmt == CQ_FMT_TABLE) {
-        TAKE("_time");
-        TAKE("sourcetype");
-        TAKE("_raw");
+        /* A readable event view: the normalized fields that let one glance
+         * compare Docker and Kubernetes hits, then the raw event. */
+        static const char *const common[] = {
+            "_time", "sourcetype", "host", "user", "src_ip", "action", "command", "namespace",
+            "pod", "container", "container_id", "image", "exec_command", "_raw",
+        };
+        for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+            TAKE(common[i]);
     } else {
         TAKE("_time");
         for (uint32_t k = 0; k < o->n_cols; k++)

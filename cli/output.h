@@ -20,7 +20,8 @@ int cq_format_parse(const char *s, cq_format *f);
 
 /*
  * fields: the columns fixed by the query (table), or NULL for the default
- * event view (table: _time, sourcetype, _raw; csv/json: every visible field).
+ * event view (table: _time, sourcetype, the normalized fields present, _raw;
+ * csv/json: every visible field).
  */
 cq_output *cq_output_new(cq_format f, FILE *out, int tz_offset_s, const char *const *fields,
                          size_t n_fields);

@@ -2,7 +2,7 @@
  * gen.c - cquery-gen: command line of the deterministic log generator.
  *
  * Modes: audit, docker, events (streams to stdout) and sample (the bundled
- * sample directory with its TRUTH.tsv).  The same mode, seed and count always
+ * sample directory with its ground truth).  The same mode, seed and count always
  * give the same bytes; see data/README.md.
  */
 #include "data/gen.h"
@@ -37,7 +37,7 @@ static const char usage[] =
     "  sample DIR [--seed S]\n"
     "         The bundled sample: DIR/kubernetes/audit.log, kubernetes/events.json,\n"
     "         docker/daemon.log, docker/daemon.log.1.gz (the older day, gzip with\n"
-    "         mtime 0) and DIR/TRUTH.tsv, the injected true positives.\n"
+    "         mtime 0), and DIR-truth.tsv beside DIR: the injected true positives.\n"
     "\n"
     "options:\n"
     "  --count N      number of lines (default 1000)\n"

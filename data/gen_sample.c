@@ -2,9 +2,9 @@
  * gen_sample.c - the bundled sample (data/sample/): two days of one small
  * cluster's audit log and container events and one docker host's daemon log,
  * with a scripted handful of true positives and benign look-alikes injected
- * among the generated traffic, and TRUTH.tsv listing every true positive.
+ * among the generated traffic, and DIR-truth.tsv (beside DIR) listing every true positive.
  *
- * TRUTH.tsv: analytic-id TAB _time (UTC, µs) TAB sourcetype TAB description,
+ * DIR-truth.tsv: analytic-id TAB _time (UTC, µs) TAB sourcetype TAB description,
  * sorted.  T1609-001 lines are exactly the events `command IN ("docker exec",
  * "kubectl exec")` must return: both audit events (ResponseStarted and
  * ResponseComplete) of each kubectl exec session, and each dockerd
@@ -155,6 +155,29 @@ static int mkdir_p(const char *dir)
     return 0;
 }
 
+static int write_file(const char *dir, const char *name, const void *p, size_t n);
+
+/* The ground truth goes beside the sample (DIR-truth.tsv), not inside it, so
+ * `cquery ingest DIR` reads only logs. */
+static int write_truth(const char *dir, const void *p, size_t n)
+{
+    cq_strbuf path = CQ_STRBUF_INIT;
+    gen_put(&path, dir);
+    while (path.len > 1 && path.buf[path.len - 1] == '/')
+        path.buf[--path.len] = '\0';
+    gen_put(&path, "-truth.tsv");
+    char *slash = strrchr(path.buf, '/');
+    int rc;
+    if (slash) {
+        *slash = '\0';
+        rc = write_file(path.buf[0] ? path.buf : "/", slash + 1, p, n);
+    } else {
+        rc = write_file(".", path.buf, p, n);
+    }
+    cq_strbuf_free(&path);
+    return rc;
+}
+
 static int write_file(const char *dir, const char *name, const void *p, size_t n)
 {
     cq_strbuf path = CQ_STRBUF_INIT;
@@ -295,7 +318,7 @@ int gen_sample_write(const char *dir, uint64_t seed)
         write_file(dir, "kubernetes/events.json", e.out.buf, e.out.len) ||
         write_file(dir, "docker/daemon.log", d.out.buf + cut, d.out.len - cut) ||
         write_file(dir, "docker/daemon.log.1.gz", gz.buf, gz.len) ||
-        write_file(dir, "TRUTH.tsv", truth.buf ? truth.buf : "", truth.len))
+        write_truth(dir, truth.buf ? truth.buf : "", truth.len))
         goto done;
     rc = 0;
 done:

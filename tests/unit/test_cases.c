@@ -282,6 +282,120 @@ START_TEST(test_case)
 }
 END_TEST
 
+/*
+ * The bundled sample against its generator's ground truth: each analytic's
+ * hits (time to the millisecond, sourcetype) must be exactly the events the
+ * generator says it injected for that analytic.  The truth file is written
+ * by cquery-gen, not by cquery, so this cannot agree by construction.
+ */
+static char *sorted_lines(const char *text)
+{
+    size_t n = 0, cap = 64;
+    char **lines = malloc(cap * sizeof *lines);
+    char *copy = strdup(text);
+    for (char *l = strtok(copy, "\n"); l; l = strtok(NULL, "\n")) {
+        if (n == cap)
+            lines = realloc(lines, (cap *= 2) * sizeof *lines);
+        lines[n++] = l;
+    }
+    qsort(lines, n, sizeof *lines, cmp_names);
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        cq_strbuf_addf(&sb, "%s\n", lines[i]);
+    free(lines);
+    free(copy);
+    return sb.buf ? sb.buf : strdup("");
+}
+
+/* "2026-03-02T11:12:00.123457Z\tkubernetes:apiserver" lines of one analytic,
+ * as "2026-03-02T11:12:00.123,kubernetes:apiserver". */
+static char *truth_for(const char *truth, const char *id)
+{
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    char *copy = strdup(truth);
+    for (char *l = strtok(copy, "\n"); l; l = strtok(NULL, "\n")) {
+        char *f[4] = {0};
+        int k = 0;
+        for (char *p = l; k < 4 && p; k++) {
+            f[k] = p;
+            p = strchr(p, '\t');
+            if (p)
+                *p++ = '\0';
+        }
+        if (k >= 3 && !strcmp(f[0], id) && strlen(f[1]) >= 23)
+            cq_strbuf_addf(&sb, "%.23s,%s\n", f[1], f[2]);
+    }
+    free(copy);
+    char *out = sorted_lines(cq_strbuf_str(&sb));
+    cq_strbuf_free(&sb);
+    return out;
+}
+
+/* cquery's hits for query q: "_time,sourcetype" CSV rows without the header,
+ * the time cut to the millisecond without the zone. */
+static char *hits_for(const char *index, const char *q, const char *tmp)
+{
+    char query[2048], out[300], err[300];
+    snprintf(query, sizeof query, "%s | table _time sourcetype", q);
+    snprintf(out, sizeof out, "%s/hits.out", tmp);
+    snprintf(err, sizeof err, "%s/hits.err", tmp);
+    char *argv[] = {(char *)bin(), "search", "--format", "csv", "--index", (char *)index,
+                    query, NULL};
+    ck_assert_int_eq(run(argv, out, err), 0);
+    char *csv = slurp(out);
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    char *body = strchr(csv, '\n');
+    for (char *l = body ? strtok(body + 1, "\n") : NULL; l; l = strtok(NULL, "\n")) {
+        char *comma = strchr(l, ',');
+        ck_assert_ptr_nonnull(comma);
+        cq_strbuf_addf(&sb, "%.23s%s\n", l, comma);
+    }
+    free(csv);
+    char *sorted = sorted_lines(cq_strbuf_str(&sb));
+    cq_strbuf_free(&sb);
+    return sorted;
+}
+
+START_TEST(test_sample_truth)
+{
+    static const struct {
+        const char *id, *query;
+    } analytics[] = {
+        {"T1609-001", "sourcetype=docker:daemon OR sourcetype=kubernetes:apiserver"
+                      " | search command IN (\"docker exec\", \"kubectl exec\")"},
+        {"T1609-002", "sourcetype=docker:daemon OR sourcetype=kubernetes:container"
+                      " | search action=\"start\" OR action=\"exec\""},
+    };
+    char tmp[] = "/tmp/cq-truth-XXXXXX";
+    ck_assert(mkdtemp(tmp) != NULL);
+    char index[200], sample[4096], path[4096];
+    snprintf(index, sizeof index, "%s/index.db", tmp);
+    snprintf(sample, sizeof sample, "%s/data/sample", test_srcdir());
+    char *argv[] = {(char *)bin(), "ingest", "--quiet", "--index", index, sample, NULL};
+    char out[300], err[300];
+    snprintf(out, sizeof out, "%s/o", tmp);
+    snprintf(err, sizeof err, "%s/e", tmp);
+    ck_assert_int_eq(run(argv, out, err), 0);
+    snprintf(path, sizeof path, "%s/data/sample-truth.tsv", test_srcdir());
+    char *truth = slurp(path);
+    ck_assert_msg(truth != NULL, "missing %s", path);
+    for (size_t i = 0; i < sizeof analytics / sizeof analytics[0]; i++) {
+        char *want = truth_for(truth, analytics[i].id);
+        char *got = hits_for(index, analytics[i].query, tmp);
+        ck_assert_msg(strlen(want) > 0, "%s: no ground truth", analytics[i].id);
+        ck_assert_msg(!strcmp(want, got), "%s: hits differ from the ground truth\nwant:\n%sgot:\n%s",
+                      analytics[i].id, want, got);
+        free(want);
+        free(got);
+    }
+    free(truth);
+    char rm[300];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", tmp);
+    if (system(rm) != 0)
+        fprintf(stderr, "warning: could not remove %s\n", tmp);
+}
+END_TEST
+
 Suite *cases_suite(void)
 {
     Suite *s = suite_create("cases");
@@ -295,5 +409,9 @@ Suite *cases_suite(void)
     }
     tcase_add_loop_test(tc, test_case, 0, n_cases);
     suite_add_tcase(s, tc);
+    TCase *truth = tcase_create("sample");
+    tcase_set_timeout(truth, 120);
+    tcase_add_test(truth, test_sample_truth);
+    suite_add_tcase(s, truth);
     return s;
 }
