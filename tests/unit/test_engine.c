@@ -168,6 +168,10 @@ START_TEST(test_filter_and_or)
     ck_assert_uint_eq(out[0], 0);
     ck_assert_uint_eq(out[1], 2);
     cq_ast and = {.kind = CQ_AST_AND, .kids = &a, .n_kids = 2};
+    ck_assert_uint_eq(run_filter(&and, out), 1);    /* row 0: docker exec, groups has dev */
+    ck_assert_uint_eq(out[0], 0);
+    b.text = "system:masters";
+    a.text = "kubectl exec";
     ck_assert_uint_eq(run_filter(&and, out), 0);
 }
 END_TEST
