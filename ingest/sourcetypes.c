@@ -97,7 +97,10 @@ static int compile_re(loader *L, cq_cond *k, const char *pat)
         pcre2_get_error_message(code, msg, sizeof msg);
         return lerr(L, "bad regex at offset %zu: %s", (size_t)off, (const char *)msg);
     }
-    pcre2_jit_compile(k->re, PCRE2_JIT_COMPLETE);   /* a JIT failure just means slower */
+    /* A JIT failure just means slower.  CQUERY_NO_JIT=1 runs the interpreter:
+     * valgrind cannot follow JIT-generated code and reports false errors. */
+    if (!getenv("CQUERY_NO_JIT"))
+        pcre2_jit_compile(k->re, PCRE2_JIT_COMPLETE);
     k->md = pcre2_match_data_create_from_pattern(k->re, NULL);
     return 0;
 }
