@@ -36,7 +36,8 @@
  *   table          FIELD ...
  *   fields         FIELD ...; flags PLUS / MINUS on the COMMAND
  *   rename         RENAME name=from alias=to, ...
- *   sort           OPTION "limit": NUMBER (the leading count), SORTKEY ...
+ *   sort           OPTION "limit": NUMBER (the leading count) or the
+ *                  OPTIONs given (limit=N), then SORTKEY ...
  *                  (flags DESC, NUM/STR/IP; text=function for others)
  *   head tail      OPTION "limit": NUMBER for `head N`, or the OPTIONs given
  *   dedup          OPTION "limit": NUMBER (leading N), OPTION ..., FIELD ...,
@@ -113,6 +114,7 @@ static cq_ast *sortkey_fn(cq_lex_state *ls, const char *fn, const char *field,
 static cq_ast *adopt(cq_ast *parent, cq_ast *holder);
 static cq_ast *holder(cq_lex_state *ls, cq_ast *first);
 static cq_ast *command(cq_lex_state *ls, cq_tok t, cq_span at);
+static cq_ast *respan(cq_ast *n, cq_span at);
 }
 
 %define api.pure full
@@ -468,7 +470,11 @@ rename_pair:
 /* ---- sort, head, dedup, top */
 
 sort_cmd:
-    CMD_SORT count_opt sortkeys { $$ = adopt(cq_ast_add(command(ls, $1, @1), $2), $3); }
+    CMD_SORT sortkeys           { $$ = adopt(command(ls, $1, @1), $2); }
+  | CMD_SORT NUMBER sortkeys    { $$ = adopt(cq_ast_add(command(ls, $1, @1),
+                                      cq_ast_add(cq_ast_named(A, CQ_AST_OPTION, "limit", @2),
+                                                 cq_ast_number(A, $2.text, @2))), $3); }
+  | CMD_SORT options sortkeys   { $$ = adopt(adopt(command(ls, $1, @1), $2), $3); }
   ;
 
 sortkeys:
@@ -480,8 +486,8 @@ sortkeys:
 sortkey:
     name                        { $$ = cq_ast_named(A, CQ_AST_SORTKEY, $1.text, @$); }
   | name LPAREN name RPAREN     { $$ = sortkey_fn(ls, $1.text, $3.text, @$); }
-  | MINUS sortkey               { $$ = cq_ast_flag($2, CQ_AST_DESC); $$->span = @$; }
-  | PLUS sortkey                { $$ = $2; $$->span = @$; }
+  | MINUS sortkey               { $$ = respan(cq_ast_flag($2, CQ_AST_DESC), @$); }
+  | PLUS sortkey                { $$ = respan($2, @$); }
   ;
 
 head_cmd:
@@ -876,6 +882,13 @@ static cq_ast *adopt(cq_ast *parent, cq_ast *h)
         cq_ast_add(parent, k);
     }
     return parent;
+}
+
+/* A prefix (- or + of a sort key) widens the node to cover it. */
+static cq_ast *respan(cq_ast *n, cq_span at)
+{
+    n->span = at;
+    return n;
 }
 
 static cq_ast *command(cq_lex_state *ls, cq_tok t, cq_span at)
