@@ -145,8 +145,7 @@ static int run_one(analytic *a, cq_index *idx, const cq_run_opts *o)
         cq_query_print_error(q, stderr);
         rc = CQ_EXIT_USAGE;
     } else {
-        cq_output *out = cq_output_new(o->format, mem, o->tz, q->plan->out_fields,
-                                       q->plan->n_out_fields);
+        cq_output *out = cq_output_new(o->format, mem, o->tz, q->plan->fixed_columns);
         cq_output_tag(out, "analytic_id", hdr(a, "id"));
         if (cq_query_run(q, idx, cq_output_sink(out), NULL)) {
             cq_query_print_error(q, stderr);

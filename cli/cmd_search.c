@@ -102,8 +102,7 @@ int cq_cmd_search(int argc, char **argv)
         cq_query_free(q);
         return CQ_EXIT_INPUT;
     }
-    cq_output *out = cq_output_new(o.format, stdout, o.tz, q->plan->out_fields,
-                                   q->plan->n_out_fields);
+    cq_output *out = cq_output_new(o.format, stdout, o.tz, q->plan->fixed_columns);
     int rc = CQ_EXIT_OK;
     if (cq_query_run(q, idx, cq_output_sink(out), NULL)) {
         cq_query_print_error(q, stderr);

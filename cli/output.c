@@ -32,8 +32,7 @@ struct cq_output {
     cq_format fmt;
     FILE *out;
     int tz;
-    const char *const *fields;  /* columns given by the query (patterns), or NULL */
-    size_t n_fields;
+    int fixed;              /* the query fixed the columns: keep their order */
     cq_arena arena;
     cq_strmap col_ids;      /* name -> column index */
     char **cols;
@@ -173,8 +172,7 @@ static int out_batch(cq_sink *s, const cq_batch *b)
     return 0;
 }
 
-cq_output *cq_output_new(cq_format f, FILE *out, int tz_offset_s, const char *const *fields,
-                         size_t n_fields)
+cq_output *cq_output_new(cq_format f, FILE *out, int tz_offset_s, int fixed_columns)
 {
     cq_output *o = cq_xcalloc(1, sizeof *o);
     o->fmt = f;
@@ -185,8 +183,7 @@ cq_output *cq_output_new(cq_format f, FILE *out, int tz_offset_s, const char *co
     cq_strmap_init(&o->col_ids);
     o->sink.batch = out_batch;
     o->sink.ctx = o;
-    o->fields = fields;
-    o->n_fields = n_fields;
+    o->fixed = fixed_columns;
     return o;
 }
 
@@ -233,13 +230,8 @@ static int str_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int has_star(const char *s)
-{
-    return strchr(s, '*') != NULL;
-}
-
-/* Display order of the columns: the query's list (wildcards expand to the
- * matching fields in name order), or for events _time, the other fields by
+/* Display order of the columns: as the query made them (table, stats: the
+ * order they first appear in), or for events _time, the other fields by
  * name, then _raw (table format: _time, sourcetype, the normalized fields
  * present, _raw). */
 static uint32_t *column_order(cq_output *o, uint32_t *n_out)
@@ -257,17 +249,9 @@ static uint32_t *column_order(cq_output *o, uint32_t *n_out)
             ord[n++] = id; \
         } \
     } while (0)
-    if (o->fields) {
-        for (size_t i = 0; i < o->n_fields; i++) {
-            if (!has_star(o->fields[i])) {
-                TAKE(o->fields[i]);
-                continue;
-            }
-            for (uint32_t k = 0; k < o->n_cols; k++)
-                if (cq_wild_match_cs(o->fields[i], strlen(o->fields[i]), sorted[k],
-                                     strlen(sorted[k])))
-                    TAKE(sorted[k]);
-        }
+    if (o->fixed) {
+        for (uint32_t k = 0; k < o->n_cols; k++)   /* ids follow first appearance */
+            TAKE(o->cols[k]);
     } else if (o->fmt == CQ_FMT_TABLE) {
         /* A readable event view: the normalized fields that let one glance
          * compare Docker and Kubernetes hits, then the raw event. */

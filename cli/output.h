@@ -19,12 +19,12 @@ typedef struct cq_output cq_output;
 int cq_format_parse(const char *s, cq_format *f);
 
 /*
- * fields: the columns fixed by the query (table), or NULL for the default
- * event view (table: _time, sourcetype, the normalized fields present, _raw;
- * csv/json: every visible field).
+ * fixed_columns: the query fixed the columns (table, stats): print them in
+ * the order they come; else the default event view (table: _time,
+ * sourcetype, the normalized fields present, _raw; csv/json: every visible
+ * field, _time first and _raw last).
  */
-cq_output *cq_output_new(cq_format f, FILE *out, int tz_offset_s, const char *const *fields,
-                         size_t n_fields);
+cq_output *cq_output_new(cq_format f, FILE *out, int tz_offset_s, int fixed_columns);
 cq_sink *cq_output_sink(cq_output *o);
 /* JSON only: adds name=value as the first key of every row (both strings
  * must outlive the output). */

@@ -17,21 +17,12 @@
 #include "grammar/ast.h"
 #include "index/reader.h"
 
-typedef enum cq_stage_kind {
-    CQ_STAGE_SEARCH,    /* | search EXPR: filter rows */
-    CQ_STAGE_HEAD,      /* | head N: first N rows, then stop reading */
-    CQ_STAGE_TABLE,     /* | table F...: keep and order these columns */
-    CQ_STAGE_FIELDS,    /* | fields [+|-] F...: keep or drop columns */
-} cq_stage_kind;
+struct cq_command;
 
 typedef struct cq_stage {
-    cq_stage_kind kind;
-    const cq_ast *cmd;          /* the command it came from (for errors) */
-    const cq_ast *expr;         /* SEARCH */
-    uint64_t limit;             /* HEAD */
-    const char **fields;        /* TABLE/FIELDS: names, "*" wildcards allowed */
-    size_t n_fields;
-    int drop;                   /* FIELDS -: remove instead of keep */
+    const struct cq_command *def;   /* what runs it (engine/op.h) */
+    const cq_ast *cmd;              /* the command it came from */
+    void *cfg;                      /* its checked arguments */
 } cq_stage;
 
 typedef struct cq_plan {
@@ -41,10 +32,10 @@ typedef struct cq_plan {
     int newest_first;           /* results in _time order, newest first */
     cq_stage *stages;
     size_t n_stages;
-    /* Output columns fixed by table/fields, in order; NULL: the events' own
-     * fields (default event view). */
-    const char **out_fields;
-    size_t n_out_fields;
+    /* The last stage that shapes the output (table, stats, ...) fixed the
+     * columns and their order; 0: results are events (default event view). */
+    int fixed_columns;
+    int64_t now_us;             /* "now" of this query */
 } cq_plan;
 
 typedef struct cq_plan_opts {
@@ -64,6 +55,13 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
 /* Prints the plan: the SQL sent to the index, its parameters, the residual
  * and each stage. */
 void cq_plan_print(FILE *out, const cq_plan *p);
+
+/*
+ * Checks a search expression: only search nodes, time modifiers only at the
+ * top level of the first search (where: 1 there, 0 nested in it, -1 in a
+ * later | search).  Returns 0 or -1 with diag.
+ */
+int cq_plan_check_search(const cq_ast *e, int where, cq_diag *d);
 
 /*
  * Parses a Splunk time modifier: "now", epoch seconds, "%m/%d/%Y:%H:%M:%S",

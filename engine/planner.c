@@ -10,6 +10,7 @@
  * coarser than the predicate can never change a result.
  */
 #include "engine/plan.h"
+#include "engine/op.h"
 #include "engine/match.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
@@ -294,18 +295,18 @@ static int is_time_mod(const cq_ast *n)
 /* Rejects what a search expression cannot hold, and time modifiers anywhere
  * but at the top level of the first search (top: 1 there, 0 nested in it,
  * -1 in a later | search). */
-static int check_search(const cq_ast *n, int top, cq_diag *d)
+int cq_plan_check_search(const cq_ast *n, int top, cq_diag *d)
 {
     switch (n->kind) {
     case CQ_AST_AND:
         for (const cq_ast *k = n->kids; k; k = k->next)
-            if (check_search(k, top, d))
+            if (cq_plan_check_search(k, top, d))
                 return -1;
         return 0;
     case CQ_AST_OR:
     case CQ_AST_NOT:
         for (const cq_ast *k = n->kids; k; k = k->next)
-            if (check_search(k, top < 0 ? -1 : 0, d))
+            if (cq_plan_check_search(k, top < 0 ? -1 : 0, d))
                 return -1;
         return 0;
     case CQ_AST_COMPARE:
@@ -369,83 +370,13 @@ static const cq_ast *take_time_mods(cq_arena *a, const cq_ast *e, cq_plan *p,
     return rest->n_kids == 1 ? rest->kids : rest;
 }
 
-/* --------------------------------------------------------------- stages */
-
-/* Field names of a table/fields command: FIELD, ARG and VALUE kids. */
-static int stage_fields(cq_arena *a, const cq_ast *cmd, cq_stage *st, cq_diag *d)
-{
-    st->fields = cq_arena_alloc(a, (cmd->n_kids + 1) * sizeof *st->fields);
-    st->drop = (cmd->flags & CQ_AST_MINUS) != 0;
-    for (const cq_ast *k = cmd->kids; k; k = k->next) {
-        const char *name = k->kind == CQ_AST_FIELD ? k->name : k->text;
-        if (k->kind != CQ_AST_FIELD && k->kind != CQ_AST_ARG && k->kind != CQ_AST_VALUE)
-            return cq_diag_set(d, k->span, "expected a field name");
-        if (!name)
-            return cq_diag_set(d, k->span, "expected a field name");
-        if (k->kind == CQ_AST_ARG && (!strcmp(name, "-") || !strcmp(name, "+"))) {
-            st->drop = name[0] == '-';
-            continue;
-        }
-        st->fields[st->n_fields++] = name;
-    }
-    if (!st->n_fields)
-        return cq_diag_set(d, cmd->span, "%s needs at least one field name", cmd->name);
-    return 0;
-}
-
-static int stage_head(const cq_ast *cmd, cq_stage *st, cq_diag *d)
-{
-    st->limit = 10;     /* Splunk's default */
-    for (const cq_ast *k = cmd->kids; k; k = k->next) {
-        const char *txt = k->kind == CQ_AST_OPTION && k->kids ? k->kids->text : k->text;
-        if (k->kind == CQ_AST_OPTION && strcmp(k->name, "limit"))
-            return cq_diag_set(d, k->span, "not supported yet: head %s=", k->name);
-        double v;
-        if (k->kind == CQ_AST_NUMBER)
-            v = k->num;
-        else if (!txt || !cq_parse_num(txt, strlen(txt), &v))
-            return cq_diag_set(d, k->span, "not supported yet: head with an expression");
-        if (v < 0 || v != (double)(uint64_t)v)
-            return cq_diag_set(d, k->span, "head takes a whole number of results");
-        st->limit = (uint64_t)v;
-    }
-    return 0;
-}
-
-static int stage_build(cq_arena *a, const cq_ast *cmd, cq_stage *st, cq_diag *d)
-{
-    memset(st, 0, sizeof *st);
-    st->cmd = cmd;
-    if (!strcmp(cmd->name, "search")) {
-        st->kind = CQ_STAGE_SEARCH;
-        st->expr = cmd->kids;
-        if (!st->expr)
-            return cq_diag_set(d, cmd->span, "search needs an expression");
-        return check_search(st->expr, -1, d);
-    }
-    if (!strcmp(cmd->name, "head")) {
-        st->kind = CQ_STAGE_HEAD;
-        return stage_head(cmd, st, d);
-    }
-    if (!strcmp(cmd->name, "table")) {
-        st->kind = CQ_STAGE_TABLE;
-        return stage_fields(a, cmd, st, d);
-    }
-    if (!strcmp(cmd->name, "fields")) {
-        st->kind = CQ_STAGE_FIELDS;
-        return stage_fields(a, cmd, st, d);
-    }
-    return cq_diag_set(d, cq_span_make(cmd->span.start, cmd->span.start + (uint32_t)strlen(cmd->name)),
-                       "not supported yet: %s", cmd->name);
-}
-
 static int first_search(cq_arena *a, const cq_ast *cmd, cq_plan *p, const cq_plan_opts *o,
                         cq_diag *d)
 {
     const cq_ast *e = cmd->kids;
     if (!e)
         return 0;
-    if (check_search(e, 1, d))
+    if (cq_plan_check_search(e, 1, d))
         return -1;
     size_t cap = 0;
     if (e->kind == CQ_AST_AND) {
@@ -464,6 +395,7 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
     cq_plan *p = cq_arena_calloc(a, sizeof *p);
     p->earliest = o->earliest;
     p->latest = o->latest;
+    p->now_us = o->now_us;
     p->newest_first = 1;
     const cq_ast *cmd = pipeline->kids;
     if (!cmd || strcmp(cmd->name, "search"))
@@ -477,25 +409,21 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
     p->stages = cq_arena_calloc(a, (pipeline->n_kids + 1) * sizeof *p->stages);
     for (cmd = cmd->next; cmd; cmd = cmd->next) {
         cq_stage *st = &p->stages[p->n_stages];
-        if (stage_build(a, cmd, st, diag))
+        st->cmd = cmd;
+        st->def = cq_command_find(cmd->name);
+        if (!st->def)
+            return cq_diag_set(diag, cq_cmd_name_span(cmd), "not supported yet: %s", cmd->name);
+        if (st->def->prepare(a, cmd, o, &st->cfg, diag))
             return -1;
         p->n_stages++;
-        if (st->kind == CQ_STAGE_TABLE) {
-            p->out_fields = st->fields;
-            p->n_out_fields = st->n_fields;
-        }
+        if (st->def->flags & CQ_CMD_FIXES_COLUMNS)
+            p->fixed_columns = 1;
     }
     *out = p;
     return 0;
 }
 
 /* ---------------------------------------------------------------- print */
-
-static const char *stage_name(cq_stage_kind k)
-{
-    static const char *const names[] = {"search", "head", "table", "fields"};
-    return names[k];
-}
 
 void cq_plan_print(FILE *out, const cq_plan *p)
 {
@@ -523,16 +451,8 @@ void cq_plan_print(FILE *out, const cq_plan *p)
         cq_ast_print(out, p->scan_expr, 2);
     }
     for (size_t i = 0; i < p->n_stages; i++) {
-        const cq_stage *st = &p->stages[i];
-        fprintf(out, "  %s", stage_name(st->kind));
-        if (st->kind == CQ_STAGE_HEAD)
-            fprintf(out, " %llu", (unsigned long long)st->limit);
-        if (st->drop)
-            fprintf(out, " -");
-        for (size_t j = 0; j < st->n_fields; j++)
-            fprintf(out, " %s", st->fields[j]);
-        fputc('\n', out);
-        if (st->kind == CQ_STAGE_SEARCH)
-            cq_ast_print(out, st->expr, 2);
+        fprintf(out, "  %s\n", p->stages[i].def->name);
+        for (const cq_ast *k = p->stages[i].cmd->kids; k; k = k->next)
+            cq_ast_print(out, k, 2);
     }
 }

@@ -1,0 +1,33 @@
+/*
+ * commands.c - the commands the engine runs, and operator plumbing.
+ */
+#include "engine/op.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const cq_command *const commands[] = {
+    &cq_command_search, &cq_command_head, &cq_command_table, &cq_command_fields,
+};
+
+const cq_command *cq_command_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(commands[i]->name, name))
+            return commands[i];
+    return NULL;
+}
+
+void cq_oper_init(cq_oper *op, int (*next)(cq_oper *, cq_batch **), void (*free_fn)(cq_oper *),
+                  cq_oper *child, cq_exec_ctx *ctx)
+{
+    op->next = next;
+    op->free = free_fn;
+    op->child = child;
+    op->ctx = ctx;
+}
+
+cq_span cq_cmd_name_span(const cq_ast *cmd)
+{
+    return cq_span_make(cmd->span.start, cmd->span.start + (uint32_t)strlen(cmd->name));
+}

@@ -1,0 +1,73 @@
+/*
+ * op.h - private to engine/: the operator interface and the command table.
+ *
+ * An operator pulls batches from its child and hands out batches:
+ * next() returns 1 with *out set, 0 at the end, -1 on error (diag set).  A
+ * batch it hands out stays valid until its next call to next().  Operators
+ * may narrow a child's batch selection in place, or build batches of their
+ * own (memory from an arena they reset per call).
+ *
+ * Each command the engine runs is one cq_command: prepare() checks the
+ * command's arguments when the query is compiled (so `explain` and a bad
+ * query fail before any data is read) and builds its config; open() makes
+ * the operator when the query runs.  A command missing from the table stops
+ * the query with "not supported yet: <name>".
+ */
+#ifndef CQ_ENGINE_OP_H
+#define CQ_ENGINE_OP_H
+
+#include "common/arena.h"
+#include "common/diag.h"
+#include "engine/batch.h"
+#include "engine/exec.h"
+#include "engine/plan.h"
+#include "grammar/ast.h"
+#include "index/index.h"
+
+typedef struct cq_exec_ctx {
+    cq_index *idx;
+    cq_diag *diag;
+    cq_exec_stats *stats;
+    const cq_plan *plan;
+    int64_t now_us;
+} cq_exec_ctx;
+
+typedef struct cq_oper cq_oper;
+struct cq_oper {
+    int (*next)(cq_oper *op, cq_batch **out);
+    void (*free)(cq_oper *op);      /* frees op itself; NULL: plain free() */
+    cq_oper *child;                 /* freed by the chain, after op */
+    cq_exec_ctx *ctx;
+};
+
+enum {
+    CQ_CMD_STREAMING = 1u << 0,     /* row in, row out, order kept (search, eval) */
+    CQ_CMD_ORDERED = 1u << 1,       /* its result depends on input order (head, dedup) */
+    CQ_CMD_FIXES_COLUMNS = 1u << 2, /* output columns are its own, in its order (table, stats) */
+};
+
+typedef struct cq_command {
+    const char *name;
+    int (*prepare)(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                   cq_diag *d);
+    cq_oper *(*open)(const void *cfg, cq_oper *child, cq_exec_ctx *ctx);
+    unsigned flags;
+} cq_command;
+
+/* The command called name (lower-case), or NULL when the engine cannot run it. */
+const cq_command *cq_command_find(const char *name);
+
+/* Fills the common part of a freshly allocated operator. */
+void cq_oper_init(cq_oper *op, int (*next)(cq_oper *, cq_batch **), void (*free_fn)(cq_oper *),
+                  cq_oper *child, cq_exec_ctx *ctx);
+
+/* The span of a command's name, for errors about the command as a whole. */
+cq_span cq_cmd_name_span(const cq_ast *cmd);
+
+/* Builds the scan (and, for newest-first plans, the merge) over the index. */
+cq_oper *cq_op_source(cq_exec_ctx *ctx);
+
+/* The commands, one definition each in op_*.c. */
+extern const cq_command cq_command_search, cq_command_head, cq_command_table, cq_command_fields;
+
+#endif
