@@ -76,7 +76,7 @@ static cq_query *query_from_args(int argc, char **argv, int first)
 
 static int compile_or_report(cq_query *q, const cq_run_opts *o)
 {
-    cq_query_opts qo = {o->earliest, o->latest, 0};
+    cq_query_opts qo = {o->earliest, o->latest, 0, NULL};
     if (cq_query_compile(q, &qo)) {
         cq_query_print_error(q, stderr);
         return -1;

@@ -1,7 +1,10 @@
-/* query.c - compile (parse, plan) and run, with one owner for everything. */
+/* query.c - compile (expand macros, parse, resolve, plan) and run, with one
+ * owner for everything. */
 #include "engine/query.h"
+#include "common/paths.h"
 #include "common/timeutil.h"
 #include "grammar/parse.h"
+#include "grammar/resolve.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +22,21 @@ cq_query *cq_query_new(const char *text, size_t len, const char *source, unsigne
     return q;
 }
 
+/* Loads the macro definitions (the given file, else macros.conf if there is
+ * one) and expands q->text into q->expanded. */
+static int expand_macros(cq_query *q, const char *path)
+{
+    cq_macros m;
+    cq_macros_init(&m, &q->arena);
+    char *found = path ? NULL : cq_find_data("macros.conf");
+    const char *file = path ? path : found;
+    int rc = file ? cq_macros_load(&m, file, &q->diag) : 0;
+    free(found);
+    if (rc == 0)
+        rc = cq_macro_expand(&m, &q->arena, q->text, q->len, &q->expanded, &q->diag);
+    return rc;
+}
+
 int cq_query_compile(cq_query *q, const cq_query_opts *o)
 {
     cq_plan_opts po = {
@@ -26,7 +44,15 @@ int cq_query_compile(cq_query *q, const cq_query_opts *o)
         .latest = o ? o->latest : INT64_MAX,
         .now_us = o && o->now_us ? o->now_us : cq_time_now_us(),
     };
-    if (cq_parse(&q->arena, q->text, q->len, &q->ast, &q->diag))
+    if (expand_macros(q, o ? o->macros : NULL))
+        return -1;
+    if (cq_parse(&q->arena, q->expanded.text, q->expanded.len, &q->ast, &q->diag)) {
+        cq_expansion_map_diag(&q->expanded, &q->diag);
+        return -1;
+    }
+    /* From here on every span indexes the text the user wrote. */
+    cq_expansion_map_ast(&q->expanded, q->ast);
+    if (cq_resolve(q->ast, &q->diag))
         return -1;
     if (cq_plan_build(&q->arena, q->ast, &po, &q->plan, &q->diag))
         return -1;

@@ -19,6 +19,7 @@
 #include "engine/exec.h"
 #include "engine/plan.h"
 #include "grammar/ast.h"
+#include "grammar/macro.h"
 
 typedef struct cq_query {
     cq_arena arena;
@@ -26,7 +27,8 @@ typedef struct cq_query {
     size_t len;
     const char *source;     /* "query", or the .spl file it came from */
     unsigned line_base;     /* lines before the query in that file */
-    cq_ast *ast;
+    cq_expansion expanded;  /* text after macro expansion, mapped back to text */
+    cq_ast *ast;            /* spans index `text` (the query as written) */
     cq_plan *plan;
     cq_diag diag;
 } cq_query;
@@ -35,10 +37,13 @@ typedef struct cq_query_opts {
     int64_t earliest;       /* --earliest, or INT64_MIN */
     int64_t latest;         /* --latest, or INT64_MAX */
     int64_t now_us;         /* "now" for relative times (0: the clock) */
+    const char *macros;     /* macro definitions file; NULL: macros.conf
+                               found by cq_find_data() (none: no macros) */
 } cq_query_opts;
 
 cq_query *cq_query_new(const char *text, size_t len, const char *source, unsigned line_base);
-/* Parses and plans.  Returns 0, or -1 with q->diag set. */
+/* Expands macros, parses, resolves (grammar/resolve.h) and plans.  Returns 0,
+ * or -1 with q->diag set; every span points into q->text. */
 int cq_query_compile(cq_query *q, const cq_query_opts *o);
 /* Runs a compiled query.  Returns 0, or -1 with q->diag set. */
 int cq_query_run(cq_query *q, cq_index *idx, cq_sink *sink, cq_exec_stats *stats);
