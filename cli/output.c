@@ -97,6 +97,12 @@ static char *cell_text(cq_output *o, const cq_col *c, uint32_t r, uint32_t k)
 
 static void take_row(cq_output *o, const cq_batch *b, uint32_t r, row *out)
 {
+    /* Fixed columns: every column the batch carries counts, even where this
+     * row has no value, so the order is the query's, not the data's. */
+    if (o->fixed)
+        for (uint32_t i = 0; i < b->n_cols; i++)
+            if (visible(b->cols[i].name))
+                col_id(o, b->cols[i].name);
     out->cells = cq_arena_alloc(&o->arena, (b->n_cols + 1) * sizeof *out->cells);
     out->n_cells = 0;
     for (uint32_t i = 0; i < b->n_cols; i++) {
@@ -298,6 +304,8 @@ static void csv_field(FILE *out, const char *s)
 
 static void print_csv(cq_output *o, const uint32_t *ord, uint32_t n)
 {
+    if (!n)
+        return;     /* no results: no output, as Splunk's export */
     for (uint32_t j = 0; j < n; j++) {
         if (j)
             fputc(',', o->out);

@@ -8,6 +8,7 @@
 
 static const cq_command *const commands[] = {
     &cq_command_search, &cq_command_head, &cq_command_table, &cq_command_fields,
+    &cq_command_where,  &cq_command_eval,
 };
 
 const cq_command *cq_command_find(const char *name)

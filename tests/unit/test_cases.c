@@ -396,6 +396,169 @@ START_TEST(test_sample_truth)
 }
 END_TEST
 
+/*
+ * Language cases, many per file (tests/lang/NAME.test), in jq's style:
+ *
+ *   # comment
+ *   QUERY
+ *   [{"f":"v"}, {...}]        the events, newest first (a JSON array)
+ *   EXPECTED CSV ...          until a blank line
+ *
+ *   %%FAIL
+ *   QUERY
+ *   EXPECTED STDERR ...       until a blank line (exit status 2)
+ *
+ * Events are ingested with --sourcetype _json; an event without _time gets
+ * one so that the events keep their order, newest first.
+ */
+#include <jansson.h>
+
+typedef struct lang_case {
+    char *file;
+    int line;
+    int fail;
+    char *query;
+    char *records;      /* JSON array text (not for %%FAIL) */
+    char *expected;
+} lang_case;
+
+static lang_case lang_cases[2048];
+static int n_lang;
+
+static char *next_line(char **p)
+{
+    if (!**p)
+        return NULL;
+    char *l = *p, *nl = strchr(l, '\n');
+    if (nl) {
+        *nl = '\0';
+        *p = nl + 1;
+    } else {
+        *p = l + strlen(l);
+    }
+    return l;
+}
+
+static void load_lang_file(const char *path)
+{
+    char *text = slurp(path), *p = text, *l;
+    int line = 0;
+    if (!text)
+        return;
+    while ((l = next_line(&p))) {
+        line++;
+        if (!*l || l[0] == '#')
+            continue;
+        lang_case *c = &lang_cases[n_lang];
+        memset(c, 0, sizeof *c);
+        c->file = strdup(path);
+        c->line = line;
+        if (!strcmp(l, "%%FAIL")) {
+            c->fail = 1;
+            l = next_line(&p);
+            line++;
+            if (!l)
+                break;
+        }
+        c->query = strdup(l);
+        if (!c->fail) {
+            l = next_line(&p);
+            line++;
+            c->records = strdup(l ? l : "[]");
+        }
+        cq_strbuf exp = CQ_STRBUF_INIT;
+        while ((l = next_line(&p)) && *l) {
+            line++;
+            cq_strbuf_addf(&exp, "%s\n", l);
+        }
+        line++;
+        c->expected = exp.buf ? exp.buf : strdup("");
+        if (n_lang < (int)(sizeof lang_cases / sizeof lang_cases[0]) - 1)
+            n_lang++;
+    }
+    free(text);
+}
+
+static void find_lang(void)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/tests/lang", test_srcdir());
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    char *names[256];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 256) {
+        size_t len = strlen(e->d_name);
+        if (len > 5 && !strcmp(e->d_name + len - 5, ".test"))
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_names);
+    for (int i = 0; i < n; i++) {
+        char p[4200];
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        load_lang_file(p);
+        free(names[i]);
+    }
+}
+
+/* Writes the records as JSON lines with _time (newest first). */
+static void write_records(const lang_case *c, const char *path)
+{
+    json_error_t err;
+    json_t *arr = json_loads(c->records, 0, &err);
+    ck_assert_msg(json_is_array(arr), "%s:%d: records are not a JSON array: %s", c->file,
+                  c->line + 1, err.text);
+    FILE *f = fopen(path, "w");
+    ck_assert(f != NULL);
+    size_t i;
+    json_t *rec;
+    json_array_foreach(arr, i, rec) {
+        if (!json_object_get(rec, "_time"))
+            json_object_set_new(rec, "_time", json_integer(1767225600 - (json_int_t)i));
+        char *line = json_dumps(rec, JSON_COMPACT);
+        fprintf(f, "%s\n", line);
+        free(line);
+    }
+    fclose(f);
+    json_decref(arr);
+}
+
+START_TEST(test_lang)
+{
+    const lang_case *c = &lang_cases[_i];
+    char tmp[] = "/tmp/cq-lang-XXXXXX";
+    ck_assert(mkdtemp(tmp) != NULL);
+    char index[200], recs[200], out[200], err[200];
+    snprintf(index, sizeof index, "%s/index.db", tmp);
+    snprintf(recs, sizeof recs, "%s/events.json", tmp);
+    snprintf(out, sizeof out, "%s/stdout", tmp);
+    snprintf(err, sizeof err, "%s/stderr", tmp);
+    if (!c->fail) {
+        write_records(c, recs);
+        char *ia[] = {(char *)bin(), "ingest", "--quiet", "--sourcetype", "_json", "--index",
+                      index, recs, NULL};
+        ck_assert_msg(run(ia, out, err) == 0, "%s:%d: ingest failed", c->file, c->line);
+    }
+    char *sa[] = {(char *)bin(), "search", "--format", "csv", "--index", index, c->query, NULL};
+    int rc = run(sa, out, err);
+    char *got = slurp(c->fail ? err : out), *e = slurp(err);
+    int same = got && !strcmp(got, c->expected);
+    ck_assert_msg(same && rc == (c->fail ? 2 : 0),
+                  "%s:%d: %s\n--- expected (exit %d)\n%s--- got (exit %d)\n%s%s", c->file,
+                  c->line, c->query, c->fail ? 2 : 0, c->expected, rc, got ? got : "",
+                  c->fail ? "" : e);
+    free(got);
+    free(e);
+    char rm[300];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", tmp);
+    if (system(rm) != 0)
+        fprintf(stderr, "warning: could not remove %s\n", tmp);
+}
+END_TEST
+
 Suite *cases_suite(void)
 {
     Suite *s = suite_create("cases");
@@ -409,6 +572,12 @@ Suite *cases_suite(void)
     }
     tcase_add_loop_test(tc, test_case, 0, n_cases);
     suite_add_tcase(s, tc);
+    if (!n_lang)
+        find_lang();
+    TCase *lang = tcase_create("lang");
+    tcase_set_timeout(lang, 60);
+    tcase_add_loop_test(lang, test_lang, 0, n_lang);
+    suite_add_tcase(s, lang);
     TCase *truth = tcase_create("sample");
     tcase_set_timeout(truth, 120);
     tcase_add_test(truth, test_sample_truth);
