@@ -23,17 +23,14 @@ cq_query *cq_query_new(const char *text, size_t len, const char *source, unsigne
 }
 
 /* Loads the macro definitions (the given file, else macros.conf if there is
- * one) and expands q->text into q->expanded. */
-static int expand_macros(cq_query *q, const char *path)
+ * one) into m. */
+static int load_macros(cq_query *q, cq_macros *m, const char *path)
 {
-    cq_macros m;
-    cq_macros_init(&m, &q->arena);
+    cq_macros_init(m, &q->arena);
     char *found = path ? NULL : cq_find_data("macros.conf");
     const char *file = path ? path : found;
-    int rc = file ? cq_macros_load(&m, file, &q->diag) : 0;
+    int rc = file ? cq_macros_load(m, file, &q->diag) : 0;
     free(found);
-    if (rc == 0)
-        rc = cq_macro_expand(&m, &q->arena, q->text, q->len, &q->expanded, &q->diag);
     return rc;
 }
 
@@ -44,15 +41,11 @@ int cq_query_compile(cq_query *q, const cq_query_opts *o)
         .latest = o ? o->latest : INT64_MAX,
         .now_us = o && o->now_us ? o->now_us : cq_time_now_us(),
     };
-    if (expand_macros(q, o ? o->macros : NULL))
+    cq_macros m;
+    if (load_macros(q, &m, o ? o->macros : NULL))
         return -1;
-    if (cq_parse(&q->arena, q->expanded.text, q->expanded.len, &q->ast, &q->diag)) {
-        cq_expansion_map_diag(&q->expanded, &q->diag);
-        return -1;
-    }
-    /* From here on every span indexes the text the user wrote. */
-    cq_expansion_map_ast(&q->expanded, q->ast);
-    if (cq_resolve(q->ast, &q->diag))
+    /* Expand, parse, resolve: spans in q->ast index q->text. */
+    if (cq_resolve_query(&q->arena, &m, q->text, q->len, &q->expanded, &q->ast, &q->diag))
         return -1;
     if (cq_plan_build(&q->arena, q->ast, &po, &q->plan, &q->diag))
         return -1;

@@ -520,6 +520,10 @@ static int expand(xctx *x, const char *s, size_t n, uint32_t base)
             i += q;
             continue;
         }
+        if (s[i] == '\\') {       /* \" and \` outside quotes are text */
+            i += i + 1 < n ? 2 : 1;
+            continue;
+        }
         if (s[i] != '`') {
             i++;
             continue;

@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "engine/plan.h"
+#include "grammar/parse.h"
 
 static const cq_fn_def fn_table[] = {
 #define FN(name, lo, hi, kind, help) {#name, lo, hi, CQ_FNKIND_##kind, help},
@@ -361,4 +362,23 @@ static int resolve_pipeline(const cq_ast *p, cq_diag *d)
 int cq_resolve(const cq_ast *pipeline, cq_diag *d)
 {
     return resolve_pipeline(pipeline, d);
+}
+
+int cq_resolve_query(cq_arena *a, const cq_macros *m, const char *text, size_t len,
+                     cq_expansion *x, cq_ast **out, cq_diag *d)
+{
+    *out = NULL;
+    if (cq_macro_expand(m, a, text, len, x, d))
+        return -1;
+    cq_ast *ast;
+    if (cq_parse(a, x->text, x->len, &ast, d)) {
+        cq_expansion_map_diag(x, d);
+        return -1;
+    }
+    /* From here on every span indexes the text the user wrote. */
+    cq_expansion_map_ast(x, ast);
+    if (cq_resolve(ast, d))
+        return -1;
+    *out = ast;
+    return 0;
 }

@@ -20,8 +20,10 @@
 #ifndef CQ_GRAMMAR_RESOLVE_H
 #define CQ_GRAMMAR_RESOLVE_H
 
+#include "common/arena.h"
 #include "common/diag.h"
 #include "grammar/ast.h"
+#include "grammar/macro.h"
 
 typedef enum cq_fnkind {
     CQ_FNKIND_EVAL,         /* eval and where expressions */
@@ -57,5 +59,14 @@ const cq_cmd_def *cq_cmd_def_find(const char *name);
  * -1 with the first error in d.
  */
 int cq_resolve(const cq_ast *pipeline, cq_diag *d);
+
+/*
+ * The whole front end on a query as written: expands macros (m may be
+ * NULL), parses the expansion, maps every span of the tree back to text,
+ * and resolves.  Memory from a; *x gets the expansion, *out the PIPELINE.
+ * Returns 0, or -1 with the first error in d, its span into text.
+ */
+int cq_resolve_query(cq_arena *a, const cq_macros *m, const char *text, size_t len,
+                     cq_expansion *x, cq_ast **out, cq_diag *d);
 
 #endif

@@ -21,6 +21,7 @@ static const struct {
     {"common", common_suite}, {"lexer", lexer_suite},   {"parser", parser_suite},
     {"index", index_suite},   {"ingest", ingest_suite}, {"engine", engine_suite},
     {"cases", cases_suite},
+    {"macro", macro_suite},   {"resolve", resolve_suite}, {"corpus", corpus_suite},
 };
 
 static int wanted(const char *name, int argc, char **argv)

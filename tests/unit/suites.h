@@ -14,6 +14,9 @@ Suite *index_suite(void);
 Suite *ingest_suite(void);
 Suite *engine_suite(void);
 Suite *cases_suite(void);
+Suite *macro_suite(void);
+Suite *resolve_suite(void);
+Suite *corpus_suite(void);
 
 /* Directory of the source tree (for fixtures), from $CQUERY_SRCDIR or ".". */
 const char *test_srcdir(void);
