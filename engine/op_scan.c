@@ -49,6 +49,27 @@ static int put_col_cb(void *ctx, const char *name, const cq_col *col)
     return 0;
 }
 
+/* The columns the plan needs (all of them for event output).  Block-level
+ * fields are not stored as columns: load_block adds them. */
+static int load_columns(scan_op *s, size_t i, blockbuf *bb)
+{
+    const cq_plan *p = s->plan;
+    if (p->need_all)
+        return cq_scan_all_columns(s->scan, i, &bb->arena, put_col_cb, bb);
+    for (size_t k = 0; k < p->n_need; k++) {
+        const char *name = p->need[k];
+        if (!strcmp(name, "sourcetype") || !strcmp(name, "source") || !strcmp(name, "host") ||
+            !strcmp(name, "index"))
+            continue;
+        cq_col c;
+        if (cq_scan_column(s->scan, i, name, &bb->arena, &c))
+            return -1;
+        if (c.kind != CQ_COL_NULL)
+            cq_batch_put(&bb->batch, name, &c);
+    }
+    return 0;
+}
+
 /* Decodes block i into a fresh blockbuf with every column plus the
  * block-level fields. */
 static blockbuf *load_block(scan_op *s, size_t i)
@@ -59,7 +80,7 @@ static blockbuf *load_block(scan_op *s, size_t i)
     cq_batch_init(&bb->batch, &bb->arena);
     bb->t_max = bi->t_max;
     bb->batch.n_rows = bb->batch.n_sel = bi->n_rows;
-    if (cq_scan_all_columns(s->scan, i, &bb->arena, put_col_cb, bb)) {
+    if (load_columns(s, i, bb)) {
         cq_diag_set(s->base.ctx->diag, CQ_SPAN_NONE, "%s", cq_index_errmsg(s->idx));
         blockbuf_free(bb);
         return NULL;
@@ -274,6 +295,33 @@ static void gather(merge_op *m, const pick *pk, uint32_t n)
     }
 }
 
+/*
+ * The common case costs nothing: one open block whose remaining rows are
+ * all newer than anything unread (files that do not overlap in time) goes
+ * out as it is, with its selection reversed; no row is copied.
+ */
+static int pass_through(merge_op *m, cq_batch **out)
+{
+    if (m->n_open != 1)
+        return 0;
+    blockbuf *bb = m->open[0];
+    int64_t wm = scan_watermark(m->scan);
+    const cq_col *t = cq_batch_get(&bb->batch, "_time");
+    if (wm != INT64_MIN && t->times[bb->batch.sel[0]] <= wm)
+        return 0;
+    uint16_t *rev = cq_arena_alloc(&bb->arena, (bb->pos + 1) * sizeof *rev);
+    for (uint32_t i = 0; i < bb->pos; i++)
+        rev[i] = bb->batch.sel[bb->pos - 1 - i];
+    bb->batch.sel = rev;
+    bb->batch.n_sel = bb->pos;
+    bb->pos = 0;
+    m->done = cq_xrealloc(m->done, (m->n_done + 1) * sizeof *m->done);
+    m->done[m->n_done++] = bb;
+    m->n_open = 0;
+    *out = &bb->batch;
+    return 1;
+}
+
 static int merge_next(cq_oper *op, cq_batch **out)
 {
     merge_op *m = (merge_op *)op;
@@ -281,6 +329,10 @@ static int merge_next(cq_oper *op, cq_batch **out)
         blockbuf_free(m->done[i]);
     m->n_done = 0;
     cq_arena_reset(&m->arena);
+    if (merge_fill(m))
+        return -1;
+    if (pass_through(m, out))
+        return 1;
     pick *pk = cq_arena_alloc(&m->arena, CQ_BATCH_ROWS * sizeof *pk);
     uint32_t n = 0;
     while (n < CQ_BATCH_ROWS) {

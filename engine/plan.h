@@ -36,6 +36,11 @@ typedef struct cq_plan {
      * columns and their order; 0: results are events (default event view). */
     int fixed_columns;
     int64_t now_us;             /* "now" of this query */
+    /* The columns the query reads; need_all: every column (events are
+     * output, or a command may read fields it does not name). */
+    int need_all;
+    const char **need;
+    size_t n_need;
 } cq_plan;
 
 typedef struct cq_plan_opts {
@@ -55,6 +60,12 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
 /* Prints the plan: the SQL sent to the index, its parameters, the residual
  * and each stage. */
 void cq_plan_print(FILE *out, const cq_plan *p);
+
+/*
+ * Decides which columns the plan reads (need, need_all) and whether results
+ * must come newest first (newest_first).  Called by cq_plan_build.
+ */
+void cq_plan_needs(cq_arena *a, cq_plan *p);
 
 /*
  * Checks a search expression: only search nodes, time modifiers only at the

@@ -419,6 +419,7 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
         if (st->def->flags & CQ_CMD_FIXES_COLUMNS)
             p->fixed_columns = 1;
     }
+    cq_plan_needs(a, p);
     *out = p;
     return 0;
 }
@@ -445,7 +446,15 @@ void cq_plan_print(FILE *out, const cq_plan *p)
         cq_time_format(p->pd.latest, 0, buf);
         fprintf(out, "  ?%d = %s (latest, exclusive)\n", k++, buf);
     }
-    fprintf(out, "engine:\n  scan blocks%s\n", p->newest_first ? ", newest first" : "");
+    fprintf(out, "engine:\n  scan blocks%s, ", p->newest_first ? " newest first" : " in any order");
+    if (p->need_all) {
+        fprintf(out, "all columns\n");
+    } else {
+        fprintf(out, "columns");
+        for (size_t i = 0; i < p->n_need; i++)
+            fprintf(out, " %s", p->need[i]);
+        fputc('\n', out);
+    }
     if (p->scan_expr) {
         fprintf(out, "  filter (re-checked on every row):\n");
         cq_ast_print(out, p->scan_expr, 2);

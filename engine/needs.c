@@ -1,0 +1,151 @@
+/*
+ * needs.c - which columns a plan reads, and whether it needs results in
+ * time order.  Both only ever widen: reading a column the query does not
+ * use costs time, missing one would change results, so anything unclear
+ * falls back to "all columns" and "newest first".
+ */
+#include "engine/op.h"
+
+#include <string.h>
+
+/* Commands that only look at the fields they name, row by row, and keep
+ * the order of their input. */
+static const char *const row_local[] = {
+    "search", "where", "eval", "fields", "table", "rename", "bin", "bucket", "convert",
+    "makemv", "lookup", "regex", "fillnull", "rex", "spath", "mvexpand",
+};
+
+/* Commands whose output does not depend on the order of their input
+ * (unless they use an order-dependent function, see order_free). */
+static const char *const reducing[] = {"stats", "chart", "timechart", "top", "rare"};
+
+static int in_list(const char *name, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(name, list[i]))
+            return 1;
+    return 0;
+}
+
+static int order_free_agg(const cq_ast *n)
+{
+    if (n->kind == CQ_AST_AGG && n->name &&
+        (!strcmp(n->name, "first") || !strcmp(n->name, "last") || !strcmp(n->name, "list")))
+        return 0;
+    for (const cq_ast *k = n->kids; k; k = k->next)
+        if (!order_free_agg(k))
+            return 0;
+    return 1;
+}
+
+/* Newest-first order is needed unless a reducing command, reached through
+ * row-local commands only, makes it irrelevant. */
+static int needs_order(const cq_plan *p)
+{
+    for (size_t i = 0; i < p->n_stages; i++) {
+        const cq_ast *cmd = p->stages[i].cmd;
+        if (in_list(cmd->name, reducing, sizeof reducing / sizeof *reducing))
+            return !order_free_agg(cmd);
+        if (!in_list(cmd->name, row_local, sizeof row_local / sizeof *row_local))
+            return 1;
+    }
+    return 1;   /* events come out: newest first */
+}
+
+typedef struct need_set {
+    cq_arena *a;
+    const char **names;
+    size_t n, cap;
+    int all;
+} need_set;
+
+static void need(need_set *ns, const char *name)
+{
+    if (!name || ns->all)
+        return;
+    if (strchr(name, '*')) {
+        ns->all = 1;    /* a wildcard may name any field */
+        return;
+    }
+    for (size_t i = 0; i < ns->n; i++)
+        if (!strcmp(ns->names[i], name))
+            return;
+    if (ns->n == ns->cap) {
+        size_t cap = ns->cap ? ns->cap * 2 : 16;
+        const char **nn = cq_arena_alloc(ns->a, cap * sizeof *nn);
+        if (ns->n)
+            memcpy(nn, ns->names, ns->n * sizeof *nn);
+        ns->names = nn;
+        ns->cap = cap;
+    }
+    ns->names[ns->n++] = name;
+}
+
+/* Every name a node and its children mention.  Terms, phrases and
+ * functions that search the whole event need _raw. */
+static void walk(need_set *ns, const cq_ast *n)
+{
+    switch (n->kind) {
+    case CQ_AST_FIELD: case CQ_AST_COMPARE: case CQ_AST_IN:
+    case CQ_AST_SORTKEY: case CQ_AST_RENAME: case CQ_AST_ASSIGN:
+        need(ns, n->name);
+        break;
+    case CQ_AST_TERM:
+        need(ns, "_raw");
+        break;
+    case CQ_AST_CALL:
+        if (!strcmp(n->name, "searchmatch"))
+            ns->all = 1;
+        break;
+    default:
+        break;
+    }
+    for (const cq_ast *k = n->kids; k; k = k->next)
+        walk(ns, k);
+}
+
+/* Commands that read fields they do not name: rex/spath/regex default to
+ * _raw, fillnull without a list and transaction touch every field. */
+static void command_needs(need_set *ns, const cq_ast *cmd)
+{
+    const char *c = cmd->name;
+    if (!strcmp(c, "rex") || !strcmp(c, "spath") || !strcmp(c, "regex"))
+        need(ns, "_raw");
+    if ((!strcmp(c, "fillnull") && !cmd->kids) || !strcmp(c, "transaction"))
+        ns->all = 1;
+    if (!strcmp(c, "fillnull")) {
+        int named = 0;
+        for (const cq_ast *k = cmd->kids; k; k = k->next)
+            named |= k->kind == CQ_AST_FIELD;
+        if (!named)
+            ns->all = 1;
+    }
+    walk(ns, cmd);
+}
+
+void cq_plan_needs(cq_arena *a, cq_plan *p)
+{
+    p->newest_first = needs_order(p);
+    need_set ns = {a, NULL, 0, 0, 0};
+    /* Only a query whose output columns are fixed can leave columns out:
+     * events print every field they have. */
+    size_t last_fixing = p->n_stages;
+    for (size_t i = 0; i < p->n_stages; i++)
+        if (p->stages[i].def->flags & CQ_CMD_FIXES_COLUMNS)
+            last_fixing = i;
+    if (last_fixing == p->n_stages) {
+        p->need_all = 1;
+        return;
+    }
+    need(&ns, "_time");
+    if (p->scan_expr)
+        walk(&ns, p->scan_expr);
+    for (size_t i = 0; i < p->n_stages && !ns.all; i++) {
+        command_needs(&ns, p->stages[i].cmd);
+        if (p->stages[i].cmd->kids && p->stages[i].cmd->kids->kind == CQ_AST_SUBSEARCH)
+            ns.all = 1;     /* subsearch plans are their own */
+    }
+    p->need_all = ns.all;
+    p->need = ns.names;
+    p->n_need = ns.n;
+}
