@@ -115,6 +115,11 @@ static cq_ast *adopt(cq_ast *parent, cq_ast *holder);
 static cq_ast *holder(cq_lex_state *ls, cq_ast *first);
 static cq_ast *command(cq_lex_state *ls, cq_tok t, cq_span at);
 static cq_ast *respan(cq_ast *n, cq_span at);
+static int ls_adjacent(cq_span a, cq_span b);
+static void spaced_name(cq_lex_state *ls, cq_span at);
+static cq_ast *head_first(cq_lex_state *ls, cq_ast *e);
+static cq_ast *head_value(cq_lex_state *ls, cq_ast *v);
+static cq_ast *by_clause(cq_lex_state *ls, cq_span at, cq_ast *items);
 }
 
 %define api.pure full
@@ -169,18 +174,18 @@ static cq_ast *respan(cq_ast *n, cq_span at);
 %type <node> pipeline first_stage command subsearch
 %type <node> search_cmd s_and s_or s_not s_prim in_list svalue dvalue
 %type <node> expr call args eval_cmd assign assigns
-%type <node> stats_cmd stats_items stats_item agg agg_call by_opt over_opt
+%type <node> stats_cmd stats_items stats_item agg agg_call by_opt by_items by_item over_opt
 %type <node> tstats_cmd from_opt where_opt
 %type <node> option options ovalue field field_list name_field opt_field
 %type <node> optfields optfields_opt
 %type <node> table_cmd fields_cmd rename_cmd rename_list rename_pair
-%type <node> sort_cmd sortkeys sortkey count_opt head_cmd dedup_cmd sortby_opt
+%type <node> sort_cmd sortkeys sortkey count_opt head_cmd head_opts dedup_cmd sortby_opt
 %type <node> top_cmd rex_cmd rex_items rex_item regex_cmd optfields_cmd
 %type <node> convert_cmd conv_items conv_item lookup_cmd lk_head lk_fields
 %type <node> lk_field output_opt inputlookup_cmd join_cmd multisearch_cmd
 %type <node> subsearches return_cmd ret_items ret_item format_cmd fmt_items
 %type <node> fmt_item
-%type <tok> name
+%type <tok> name dotted
 %type <op> cmpop
 
 %%
@@ -279,6 +284,7 @@ assigns:
 
 assign:
     WORD EQ expr                { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_ASSIGN, $1.text, @$), $3); }
+  | dotted EQ expr              { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_ASSIGN, $1.text, @$), $3); }
   | SQFIELD EQ expr             { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_ASSIGN, $1.text, @$), $3); }
   ;
 
@@ -322,6 +328,19 @@ args:
   | args COMMA expr             { $$ = cq_ast_add($1, $3); }
   ;
 
+/* eval a.b=...: a target name with dots needs no quotes (on the right of
+ * `=` a.b is still a concatenation).  No spaces around the dots. */
+dotted:
+    WORD DOT WORD               { if (!(ls_adjacent(@1, @2) && ls_adjacent(@2, @3))) {
+                                      spaced_name(ls, @$); YYABORT; }
+                                  $$.text = cq_arena_printf(A, "%s.%s", $1.text, $3.text);
+                                  $$.flags = 0; }
+  | dotted DOT WORD             { if (!(ls_adjacent(@1, @2) && ls_adjacent(@2, @3))) {
+                                      spaced_name(ls, @$); YYABORT; }
+                                  $$.text = cq_arena_printf(A, "%s.%s", $1.text, $3.text);
+                                  $$.flags = 0; }
+  ;
+
 /* ---- arguments shared by the other commands */
 
 /* A field name where keywords of other commands are ordinary words. */
@@ -359,10 +378,20 @@ field_list:
   | field_list COMMA field      { $$ = cq_ast_add($1, $3); }
   ;
 
+/* by a b limit=5: options may follow the fields (timechart ... by x
+ * limit=5 useother=f).  The result is a holder: BY, then the OPTIONs. */
 by_opt:
     %empty                      { $$ = NULL; }
-  | BY field_list               { $$ = adopt(cq_ast_new(A, CQ_AST_BY, @1), $2); }
+  | BY by_items                 { $$ = by_clause(ls, @1, $2); }
   ;
+
+by_items:
+    by_item                     { $$ = holder(ls, $1); }
+  | by_items by_item            { $$ = cq_ast_add($1, $2); }
+  | by_items COMMA by_item      { $$ = cq_ast_add($1, $3); }
+  ;
+
+by_item: field | option ;
 
 /* Options and fields in any order, commas optional, `f as g` allowed. */
 opt_field:
@@ -391,9 +420,9 @@ count_opt:
 /* ---- stats family */
 
 stats_cmd:
-    CMD_STATS stats_items by_opt        { $$ = cq_ast_add(adopt(command(ls, $1, @1), $2), $3); }
+    CMD_STATS stats_items by_opt        { $$ = adopt(adopt(command(ls, $1, @1), $2), $3); }
   | CMD_CHART stats_items over_opt by_opt
-                                        { $$ = cq_ast_add(cq_ast_add(adopt(command(ls, $1, @1), $2), $3), $4); }
+                                        { $$ = adopt(cq_ast_add(adopt(command(ls, $1, @1), $2), $3), $4); }
   ;
 
 over_opt:
@@ -416,6 +445,8 @@ agg:
     agg_call
   | agg_call AS name            { $$ = cq_ast_alias(A, $1, $3.text); }
   | agg_call AS QSTRING         { $$ = cq_ast_alias(A, $1, $3.text); }
+  | EVAL_OPEN expr RPAREN AS name
+                                { $$ = cq_ast_alias(A, cq_ast_add(cq_ast_named(A, CQ_AST_AGG, "eval", @$), $2), $5.text); }
   ;
 
 agg_call:
@@ -428,7 +459,7 @@ agg_call:
 
 tstats_cmd:
     CMD_TSTATS stats_items from_opt where_opt by_opt
-        { $$ = cq_ast_add(cq_ast_add(cq_ast_add(adopt(command(ls, $1, @1), $2), $3), $4), $5); }
+        { $$ = adopt(cq_ast_add(cq_ast_add(adopt(command(ls, $1, @1), $2), $3), $4), $5); }
   ;
 
 from_opt:
@@ -490,9 +521,19 @@ sortkey:
   | PLUS sortkey                { $$ = respan($2, @$); }
   ;
 
+/* head and tail are lexed as eval expressions (head count>10): a lone
+ * number is the limit, a leading `limit=N` (null=, keeplast=) an option,
+ * anything else the condition; options may follow. */
 head_cmd:
-    CMD_HEAD count_opt          { $$ = cq_ast_add(command(ls, $1, @1), $2); }
-  | CMD_HEAD options            { $$ = adopt(command(ls, $1, @1), $2); }
+    CMD_HEAD                    { $$ = command(ls, $1, @1); }
+  | CMD_HEAD expr head_opts     { $$ = adopt(cq_ast_add(command(ls, $1, @1), head_first(ls, $2)), $3); }
+  ;
+
+head_opts:
+    %empty                      { $$ = NULL; }
+  | head_opts WORD EQ expr      { cq_ast *o = cq_ast_add(cq_ast_named(A, CQ_AST_OPTION, $2.text,
+                                                         cq_span_join(@2, @4)), head_value(ls, $4));
+                                  $$ = $1 ? cq_ast_add($1, o) : holder(ls, o); }
   ;
 
 dedup_cmd:
@@ -506,7 +547,7 @@ sortby_opt:
   ;
 
 top_cmd:
-    CMD_TOP optfields by_opt    { $$ = cq_ast_add(adopt(command(ls, $1, @1), $2), $3); }
+    CMD_TOP optfields by_opt    { $$ = adopt(adopt(command(ls, $1, @1), $2), $3); }
   ;
 
 /* ---- rex, regex, options-and-fields commands, convert */
@@ -894,4 +935,54 @@ static cq_ast *respan(cq_ast *n, cq_span at)
 static cq_ast *command(cq_lex_state *ls, cq_tok t, cq_span at)
 {
     return cq_ast_named(A, CQ_AST_COMMAND, t.text, at);
+}
+
+static int ls_adjacent(cq_span a, cq_span b)
+{
+    return a.end == b.start;
+}
+
+static void spaced_name(cq_lex_state *ls, cq_span at)
+{
+    cq_diag_set(ls->diag, at, "a field name cannot have spaces around \".\"");
+    cq_diag_hint(ls->diag, "write a.b, or quote the name: 'a.b'");
+}
+
+/* An option value written as an eval expression: a bare word (true,
+ * sed) is a VALUE, as in other commands' options. */
+static cq_ast *head_value(cq_lex_state *ls, cq_ast *v)
+{
+    if (v->kind == CQ_AST_FIELD && !(v->flags & CQ_AST_QUOTED))
+        return cq_ast_text(A, CQ_AST_VALUE, v->name, 0, v->span);
+    if (v->kind == CQ_AST_STRING)
+        return cq_ast_text(A, CQ_AST_VALUE, v->text, CQ_AST_QUOTED, v->span);
+    return v;
+}
+
+/* The first argument of head/tail: N is OPTION limit, limit=N (null=,
+ * keeplast=) an OPTION, anything else the condition itself. */
+static cq_ast *head_first(cq_lex_state *ls, cq_ast *e)
+{
+    if (e->kind == CQ_AST_NUMBER)
+        return cq_ast_add(cq_ast_named(A, CQ_AST_OPTION, "limit", e->span), e);
+    cq_ast *l = cq_ast_kid(e, 0);
+    if (e->kind == CQ_AST_BINARY && e->op == CQ_OP_EQ && l->kind == CQ_AST_FIELD
+        && !(l->flags & CQ_AST_QUOTED)
+        && (!strcmp(l->name, "limit") || !strcmp(l->name, "null") || !strcmp(l->name, "keeplast")))
+        return cq_ast_add(cq_ast_named(A, CQ_AST_OPTION, l->name, e->span),
+                          head_value(ls, cq_ast_kid(e, 1)));
+    return e;
+}
+
+/* BY with the fields of items, followed by the options among them. */
+static cq_ast *by_clause(cq_lex_state *ls, cq_span at, cq_ast *items)
+{
+    cq_ast *by = cq_ast_new(A, CQ_AST_BY, at);
+    cq_ast *out = holder(ls, by);
+    for (cq_ast *k = items->kids, *next; k; k = next) {
+        next = k->next;
+        k->next = NULL;
+        cq_ast_add(k->kind == CQ_AST_OPTION ? out : by, k);
+    }
+    return out;
 }

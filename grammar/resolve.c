@@ -217,10 +217,14 @@ static int resolve_search(const cq_ast *e, cq_diag *d)
 }
 
 /* One aggregation of the stats family. */
-static int check_agg(const cq_ast *a, cq_diag *d)
+static int check_agg(const cq_ast *cmd, const cq_ast *a, cq_diag *d)
 {
-    if (!strcmp(a->name, "eval"))       /* chart eval(avg(x) * 2) as y */
+    if (!strcmp(a->name, "eval")) {     /* chart eval(avg(x) * 2) as y */
+        if (strcmp(cmd->name, "chart") && strcmp(cmd->name, "timechart"))
+            return cq_diag_set(d, a->span, "%s cannot compute eval(...) from its results; "
+                               "use eval after it", cmd->name);
         return a->kids ? resolve_expr(a->kids, 1, d) : 0;
+    }
     const cq_fn_def *f = cq_fn_def_find(a->name, CQ_FNKIND_STATS);
     if (!f) {
         cq_diag_set(d, a->span, "unknown function \"%s\"", a->name);
@@ -304,7 +308,7 @@ static int resolve_arg(const cq_ast *cmd, const cq_ast *k, cq_diag *d)
     case CQ_AST_OPTION:
         return check_option(cmd, k, d);
     case CQ_AST_AGG:
-        return check_agg(k, d);
+        return check_agg(cmd, k, d);
     case CQ_AST_ASSIGN:
         return resolve_expr(k->kids, 0, d);
     case CQ_AST_SUBSEARCH:

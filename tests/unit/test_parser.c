@@ -392,8 +392,8 @@ START_TEST(error_messages)
     ck_assert_str_eq(tree("| where x >"), "error: expected an expression after \">\" @11-11");
     ck_assert_str_eq(tree("| stats count by"),
                      "error: expected a field name or a quoted string after \"by\" @16-16");
-    ck_assert_str_eq(tree("| head 10 x"),
-                     "error: expected the end of the query or \"|\" after \"10\", found \"x\" @10-11");
+    /* head's arguments are an eval expression and name=value options */
+    ck_assert_str_eq(tree("| head 10 x"), "error: expected \"=\" after \"x\" @11-11");
     ck_assert_str_eq(tree("| eval x=1 ; y"), "error: unexpected character \";\" @11-12");
 }
 END_TEST
@@ -458,6 +458,80 @@ START_TEST(random_input_never_crashes)
 }
 END_TEST
 
+/* ---- issue 3's parse gaps */
+
+START_TEST(eval_dotted_target)
+{
+    ck_assert_str_eq(tree("| eval a.b=1, c.d.e=x.y"),
+                     "PIPELINE\n  COMMAND eval\n    ASSIGN a.b\n      NUMBER 1\n"
+                     "    ASSIGN c.d.e\n      BINARY .\n        FIELD x\n        FIELD y\n");
+    ck_assert_str_eq(tree("| eval a . b=1"),
+                     "error: a field name cannot have spaces around \".\" @7-12");
+    ck_assert_str_eq(printed_error("| eval a. b=1"),
+                     "query:1:8: error: a field name cannot have spaces around \".\"\n"
+                     "    | eval a. b=1\n"
+                     "           ^^^^\n"
+                     "    hint: write a.b, or quote the name: 'a.b'\n");
+}
+END_TEST
+
+START_TEST(head_expression)
+{
+    ck_assert_str_eq(tree("| head count>10"),
+                     "PIPELINE\n  COMMAND head\n    BINARY >\n      FIELD count\n"
+                     "      NUMBER 10\n");
+    ck_assert_str_eq(tree("| head (x=\"a\") keeplast=true"),
+                     "PIPELINE\n  COMMAND head\n    BINARY =\n      FIELD x\n"
+                     "      STRING \"a\"\n    OPTION keeplast\n      VALUE \"true\"\n");
+    ck_assert_str_eq(tree("| head limit=5 null=true"),
+                     "PIPELINE\n  COMMAND head\n    OPTION limit\n      NUMBER 5\n"
+                     "    OPTION null\n      VALUE \"true\"\n");
+    ck_assert_str_eq(tree("| tail 3 | head"),
+                     "PIPELINE\n  COMMAND tail\n    OPTION limit\n      NUMBER 3\n"
+                     "  COMMAND head\n");
+}
+END_TEST
+
+START_TEST(options_after_by)
+{
+    ck_assert_str_eq(tree("| timechart count by x limit=5 useother=f"),
+                     "PIPELINE\n  COMMAND timechart\n    AGG count\n    BY\n      FIELD x\n"
+                     "    OPTION limit\n      VALUE \"5\"\n    OPTION useother\n"
+                     "      VALUE \"f\"\n");
+    ck_assert_str_eq(tree("| top a by b, c limit=3"),
+                     "PIPELINE\n  COMMAND top\n    FIELD a\n    BY\n      FIELD b\n"
+                     "      FIELD c\n    OPTION limit\n      VALUE \"3\"\n");
+    ck_assert_str_eq(tree("| tstats count where a=1 by x prestats=t"),
+                     "PIPELINE\n  COMMAND tstats\n    AGG count\n    OPTION where\n"
+                     "      COMPARE a = \"1\"\n    BY\n      FIELD x\n"
+                     "    OPTION prestats\n      VALUE \"t\"\n");
+}
+END_TEST
+
+/* Splunk allows eval(...) as a whole column of chart and timechart (with
+ * `as`) and inside a stats function (count(eval(...))); not in a by
+ * clause, and not as a sort key. */
+START_TEST(eval_where_splunk_allows)
+{
+    ck_assert_str_eq(tree("| chart eval(avg(x)*2) as y by h"),
+                     "PIPELINE\n  COMMAND chart\n    AGG eval as y\n      BINARY *\n"
+                     "        CALL avg\n          FIELD x\n        NUMBER 2\n"
+                     "    BY\n      FIELD h\n");
+    ck_assert_str_eq(tree("| timechart span=1h eval(count * 2) as c"),
+                     "PIPELINE\n  COMMAND timechart\n    OPTION span\n      VALUE \"1h\"\n"
+                     "    AGG eval as c\n      BINARY *\n        FIELD count\n"
+                     "        NUMBER 2\n");
+    ck_assert_str_eq(tree("| chart eval(x)"),
+                     "error: expected \"as\" after \")\" @15-15");
+    ck_assert_str_eq(tree("| stats count by eval(x)"),
+                     "error: expected a field name or a quoted string after \"by\", "
+                     "found \"eval(\" @17-22");
+    ck_assert_str_eq(tree("| sort eval(x)"),
+                     "error: expected a field name, a number, \"+\" or \"-\" after \"sort\", "
+                     "found \"eval(\" @7-12");
+}
+END_TEST
+
 Suite *parser_suite(void)
 {
     Suite *s = suite_create("parser");
@@ -476,6 +550,10 @@ Suite *parser_suite(void)
     tcase_add_test(tc, text_commands);
     tcase_add_test(tc, lookup_and_subsearch_commands);
     tcase_add_test(tc, sigma_shapes);
+    tcase_add_test(tc, eval_dotted_target);
+    tcase_add_test(tc, head_expression);
+    tcase_add_test(tc, options_after_by);
+    tcase_add_test(tc, eval_where_splunk_allows);
     suite_add_tcase(s, tc);
     TCase *te = tcase_create("errors");
     tcase_add_test(te, error_messages);

@@ -119,6 +119,16 @@ START_TEST(wrong_arity)
                      "not 3 arguments\n"
                      "    a | eval x=case(a, 1, b)\n"
                      "               ^^^^^^^^^^^^^\n");
+    ck_assert_str_eq(check("a | chart eval(avg(x) * 2) as y by h"), "");
+    ck_assert_str_eq(check("a | chart eval(avg(x, 1)) as y"),
+                     "query:1:16: error: function \"avg\" takes 1 argument, not 2\n"
+                     "    a | chart eval(avg(x, 1)) as y\n"
+                     "                   ^^^^^^^^^\n");
+    ck_assert_str_eq(check("a | stats eval(count * 2) as y"),
+                     "query:1:11: error: stats cannot compute eval(...) from its results; "
+                     "use eval after it\n"
+                     "    a | stats eval(count * 2) as y\n"
+                     "              ^^^^^^^^^^^^^^^^^^^^\n");
     ck_assert_str_eq(check("a | stats avg"),
                      "query:1:11: error: function \"avg\" takes 1 argument, not 0\n"
                      "    a | stats avg\n"
