@@ -7,6 +7,7 @@
  *   fields(id, name)            field-name dictionary
  *   blocks(id, file_id, sourcetype, source, host, t_min, t_max, n_rows)
  *   cols(block_id, field_id, data)   one encoded column of one block
+ *   terms(slice, first_block, n_blocks, bits)   term filters, bit-sliced (terms.h)
  *
  * Every value that comes from a user or a log is bound as a parameter.
  */
@@ -42,7 +43,10 @@ static const char *schema_sql =
     "CREATE INDEX IF NOT EXISTS blocks_st ON blocks(sourcetype, t_max);"
     "CREATE TABLE IF NOT EXISTS cols("
     "  block_id INTEGER NOT NULL, field_id INTEGER NOT NULL, data BLOB NOT NULL,"
-    "  PRIMARY KEY(block_id, field_id));";
+    "  PRIMARY KEY(block_id, field_id));"
+    "CREATE TABLE IF NOT EXISTS terms("
+    "  slice INTEGER NOT NULL, first_block INTEGER NOT NULL, n_blocks INTEGER NOT NULL,"
+    "  bits BLOB NOT NULL, PRIMARY KEY(slice, first_block)) WITHOUT ROWID;";
 
 int cq_index_fail(cq_index *idx, const char *fmt, ...)
 {
@@ -194,9 +198,11 @@ void cq_index_close(cq_index *idx)
     sqlite3_finalize(idx->st_block_put);
     sqlite3_finalize(idx->st_col_put);
     sqlite3_finalize(idx->st_file_find);
+    sqlite3_finalize(idx->st_term_put);
     sqlite3_close(idx->db);
     cq_writer_discard(idx);
-    free(idx->builders);
+    cq_blockset_free(idx->bs);
+    free(idx->grp_bits);
     cq_strmap_free(&idx->field_ids);
     cq_arena_free(&idx->field_names);
     free(idx->path);

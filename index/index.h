@@ -81,6 +81,27 @@ typedef struct cq_file_commit {
     const char *sourcetype; /* main sourcetype of the file, for `cquery sources` */
 } cq_file_commit;
 
+/*
+ * Block sets: building blocks away from the index, on any thread.  A set
+ * buffers records per (sourcetype, source, host) and encodes each full block
+ * (columns and term filter); cq_index_put_blocks() then writes the encoded
+ * blocks inside the current file's transaction, on the index's thread.  A
+ * set is used by one thread at a time.
+ */
+typedef struct cq_blockset cq_blockset;
+cq_blockset *cq_blockset_new(void);
+void cq_blockset_free(cq_blockset *bs);
+/* Adds a record (copied); a builder that fills up is encoded. */
+void cq_blockset_add(cq_blockset *bs, const cq_record *rec);
+/* Encodes every partly filled builder too. */
+void cq_blockset_finish(cq_blockset *bs);
+/* Drops everything buffered and encoded. */
+void cq_blockset_discard(cq_blockset *bs);
+/* Encoded blocks waiting to be written. */
+size_t cq_blockset_pending(const cq_blockset *bs);
+/* Writes (and drops) the set's encoded blocks.  Between file_begin and commit. */
+int cq_index_put_blocks(cq_index *idx, cq_blockset *bs);
+
 /* Flushes buffered records, records the file and commits. */
 int cq_index_file_commit(cq_index *idx, const cq_file_commit *c);
 /* Drops everything since cq_index_file_begin(). */

@@ -10,7 +10,7 @@
 #include "common/strmap.h"
 #include "index/index.h"
 
-#define CQ_SCHEMA_VERSION "1"
+#define CQ_SCHEMA_VERSION "2"   /* 2: the terms table (term filter) */
 
 typedef struct cq_builder cq_builder;   /* writer.c: rows of one pending block */
 
@@ -25,11 +25,14 @@ struct cq_index {
     sqlite3_stmt *st_block_put;
     sqlite3_stmt *st_col_put;
     sqlite3_stmt *st_file_find;
+    sqlite3_stmt *st_term_put;
     /* writer state, live between file_begin and commit/rollback */
     int in_file;
     int64_t file_id;            /* files row the blocks point at */
-    cq_builder **builders;      /* one per (sourcetype, source, host) in flight */
-    size_t n_builders;
+    cq_blockset *bs;            /* records given to cq_index_add, being blocked */
+    uint8_t *grp_bits;          /* term filters of the pending group, CQ_TERM_GROUP x bloom */
+    int64_t grp_first;          /* block id of its first block */
+    uint32_t grp_n;             /* blocks in it */
     uint64_t n_added;
     cq_strmap field_ids;        /* name -> fields.id, valid inside the transaction */
     cq_arena field_names;       /* keys of field_ids */

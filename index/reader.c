@@ -7,6 +7,7 @@
  */
 #include "index/reader.h"
 #include "index/index_int.h"
+#include "index/terms.h"
 #include "common/strbuf.h"
 #include "common/strmap.h"
 
@@ -32,6 +33,27 @@ static const char *const attr_col[] = {
     [CQ_ATTR_HOST] = "host",
 };
 
+static int usable_term(const char *t)
+{
+    return t && !strchr(t, '*') && !strchr(t, '\\');
+}
+
+static size_t n_usable_terms(const cq_pushdown *pd)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pd->n_terms; i++)
+        n += usable_term(pd->terms[i]);
+    return n;
+}
+
+/* The block query without its ORDER BY and term part, for running. */
+static void block_sql(const cq_pushdown *pd, cq_strbuf *sql)
+{
+    cq_pushdown p = *pd;
+    p.n_terms = 0;
+    cq_scan_describe(&p, sql);
+}
+
 void cq_scan_describe(const cq_pushdown *pd, cq_strbuf *sql)
 {
     cq_strbuf_adds(sql, "SELECT id, sourcetype, source, host, t_min, t_max, n_rows FROM blocks");
@@ -52,7 +74,18 @@ void cq_scan_describe(const cq_pushdown *pd, cq_strbuf *sql)
     }
     if (pd && pd->latest != INT64_MAX) {
         cq_strbuf_adds(sql, sep);
+        sep = " AND ";
         cq_strbuf_adds(sql, "t_min < ?");
+    }
+    if (pd && n_usable_terms(pd)) {
+        /* The candidate ids come from the terms table (read in C, see
+         * term_candidates); explain shows which terms chose them. */
+        cq_strbuf_adds(sql, sep);
+        cq_strbuf_adds(sql, "id IN term_filter(");
+        for (size_t i = 0, k = 0; i < pd->n_terms; i++)
+            if (usable_term(pd->terms[i]))
+                cq_strbuf_adds(sql, k++ ? ", ?" : "?");
+        cq_strbuf_addc(sql, ')');
     }
     cq_strbuf_adds(sql, " ORDER BY t_max DESC, id DESC");
 }
@@ -74,15 +107,151 @@ static char *to_glob(cq_arena *a, const char *v)
     return g;
 }
 
-static int load_blocks(cq_scan *s, const cq_pushdown *pd)
+typedef struct grp_mask {
+    int64_t first;              /* first block id of a group */
+    uint64_t mask;              /* bit j: block first+j may hold every token so far */
+} grp_mask;
+
+/* ANDs into m[0..*n) the groups read for one slice (both sorted by first). */
+static size_t intersect(grp_mask *m, size_t n, const grp_mask *r, size_t nr)
 {
-    cq_strbuf sql = CQ_STRBUF_INIT;
-    cq_scan_describe(pd, &sql);
+    size_t i = 0, j = 0, k = 0;
+    while (i < n && j < nr) {
+        if (m[i].first < r[j].first) {
+            i++;
+        } else if (m[i].first > r[j].first) {
+            j++;
+        } else {
+            uint64_t v = m[i].mask & r[j].mask;
+            if (v)
+                m[k++] = (grp_mask){m[i].first, v};
+            i++;
+            j++;
+        }
+    }
+    return k;
+}
+
+static int cmp_probe(const void *a, const void *b)
+{
+    const cq_token_probe *x = a, *y = b;
+    return (x->slice > y->slice) - (x->slice < y->slice);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * Reads the term filter: *ids (sorted) gets the blocks that may hold every
+ * token of every usable term.  *all = 1 when no term narrows anything.
+ */
+static int term_candidates(cq_scan *s, const cq_pushdown *pd, int64_t **ids, size_t *n_ids,
+                           int *all)
+{
+    cq_token_probe *pr = NULL;
+    size_t np = 0;
+    *ids = NULL;
+    *n_ids = 0;
+    *all = 1;
+    for (size_t i = 0; i < pd->n_terms; i++)
+        if (usable_term(pd->terms[i]))
+            cq_term_probes(pd->terms[i], strlen(pd->terms[i]), &pr, &np);
+    if (!np)
+        return 0;
+    *all = 0;
+    qsort(pr, np, sizeof *pr, cmp_probe);
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->idx->db, sql.buf, -1, &st, NULL);
-    cq_strbuf_free(&sql);
-    if (rc != SQLITE_OK)
-        return cq_index_fail_db(s->idx, "select blocks");
+    if (sqlite3_prepare_v2(s->idx->db, "SELECT first_block, n_blocks, bits FROM terms"
+                           " WHERE slice=?1 ORDER BY first_block", -1, &st, NULL) != SQLITE_OK) {
+        free(pr);
+        return cq_index_fail_db(s->idx, "read term filter");
+    }
+    grp_mask *acc = NULL, *cur = NULL;
+    size_t n_acc = 0, n_cur = 0, cap_cur = 0;
+    int ret = 0, first = 1;
+    for (size_t a = 0; a < np && !ret; ) {
+        size_t b = a;
+        while (b < np && pr[b].slice == pr[a].slice)
+            b++;
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, pr[a].slice);
+        n_cur = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            int64_t fb = sqlite3_column_int64(st, 0);
+            int64_t nb = sqlite3_column_int64(st, 1);
+            const unsigned char *bits = sqlite3_column_blob(st, 2);
+            int len = sqlite3_column_bytes(st, 2);
+            if (nb < 1 || nb > 64 || len != nb * CQ_SLICE_BYTES || !bits) {
+                ret = cq_index_fail(s->idx, "index %s is damaged: a term filter row is malformed",
+                                    s->idx->path);
+                break;
+            }
+            uint64_t mask = 0;
+            for (int64_t j = 0; j < nb; j++) {
+                const unsigned char *w = bits + j * CQ_SLICE_BYTES;
+                int ok = 1;
+                for (size_t p = a; p < b && ok; p++)
+                    for (int k = 0; k < CQ_SLICE_BYTES / 8 && ok; k++) {
+                        uint64_t v;
+                        memcpy(&v, w + k * 8, 8);
+                        ok = (v & pr[p].words[k]) == pr[p].words[k];
+                    }
+                if (ok)
+                    mask |= 1ull << j;
+            }
+            if (!mask)
+                continue;
+            if (n_cur == cap_cur) {
+                cap_cur = cap_cur ? cap_cur * 2 : 256;
+                cur = cq_xrealloc(cur, cap_cur * sizeof *cur);
+            }
+            cur[n_cur++] = (grp_mask){fb, mask};
+        }
+        if (!ret && rc != SQLITE_DONE)
+            ret = cq_index_fail_db(s->idx, "read term filter");
+        if (first) {
+            acc = cq_xmalloc((n_cur ? n_cur : 1) * sizeof *acc);
+            memcpy(acc, cur, n_cur * sizeof *acc);
+            n_acc = n_cur;
+            first = 0;
+        } else {
+            n_acc = intersect(acc, n_acc, cur, n_cur);
+        }
+        a = b;
+    }
+    sqlite3_finalize(st);
+    free(pr);
+    free(cur);
+    if (!ret) {
+        size_t n = 0;
+        for (size_t i = 0; i < n_acc; i++)
+            n += (size_t)__builtin_popcountll(acc[i].mask);
+        *ids = cq_xmalloc((n ? n : 1) * sizeof **ids);
+        for (size_t i = 0; i < n_acc; i++)
+            for (int j = 0; j < 64; j++)
+                if (acc[i].mask >> j & 1)
+                    (*ids)[(*n_ids)++] = acc[i].first + j;
+        qsort(*ids, *n_ids, sizeof **ids, cmp_i64);
+    }
+    free(acc);
+    return ret;
+}
+
+static int block_cmp(const void *a, const void *b)
+{
+    const cq_block_info *x = a, *y = b;
+    if (x->t_max != y->t_max)
+        return x->t_max < y->t_max ? 1 : -1;
+    return (x->id < y->id) - (x->id > y->id);
+}
+
+/* Binds the pushdown's parameters from index 1; returns the next index. */
+static int bind_pd(cq_scan *s, sqlite3_stmt *st, const cq_pushdown *pd)
+{
     int k = 1;
     for (size_t i = 0; pd && i < pd->n_clauses; i++)
         for (size_t j = 0; j < pd->clauses[i].n_atoms; j++)
@@ -92,23 +261,94 @@ static int load_blocks(cq_scan *s, const cq_pushdown *pd)
         sqlite3_bind_int64(st, k++, pd->earliest);
     if (pd && pd->latest != INT64_MAX)
         sqlite3_bind_int64(st, k++, pd->latest);
+    return k;
+}
+
+static void add_block_row(cq_scan *s, sqlite3_stmt *st, size_t *cap)
+{
+    if (s->n_blocks == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        s->blocks = cq_xrealloc(s->blocks, *cap * sizeof *s->blocks);
+    }
+    cq_block_info *b = &s->blocks[s->n_blocks++];
+    b->id = sqlite3_column_int64(st, 0);
+    b->sourcetype = cq_arena_strdup(&s->arena, (const char *)sqlite3_column_text(st, 1));
+    b->source = cq_arena_strdup(&s->arena, (const char *)sqlite3_column_text(st, 2));
+    const char *h = (const char *)sqlite3_column_text(st, 3);
+    b->host = h ? cq_arena_strdup(&s->arena, h) : NULL;
+    b->t_min = sqlite3_column_int64(st, 4);
+    b->t_max = sqlite3_column_int64(st, 5);
+    b->n_rows = (uint32_t)sqlite3_column_int64(st, 6);
+}
+
+/* Few candidates: look each one up with the pushdown's conditions. */
+static int load_candidates(cq_scan *s, const cq_pushdown *pd, const int64_t *ids, size_t n)
+{
+    cq_strbuf sql = CQ_STRBUF_INIT;
+    block_sql(pd, &sql);
+    char *order = strstr(sql.buf, " ORDER BY");
+    if (order)
+        *order = '\0';
+    sql.len = strlen(sql.buf);
+    cq_strbuf_adds(&sql, strstr(sql.buf, " WHERE ") ? " AND id=?" : " WHERE id=?");
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->idx->db, sql.buf, -1, &st, NULL);
+    cq_strbuf_free(&sql);
+    if (rc != SQLITE_OK)
+        return cq_index_fail_db(s->idx, "select blocks");
+    int k = bind_pd(s, st, pd);
     size_t cap = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (s->n_blocks == cap) {
-            cap = cap ? cap * 2 : 64;
-            s->blocks = cq_xrealloc(s->blocks, cap * sizeof *s->blocks);
-        }
-        cq_block_info *b = &s->blocks[s->n_blocks++];
-        b->id = sqlite3_column_int64(st, 0);
-        b->sourcetype = cq_arena_strdup(&s->arena, (const char *)sqlite3_column_text(st, 1));
-        b->source = cq_arena_strdup(&s->arena, (const char *)sqlite3_column_text(st, 2));
-        const char *h = (const char *)sqlite3_column_text(st, 3);
-        b->host = h ? cq_arena_strdup(&s->arena, h) : NULL;
-        b->t_min = sqlite3_column_int64(st, 4);
-        b->t_max = sqlite3_column_int64(st, 5);
-        b->n_rows = (uint32_t)sqlite3_column_int64(st, 6);
+    rc = SQLITE_DONE;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, k, ids[i]);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            add_block_row(s, st, &cap);
+        else if (rc != SQLITE_DONE)
+            break;
     }
     sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return cq_index_fail_db(s->idx, "select blocks");
+    qsort(s->blocks, s->n_blocks, sizeof *s->blocks, block_cmp);
+    return 0;
+}
+
+static int load_blocks(cq_scan *s, const cq_pushdown *pd)
+{
+    int64_t *ids = NULL;
+    size_t n_ids = 0;
+    int all = 1;
+    if (pd && pd->n_terms && term_candidates(s, pd, &ids, &n_ids, &all))
+        return -1;
+    if (!all && n_ids <= 4096) {
+        int rc = load_candidates(s, pd, ids, n_ids);
+        free(ids);
+        return rc;
+    }
+    cq_strbuf sql = CQ_STRBUF_INIT;
+    if (pd)
+        block_sql(pd, &sql);
+    else
+        cq_scan_describe(pd, &sql);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->idx->db, sql.buf, -1, &st, NULL);
+    cq_strbuf_free(&sql);
+    if (rc != SQLITE_OK) {
+        free(ids);
+        return cq_index_fail_db(s->idx, "select blocks");
+    }
+    bind_pd(s, st, pd);
+    size_t cap = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!all && !bsearch(&(int64_t){sqlite3_column_int64(st, 0)}, ids, n_ids, sizeof *ids,
+                             cmp_i64))
+            continue;
+        add_block_row(s, st, &cap);
+    }
+    sqlite3_finalize(st);
+    free(ids);
     if (rc != SQLITE_DONE)
         return cq_index_fail_db(s->idx, "select blocks");
     return 0;

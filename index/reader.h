@@ -37,6 +37,15 @@ typedef struct cq_pushdown {    /* AND of clauses, within [earliest, latest) */
     size_t n_clauses;
     int64_t earliest;           /* INT64_MIN: none */
     int64_t latest;             /* INT64_MAX: none */
+    /*
+     * Bare search terms every event must contain (AND), as the user wrote
+     * them (case does not matter).  Only blocks whose term filter may hold
+     * every token of every term are returned (index/terms.h).  A term with
+     * a wildcard '*' or a backslash narrows nothing; never put phrases,
+     * terms under NOT or OR alternatives here.
+     */
+    const char *const *terms;
+    size_t n_terms;
 } cq_pushdown;
 
 typedef struct cq_block_info {
@@ -51,8 +60,9 @@ typedef struct cq_block_info {
 typedef struct cq_scan cq_scan;
 
 /*
- * Selects the matching blocks, newest first (by t_max).  The SQL it ran is
- * kept for `explain` (cq_scan_sql).  Returns 0 or -1 (cq_index_errmsg).
+ * Selects the matching blocks, newest first (by t_max).  With terms, the
+ * term filter is read first (one row per group of blocks and token) and only
+ * candidate blocks are selected.  Returns 0 or -1 (cq_index_errmsg).
  */
 int cq_scan_open(cq_index *idx, const cq_pushdown *pd, cq_scan **out);
 void cq_scan_close(cq_scan *s);

@@ -1,13 +1,25 @@
 /*
- * writer.c - turns records into blocks of columns.
+ * writer.c - turns records into blocks of columns, and blocks into rows.
  *
- * Records are buffered per (sourcetype, source, host) in a builder.  A full
- * builder (CQ_BLOCK_ROWS rows) is written as one blocks row plus one cols row
- * per field.  Within a block rows are sorted by _time so readers can return
- * events newest first by walking a block backwards.
+ * Two halves, so that ingest can build blocks on several threads and write
+ * them from one:
+ *
+ *  - a block set (cq_blockset) buffers records per (sourcetype, source,
+ *    host) in a builder; a full builder (CQ_BLOCK_ROWS rows) is encoded into
+ *    an encoded block: every column as its stored blob, plus the block's term
+ *    filter.  No SQLite here: a block set belongs to one thread at a time.
+ *  - cq_index_put_blocks() writes a set's encoded blocks: one blocks row,
+ *    one cols row per field, and the term filter into the current group of
+ *    the terms table (terms.h), which is written every CQ_TERM_GROUP blocks.
+ *
+ * Within a block rows are sorted by _time so readers can return events
+ * newest first by walking a block backwards.  Builder memory (dictionaries,
+ * value bytes, filters) is kept from block to block: fresh pages cost more
+ * than the work done in them here.
  */
 #include "index/index_int.h"
 #include "index/colenc.h"
+#include "index/terms.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 
@@ -16,11 +28,36 @@
 
 #define MAX_BUILDERS 8      /* distinct (sourcetype, source, host) in flight */
 
+static inline uint64_t hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+    return h;
+}
+
+/* Open-addressing set of indices (1-based) into an array of byte strings. */
+typedef struct htab {
+    uint32_t *slot;         /* 0 empty, else index + 1 */
+    uint32_t cap;           /* power of two */
+} htab;
+
 typedef struct colb {
-    const char *name;
+    char *name;             /* malloc'd */
     uint32_t name_len;
-    cq_strmap dict_map;     /* value -> dict index */
-    cq_sv *dict;
+    htab map;               /* value -> dict index */
+    uint32_t *dict_off, *dict_len;  /* into the builder's byte store */
+    uint64_t *dict_hash;
     uint32_t n_dict, cap_dict;
     uint32_t *ent_row;      /* entries in the order added: row ... */
     uint32_t *ent_code;     /* ... and code (dict index + 1) */
@@ -30,24 +67,76 @@ typedef struct colb {
 
 struct cq_builder {
     char *sourcetype, *source, *host;
-    cq_arena arena;         /* names, values and _raw of the pending rows */
-    cq_strmap field_map;    /* field name -> index in cols */
+    cq_strbuf store;        /* value bytes and _raw of the pending rows */
+    htab field_map;         /* field name -> index in cols */
+    uint64_t *field_hash;
     colb *cols;
     uint32_t n_cols, cap_cols;
     int64_t times[CQ_BLOCK_ROWS];
-    cq_sv raws[CQ_BLOCK_ROWS];
+    uint32_t raw_off[CQ_BLOCK_ROWS], raw_len[CQ_BLOCK_ROWS];
     uint32_t n_rows;
+    uint8_t *bloom;         /* CQ_BLOOM_BYTES */
 };
 
-static int same(const char *a, const char *b)
+/* One block ready to be written. */
+typedef struct cq_eblock {
+    char *sourcetype, *source, *host;
+    int64_t t_min, t_max;
+    uint32_t n_rows;
+    cq_strbuf data;         /* per column: u32 name_len, name, u32 blob_len, blob */
+    uint8_t *bloom;         /* CQ_BLOOM_BYTES */
+} cq_eblock;
+
+struct cq_blockset {
+    cq_builder *b[MAX_BUILDERS];
+    size_t n_b;
+    cq_eblock *eb;          /* eb[0..n_eb) are ready; the rest keep their buffers */
+    size_t n_eb, cap_eb;
+    /* scratch for encoding */
+    uint32_t *start, *codes, *row_off;
+    size_t cap_codes;
+    cq_sv *dict;
+    size_t cap_dict;
+    cq_sv raw[CQ_BLOCK_ROWS];
+    int64_t t[CQ_BLOCK_ROWS];
+};
+
+/* ---- hash set helpers ---- */
+
+static void htab_clear(htab *h)
 {
-    return (!a && !b) || (a && b && !strcmp(a, b));
+    if (h->slot)
+        memset(h->slot, 0, h->cap * sizeof *h->slot);
 }
+
+/* Grows to hold n entries at load <= 1/2, re-inserting with hashes[]. */
+static void htab_fit(htab *h, uint32_t n, const uint64_t *hashes)
+{
+    if (h->cap && n * 2 < h->cap)
+        return;
+    uint32_t cap = h->cap ? h->cap * 2 : 64;
+    while (n * 2 >= cap)
+        cap *= 2;
+    free(h->slot);
+    h->slot = cq_xcalloc(cap, sizeof *h->slot);
+    h->cap = cap;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t j = (uint32_t)hashes[i] & (cap - 1);
+        while (h->slot[j])
+            j = (j + 1) & (cap - 1);
+        h->slot[j] = i + 1;
+    }
+}
+
+/* ---- builders ---- */
 
 static void colb_free(colb *c)
 {
-    cq_strmap_free(&c->dict_map);
-    free(c->dict);
+    free(c->name);
+    free(c->map.slot);
+    free(c->dict_off);
+    free(c->dict_len);
+    free(c->dict_hash);
     free(c->ent_row);
     free(c->ent_code);
 }
@@ -57,55 +146,109 @@ static void builder_free(cq_builder *b)
     for (uint32_t i = 0; i < b->n_cols; i++)
         colb_free(&b->cols[i]);
     free(b->cols);
-    cq_strmap_free(&b->field_map);
-    cq_arena_free(&b->arena);
+    free(b->field_hash);
+    free(b->field_map.slot);
+    cq_strbuf_free(&b->store);
     free(b->sourcetype);
     free(b->source);
     free(b->host);
+    free(b->bloom);
     free(b);
 }
 
-/* Empties a builder for the next block of the same key. */
+/* Empties a builder for the next block of the same key (memory kept). */
 static void builder_clear(cq_builder *b)
 {
-    for (uint32_t i = 0; i < b->n_cols; i++)
-        colb_free(&b->cols[i]);
-    b->n_cols = 0;
+    for (uint32_t i = 0; i < b->n_cols; i++) {
+        colb *c = &b->cols[i];
+        if (c->n_dict)
+            htab_clear(&c->map);
+        c->n_dict = c->n_ent = 0;
+        c->mv = 0;
+    }
     b->n_rows = 0;
-    cq_strmap_clear(&b->field_map);
-    cq_arena_reset(&b->arena);
+    cq_strbuf_reset(&b->store);
+    memset(b->bloom, 0, CQ_BLOOM_BYTES);
 }
 
 static colb *builder_col(cq_builder *b, const char *name, uint32_t len)
 {
-    uint32_t i = b->n_cols;
-    if (cq_strmap_get(&b->field_map, name, len, &i))
-        return &b->cols[i];
+    uint64_t h = hash_bytes(name, len);
+    htab *m = &b->field_map;
+    if (m->cap) {
+        for (uint32_t j = (uint32_t)h & (m->cap - 1); m->slot[j]; j = (j + 1) & (m->cap - 1)) {
+            colb *c = &b->cols[m->slot[j] - 1];
+            if (b->field_hash[m->slot[j] - 1] == h && c->name_len == len &&
+                !memcmp(c->name, name, len))
+                return c;
+        }
+    }
     if (b->n_cols == b->cap_cols) {
         b->cap_cols = b->cap_cols ? b->cap_cols * 2 : 32;
         b->cols = cq_xrealloc(b->cols, b->cap_cols * sizeof *b->cols);
+        b->field_hash = cq_xrealloc(b->field_hash, b->cap_cols * sizeof *b->field_hash);
     }
     colb *c = &b->cols[b->n_cols];
     memset(c, 0, sizeof *c);
-    c->name = cq_arena_strndup(&b->arena, name, len);
+    c->name = cq_xmalloc(len + 1);
+    memcpy(c->name, name, len);
+    c->name[len] = '\0';
     c->name_len = len;
-    cq_strmap_upsert(&b->field_map, c->name, len, &i);
+    b->field_hash[b->n_cols] = h;
     b->n_cols++;
+    uint32_t old_cap = m->cap;
+    htab_fit(m, b->n_cols, b->field_hash);
+    if (m->cap == old_cap) {                    /* not re-inserted by a resize */
+        uint32_t j = (uint32_t)h & (m->cap - 1);
+        while (m->slot[j])
+            j = (j + 1) & (m->cap - 1);
+        m->slot[j] = b->n_cols;
+    }
     return c;
+}
+
+static uint32_t store_add(cq_builder *b, const char *s, size_t len)
+{
+    uint32_t off = (uint32_t)b->store.len;
+    cq_strbuf_add(&b->store, s, len);
+    return off;
 }
 
 static void colb_add(cq_builder *b, colb *c, uint32_t row, const char *val, uint32_t len)
 {
-    uint32_t code = c->n_dict;
-    if (!cq_strmap_get(&c->dict_map, val, len, &code)) {
+    uint64_t h = hash_bytes(val, len);
+    uint32_t code = 0;
+    htab *m = &c->map;
+    if (m->cap) {
+        for (uint32_t j = (uint32_t)h & (m->cap - 1); m->slot[j]; j = (j + 1) & (m->cap - 1)) {
+            uint32_t d = m->slot[j] - 1;
+            if (c->dict_hash[d] == h && c->dict_len[d] == len &&
+                !memcmp(b->store.buf + c->dict_off[d], val, len)) {
+                code = d + 1;
+                break;
+            }
+        }
+    }
+    if (!code) {
         if (c->n_dict == c->cap_dict) {
             c->cap_dict = c->cap_dict ? c->cap_dict * 2 : 16;
-            c->dict = cq_xrealloc(c->dict, c->cap_dict * sizeof *c->dict);
+            c->dict_off = cq_xrealloc(c->dict_off, c->cap_dict * sizeof *c->dict_off);
+            c->dict_len = cq_xrealloc(c->dict_len, c->cap_dict * sizeof *c->dict_len);
+            c->dict_hash = cq_xrealloc(c->dict_hash, c->cap_dict * sizeof *c->dict_hash);
         }
-        char *copy = cq_arena_strndup(&b->arena, val, len);
-        c->dict[c->n_dict] = (cq_sv){copy, len};
-        code = c->n_dict++;
-        cq_strmap_upsert(&c->dict_map, copy, len, &code);
+        uint32_t d = c->n_dict++;
+        c->dict_off[d] = store_add(b, val, len);
+        c->dict_len[d] = len;
+        c->dict_hash[d] = h;
+        uint32_t old_cap = m->cap;
+        htab_fit(m, c->n_dict, c->dict_hash);
+        if (m->cap == old_cap) {                /* not re-inserted by a resize */
+            uint32_t j = (uint32_t)h & (m->cap - 1);
+            while (m->slot[j])
+                j = (j + 1) & (m->cap - 1);
+            m->slot[j] = d + 1;
+        }
+        code = d + 1;
     }
     if (c->n_ent == c->cap_ent) {
         c->cap_ent = c->cap_ent ? c->cap_ent * 2 : 64;
@@ -115,7 +258,7 @@ static void colb_add(cq_builder *b, colb *c, uint32_t row, const char *val, uint
     if (c->n_ent && c->ent_row[c->n_ent - 1] == row)
         c->mv = 1;
     c->ent_row[c->n_ent] = row;
-    c->ent_code[c->n_ent] = code + 1;
+    c->ent_code[c->n_ent] = code;
     c->n_ent++;
 }
 
@@ -132,63 +275,33 @@ static int trow_cmp(const void *a, const void *b)
     return x->row < y->row ? -1 : x->row > y->row;
 }
 
-/* Field id with a per-transaction cache (ids from a rolled back
- * transaction are forgotten in cq_writer_discard). */
-static int field_id(cq_index *idx, const char *name, uint32_t len, int64_t *id)
+/* ---- encoding ---- */
+
+static void put_u32(cq_strbuf *o, uint32_t v)
 {
-    uint32_t v;
-    if (cq_strmap_get(&idx->field_ids, name, len, &v)) {
-        *id = v;
-        return 0;
-    }
-    if (cq_index_field_id(idx, name, len, id))
-        return -1;
-    v = (uint32_t)*id;
-    cq_strmap_upsert(&idx->field_ids, cq_arena_strndup(&idx->field_names, name, len), len, &v);
-    return 0;
+    cq_strbuf_add(o, &v, 4);
 }
 
-static int put_col(cq_index *idx, int64_t block, const char *name, const cq_strbuf *data)
+/* Appends column `name` (header + blob written by the caller's encoder). */
+static size_t col_begin(cq_strbuf *o, const char *name, uint32_t len)
 {
-    int64_t fid;
-    if (field_id(idx, name, (uint32_t)strlen(name), &fid))
-        return -1;
-    if (cq_index_prepare(idx, &idx->st_col_put,
-                         "INSERT INTO cols(block_id, field_id, data) VALUES(?1, ?2, ?3)"))
-        return -1;
-    sqlite3_bind_int64(idx->st_col_put, 1, block);
-    sqlite3_bind_int64(idx->st_col_put, 2, fid);
-    sqlite3_bind_blob(idx->st_col_put, 3, data->buf, (int)data->len, SQLITE_STATIC);
-    if (sqlite3_step(idx->st_col_put) != SQLITE_DONE)
-        return cq_index_fail_db(idx, "write column");
-    return 0;
+    put_u32(o, len);
+    cq_strbuf_add(o, name, len);
+    put_u32(o, 0);
+    return o->len;
 }
 
-static int put_block(cq_index *idx, cq_builder *b, int64_t t_min, int64_t t_max, int64_t *id)
+static void col_end(cq_strbuf *o, size_t at)
 {
-    if (cq_index_prepare(idx, &idx->st_block_put,
-                         "INSERT INTO blocks(file_id, sourcetype, source, host, t_min, t_max, n_rows)"
-                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"))
-        return -1;
-    sqlite3_stmt *st = idx->st_block_put;
-    sqlite3_bind_int64(st, 1, idx->file_id);
-    sqlite3_bind_text(st, 2, b->sourcetype, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, b->source, -1, SQLITE_STATIC);
-    if (b->host)
-        sqlite3_bind_text(st, 4, b->host, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, t_min);
-    sqlite3_bind_int64(st, 6, t_max);
-    sqlite3_bind_int64(st, 7, b->n_rows);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return cq_index_fail_db(idx, "write block");
-    *id = sqlite3_last_insert_rowid(idx->db);
-    return 0;
+    uint32_t n = (uint32_t)(o->len - at);
+    memcpy(o->buf + at - 4, &n, 4);
 }
 
 /* Encodes column c with rows reordered by perm (new row j = old perm[j]). */
-static void encode_col(const colb *c, const trow *perm, uint32_t n_rows, uint32_t *start,
-                       uint32_t *codes, uint32_t *row_off, cq_strbuf *out)
+static void encode_col(cq_blockset *bs, const cq_builder *b, const colb *c, const trow *perm,
+                       uint32_t n_rows, cq_strbuf *out)
 {
+    uint32_t *start = bs->start, *codes = bs->codes, *row_off = bs->row_off;
     memset(start, 0, (n_rows + 1) * sizeof *start);
     for (uint32_t e = 0; e < c->n_ent; e++)
         start[c->ent_row[e] + 1]++;
@@ -207,129 +320,360 @@ static void encode_col(const colb *c, const trow *perm, uint32_t n_rows, uint32_
     }
     if (c->mv)
         row_off[n_rows] = k;
-    cq_col_encode_dict(out, c->dict, c->n_dict, codes, c->mv ? row_off : NULL, n_rows);
+    if (bs->cap_dict < c->n_dict) {
+        bs->cap_dict = c->n_dict * 2;
+        bs->dict = cq_xrealloc(bs->dict, bs->cap_dict * sizeof *bs->dict);
+    }
+    for (uint32_t d = 0; d < c->n_dict; d++)
+        bs->dict[d] = (cq_sv){b->store.buf + c->dict_off[d], c->dict_len[d]};
+    cq_col_encode_dict(out, bs->dict, c->n_dict, codes, c->mv ? row_off : NULL, n_rows);
 }
 
-static int builder_flush(cq_index *idx, cq_builder *b)
+static cq_eblock *next_eblock(cq_blockset *bs)
+{
+    if (bs->n_eb == bs->cap_eb) {
+        size_t cap = bs->cap_eb ? bs->cap_eb * 2 : 8;
+        bs->eb = cq_xrealloc(bs->eb, cap * sizeof *bs->eb);
+        memset(bs->eb + bs->cap_eb, 0, (cap - bs->cap_eb) * sizeof *bs->eb);
+        bs->cap_eb = cap;
+    }
+    cq_eblock *e = &bs->eb[bs->n_eb++];
+    cq_strbuf_reset(&e->data);
+    if (!e->bloom)
+        e->bloom = cq_xmalloc(CQ_BLOOM_BYTES);
+    free(e->sourcetype);
+    free(e->source);
+    free(e->host);
+    return e;
+}
+
+/* Encodes builder b into a new encoded block and empties it. */
+static void builder_encode(cq_blockset *bs, cq_builder *b)
 {
     uint32_t n = b->n_rows;
     if (!n)
-        return 0;
-    trow *perm = cq_xmalloc(n * sizeof *perm);
+        return;
+    trow perm[CQ_BLOCK_ROWS];
     for (uint32_t r = 0; r < n; r++)
         perm[r] = (trow){b->times[r], r};
     qsort(perm, n, sizeof *perm, trow_cmp);
-    int64_t *t = cq_xmalloc(n * sizeof *t);
-    cq_sv *raw = cq_xmalloc(n * sizeof *raw);
     for (uint32_t j = 0; j < n; j++) {
-        t[j] = perm[j].t;
-        raw[j] = b->raws[perm[j].row];
+        bs->t[j] = perm[j].t;
+        bs->raw[j] = (cq_sv){b->store.buf + b->raw_off[perm[j].row], b->raw_len[perm[j].row]};
     }
     uint32_t max_ent = 0;
     for (uint32_t i = 0; i < b->n_cols; i++)
         if (b->cols[i].n_ent > max_ent)
             max_ent = b->cols[i].n_ent;
-    uint32_t *start = cq_xmalloc((n + 1) * sizeof *start);
-    uint32_t *codes = cq_xmalloc((max_ent + n + 1) * sizeof *codes);
-    uint32_t *row_off = cq_xmalloc((n + 1) * sizeof *row_off);
-    cq_strbuf data = CQ_STRBUF_INIT;
-    int64_t block = 0;
-    int rc = put_block(idx, b, t[0], t[n - 1], &block);
-    if (!rc) {
-        cq_col_encode_time(&data, t, n);
-        rc = put_col(idx, block, "_time", &data);
+    if (bs->cap_codes < (size_t)max_ent + n + 1) {
+        bs->cap_codes = (size_t)max_ent + n + 1;
+        bs->codes = cq_xrealloc(bs->codes, bs->cap_codes * sizeof *bs->codes);
     }
-    if (!rc) {
-        cq_strbuf_reset(&data);
-        cq_col_encode_plain(&data, raw, n);
-        rc = put_col(idx, block, "_raw", &data);
+    if (!bs->start) {
+        bs->start = cq_xmalloc((CQ_BLOCK_ROWS + 1) * sizeof *bs->start);
+        bs->row_off = cq_xmalloc((CQ_BLOCK_ROWS + 1) * sizeof *bs->row_off);
     }
-    for (uint32_t i = 0; i < b->n_cols && !rc; i++) {
-        cq_strbuf_reset(&data);
-        encode_col(&b->cols[i], perm, n, start, codes, row_off, &data);
-        rc = put_col(idx, block, b->cols[i].name, &data);
+    cq_eblock *e = next_eblock(bs);
+    e->sourcetype = cq_xstrdup(b->sourcetype);
+    e->source = cq_xstrdup(b->source);
+    e->host = b->host ? cq_xstrdup(b->host) : NULL;
+    e->t_min = bs->t[0];
+    e->t_max = bs->t[n - 1];
+    e->n_rows = n;
+    size_t at = col_begin(&e->data, "_time", 5);
+    cq_col_encode_time(&e->data, bs->t, n);
+    col_end(&e->data, at);
+    at = col_begin(&e->data, "_raw", 4);
+    cq_col_encode_plain(&e->data, bs->raw, n);
+    col_end(&e->data, at);
+    for (uint32_t i = 0; i < b->n_cols; i++) {
+        const colb *c = &b->cols[i];
+        if (!c->n_ent)
+            continue;               /* not in this block */
+        at = col_begin(&e->data, c->name, c->name_len);
+        encode_col(bs, b, c, perm, n, &e->data);
+        col_end(&e->data, at);
     }
-    cq_strbuf_free(&data);
-    free(perm);
-    free(t);
-    free(raw);
-    free(start);
-    free(codes);
-    free(row_off);
+    memcpy(e->bloom, b->bloom, CQ_BLOOM_BYTES);
     builder_clear(b);
-    return rc;
 }
 
-static cq_builder *builder_for(cq_index *idx, const cq_record *rec)
+static int same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static cq_builder *builder_for(cq_blockset *bs, const cq_record *rec)
 {
     const char *st = rec->sourcetype ? rec->sourcetype : "unknown";
     const char *src = rec->source ? rec->source : "-";
-    for (size_t i = 0; i < idx->n_builders; i++) {
-        cq_builder *b = idx->builders[i];
+    for (size_t i = 0; i < bs->n_b; i++) {
+        cq_builder *b = bs->b[i];
         if (!strcmp(b->sourcetype, st) && !strcmp(b->source, src) && same(b->host, rec->host))
             return b;
     }
-    if (idx->n_builders == MAX_BUILDERS) {
+    if (bs->n_b == MAX_BUILDERS) {
         /* Rare (many hosts in one file): write out the oldest early. */
-        cq_builder *old = idx->builders[0];
-        if (builder_flush(idx, old))
-            return NULL;
+        cq_builder *old = bs->b[0];
+        builder_encode(bs, old);
         builder_free(old);
-        memmove(idx->builders, idx->builders + 1, (MAX_BUILDERS - 1) * sizeof *idx->builders);
-        idx->n_builders--;
+        memmove(bs->b, bs->b + 1, (MAX_BUILDERS - 1) * sizeof *bs->b);
+        bs->n_b--;
     }
     cq_builder *b = cq_xcalloc(1, sizeof *b);
     b->sourcetype = cq_xstrdup(st);
     b->source = cq_xstrdup(src);
     b->host = rec->host ? cq_xstrdup(rec->host) : NULL;
-    cq_arena_init(&b->arena);
-    idx->builders = cq_xrealloc(idx->builders, (idx->n_builders + 1) * sizeof *idx->builders);
-    idx->builders[idx->n_builders++] = b;
+    b->bloom = cq_xcalloc(1, CQ_BLOOM_BYTES);
+    bs->b[bs->n_b++] = b;
     return b;
+}
+
+static int is_block_field(const cq_kv *kv)
+{
+    switch (kv->name_len) {
+    case 4:
+        return !memcmp(kv->name, "_raw", 4) || !memcmp(kv->name, "host", 4);
+    case 5:
+        return !memcmp(kv->name, "_time", 5);
+    case 6:
+        return !memcmp(kv->name, "source", 6);
+    case 10:
+        return !memcmp(kv->name, "sourcetype", 10);
+    }
+    return 0;
+}
+
+/* ---- the block set API ---- */
+
+cq_blockset *cq_blockset_new(void)
+{
+    return cq_xcalloc(1, sizeof(cq_blockset));
+}
+
+void cq_blockset_free(cq_blockset *bs)
+{
+    if (!bs)
+        return;
+    for (size_t i = 0; i < bs->n_b; i++)
+        builder_free(bs->b[i]);
+    for (size_t i = 0; i < bs->cap_eb; i++) {
+        cq_strbuf_free(&bs->eb[i].data);
+        free(bs->eb[i].bloom);
+        free(bs->eb[i].sourcetype);
+        free(bs->eb[i].source);
+        free(bs->eb[i].host);
+    }
+    free(bs->eb);
+    free(bs->start);
+    free(bs->codes);
+    free(bs->row_off);
+    free(bs->dict);
+    free(bs);
+}
+
+void cq_blockset_add(cq_blockset *bs, const cq_record *rec)
+{
+    cq_builder *b = builder_for(bs, rec);
+    uint32_t row = b->n_rows++;
+    b->times[row] = rec->time_us == CQ_TIME_NONE ? cq_time_now_us() : rec->time_us;
+    b->raw_off[row] = store_add(b, rec->raw ? rec->raw : "", rec->raw_len);
+    b->raw_len[row] = (uint32_t)rec->raw_len;
+    if (rec->raw)
+        cq_bloom_add_text(b->bloom, rec->raw, rec->raw_len);
+    for (size_t i = 0; i < rec->n_kv; i++) {
+        const cq_kv *kv = &rec->kv[i];
+        /* _time, _raw and the block-level fields are stored once, not as columns. */
+        if (is_block_field(kv))
+            continue;
+        colb_add(b, builder_col(b, kv->name, kv->name_len), row, kv->val, kv->val_len);
+    }
+    if (b->n_rows == CQ_BLOCK_ROWS)
+        builder_encode(bs, b);
+}
+
+void cq_blockset_finish(cq_blockset *bs)
+{
+    for (size_t i = 0; i < bs->n_b; i++) {
+        builder_encode(bs, bs->b[i]);
+        builder_free(bs->b[i]);
+    }
+    bs->n_b = 0;
+}
+
+void cq_blockset_discard(cq_blockset *bs)
+{
+    for (size_t i = 0; i < bs->n_b; i++)
+        builder_free(bs->b[i]);
+    bs->n_b = 0;
+    bs->n_eb = 0;
+}
+
+size_t cq_blockset_pending(const cq_blockset *bs)
+{
+    return bs->n_eb;
+}
+
+/* ---- writing encoded blocks ---- */
+
+/* Field id with a per-transaction cache (ids from a rolled back
+ * transaction are forgotten in cq_writer_discard). */
+static int field_id(cq_index *idx, const char *name, uint32_t len, int64_t *id)
+{
+    uint32_t v;
+    if (cq_strmap_get(&idx->field_ids, name, len, &v)) {
+        *id = v;
+        return 0;
+    }
+    if (cq_index_field_id(idx, name, len, id))
+        return -1;
+    v = (uint32_t)*id;
+    cq_strmap_upsert(&idx->field_ids, cq_arena_strndup(&idx->field_names, name, len), len, &v);
+    return 0;
+}
+
+static int put_col(cq_index *idx, int64_t block, const char *name, uint32_t name_len,
+                   const void *data, uint32_t len)
+{
+    int64_t fid;
+    if (field_id(idx, name, name_len, &fid))
+        return -1;
+    if (cq_index_prepare(idx, &idx->st_col_put,
+                         "INSERT INTO cols(block_id, field_id, data) VALUES(?1, ?2, ?3)"))
+        return -1;
+    sqlite3_bind_int64(idx->st_col_put, 1, block);
+    sqlite3_bind_int64(idx->st_col_put, 2, fid);
+    sqlite3_bind_blob(idx->st_col_put, 3, data, (int)len, SQLITE_STATIC);
+    if (sqlite3_step(idx->st_col_put) != SQLITE_DONE)
+        return cq_index_fail_db(idx, "write column");
+    return 0;
+}
+
+static int put_block(cq_index *idx, const cq_eblock *e, int64_t *id)
+{
+    if (cq_index_prepare(idx, &idx->st_block_put,
+                         "INSERT INTO blocks(file_id, sourcetype, source, host, t_min, t_max, n_rows)"
+                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"))
+        return -1;
+    sqlite3_stmt *st = idx->st_block_put;
+    sqlite3_bind_int64(st, 1, idx->file_id);
+    sqlite3_bind_text(st, 2, e->sourcetype, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, e->source, -1, SQLITE_STATIC);
+    if (e->host)
+        sqlite3_bind_text(st, 4, e->host, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, e->t_min);
+    sqlite3_bind_int64(st, 6, e->t_max);
+    sqlite3_bind_int64(st, 7, e->n_rows);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return cq_index_fail_db(idx, "write block");
+    *id = sqlite3_last_insert_rowid(idx->db);
+    return 0;
+}
+
+/* Writes the pending term-filter group: one terms row per slice. */
+static int flush_group(cq_index *idx)
+{
+    uint32_t n = idx->grp_n;
+    if (!n)
+        return 0;
+    if (cq_index_prepare(idx, &idx->st_term_put,
+                         "INSERT INTO terms(slice, first_block, n_blocks, bits)"
+                         " VALUES(?1, ?2, ?3, ?4)"))
+        return -1;
+    uint8_t row[CQ_TERM_GROUP * CQ_SLICE_BYTES];
+    for (uint32_t s = 0; s < CQ_N_SLICES; s++) {
+        for (uint32_t j = 0; j < n; j++)
+            memcpy(row + (size_t)j * CQ_SLICE_BYTES,
+                   idx->grp_bits + (size_t)j * CQ_BLOOM_BYTES + (size_t)s * CQ_SLICE_BYTES,
+                   CQ_SLICE_BYTES);
+        sqlite3_stmt *st = idx->st_term_put;
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, s);
+        sqlite3_bind_int64(st, 2, idx->grp_first);
+        sqlite3_bind_int64(st, 3, n);
+        sqlite3_bind_blob(st, 4, row, (int)(n * CQ_SLICE_BYTES), SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            return cq_index_fail_db(idx, "write term filter");
+    }
+    idx->grp_n = 0;
+    return 0;
+}
+
+static int add_to_group(cq_index *idx, int64_t block, const uint8_t *bloom)
+{
+    if (idx->grp_n && (idx->grp_n == CQ_TERM_GROUP || block != idx->grp_first + idx->grp_n))
+        if (flush_group(idx))
+            return -1;
+    if (!idx->grp_bits)
+        idx->grp_bits = cq_xmalloc((size_t)CQ_TERM_GROUP * CQ_BLOOM_BYTES);
+    if (!idx->grp_n)
+        idx->grp_first = block;
+    memcpy(idx->grp_bits + (size_t)idx->grp_n * CQ_BLOOM_BYTES, bloom, CQ_BLOOM_BYTES);
+    idx->grp_n++;
+    return 0;
+}
+
+static int put_eblock(cq_index *idx, const cq_eblock *e)
+{
+    int64_t block = 0;
+    if (put_block(idx, e, &block))
+        return -1;
+    const char *p = e->data.buf, *end = p + e->data.len;
+    while (p < end) {
+        uint32_t nl, bl;
+        memcpy(&nl, p, 4);
+        const char *name = p + 4;
+        memcpy(&bl, name + nl, 4);
+        const char *blob = name + nl + 4;
+        if (put_col(idx, block, name, nl, blob, bl))
+            return -1;
+        p = blob + bl;
+    }
+    return add_to_group(idx, block, e->bloom);
+}
+
+int cq_index_put_blocks(cq_index *idx, cq_blockset *bs)
+{
+    if (!idx->in_file)
+        return cq_index_fail(idx, "internal: put_blocks outside a file");
+    for (size_t i = 0; i < bs->n_eb; i++)
+        if (put_eblock(idx, &bs->eb[i])) {
+            bs->n_eb = 0;
+            return -1;
+        }
+    bs->n_eb = 0;
+    return 0;
 }
 
 int cq_index_add(cq_index *idx, const cq_record *rec)
 {
     if (!idx->in_file)
         return cq_index_fail(idx, "internal: add outside a file");
-    cq_builder *b = builder_for(idx, rec);
-    if (!b)
-        return -1;
-    uint32_t row = b->n_rows++;
-    b->times[row] = rec->time_us == CQ_TIME_NONE ? cq_time_now_us() : rec->time_us;
-    b->raws[row] = (cq_sv){cq_arena_strndup(&b->arena, rec->raw ? rec->raw : "", rec->raw_len),
-                           (uint32_t)rec->raw_len};
-    for (size_t i = 0; i < rec->n_kv; i++) {
-        const cq_kv *kv = &rec->kv[i];
-        /* _time, _raw and the block-level fields are stored once, not as columns. */
-        if (kv->name_len && kv->name[0] == '_' &&
-            (!strcmp(kv->name, "_time") || !strcmp(kv->name, "_raw")))
-            continue;
-        if (!strcmp(kv->name, "sourcetype") || !strcmp(kv->name, "source") ||
-            !strcmp(kv->name, "host"))
-            continue;
-        colb_add(b, builder_col(b, kv->name, kv->name_len), row, kv->val, kv->val_len);
-    }
+    if (!idx->bs)
+        idx->bs = cq_blockset_new();
+    cq_blockset_add(idx->bs, rec);
     idx->n_added++;
-    if (b->n_rows == CQ_BLOCK_ROWS)
-        return builder_flush(idx, b);
-    return 0;
+    return idx->bs->n_eb ? cq_index_put_blocks(idx, idx->bs) : 0;
 }
 
 int cq_writer_flush_all(cq_index *idx)
 {
-    for (size_t i = 0; i < idx->n_builders; i++)
-        if (builder_flush(idx, idx->builders[i]))
+    if (idx->bs) {
+        cq_blockset_finish(idx->bs);
+        if (cq_index_put_blocks(idx, idx->bs))
             return -1;
+    }
+    if (flush_group(idx))
+        return -1;
     cq_writer_discard(idx);
     return 0;
 }
 
 void cq_writer_discard(cq_index *idx)
 {
-    for (size_t i = 0; i < idx->n_builders; i++)
-        builder_free(idx->builders[i]);
-    idx->n_builders = 0;
+    if (idx->bs)
+        cq_blockset_discard(idx->bs);
+    idx->grp_n = 0;
     /* Field ids made inside a rolled back transaction no longer exist;
      * after a commit they stay valid but are cheap to look up again. */
     cq_strmap_clear(&idx->field_ids);

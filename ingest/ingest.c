@@ -13,6 +13,7 @@
  * fingerprint, so a file caught mid-write is finished on the next run.
  */
 #include "ingest/ingest_int.h"
+#include "ingest/parallel.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -67,9 +68,7 @@ void cq_ingest_free(cq_ingest *g)
         return;
     cq_conf_free(g->conf);
     free(g->per_st);
-    cq_strbuf_free(&g->scratch);
-    cq_strbuf_free(&g->scratch2);
-    cq_strbuf_free(&g->doc);
+    cq_md_release();
     free(g->chunk);
     free(g);
 }
@@ -94,13 +93,13 @@ static void add_counts(cq_ingest *g, const cq_pipe *p)
 }
 
 /* The sourcetype most of an input's records have, or NULL. */
-static const char *main_sourcetype(const cq_ingest *g, const cq_pipe *p)
+static const char *main_sourcetype(const cq_ingest *g, const unsigned long long *per_st)
 {
     size_t best = 0;
     for (size_t i = 1; i < g->conf->n_sts; i++)
-        if (p->per_st[i] > p->per_st[best])
+        if (per_st[i] > per_st[best])
             best = i;
-    return g->conf->n_sts && p->per_st[best] ? g->conf->sts[best].name : NULL;
+    return g->conf->n_sts && per_st[best] ? g->conf->sts[best].name : NULL;
 }
 
 long cq_ingest_buffer(cq_ingest *g, const char *source, const char *text, size_t len,
@@ -125,131 +124,6 @@ long cq_ingest_buffer(cq_ingest *g, const char *source, const char *text, size_t
     long rc = p.failed ? -1 : (long)p.n_malformed;
     cq_pipe_free(&p);
     return rc;
-}
-
-/* ---- reading one input line by line ---- */
-
-typedef struct scan {
-    cq_ingest *g;
-    cq_input *in;
-    cq_pipe *pipe;
-    const char *path;
-    cq_hash full;           /* content hash through the last line kept */
-    uint64_t offset;        /* content offset of chunk[0] */
-    uint64_t consumed;      /* end of the last line kept (the fingerprint's length) */
-    uint64_t resume_at;     /* lines ending at or before this are already indexed */
-    int in_long;            /* inside a line longer than max_line */
-    int64_t last_progress_us;
-} scan;
-
-static void progress(scan *s, int done)
-{
-    cq_ingest *g = s->g;
-    if (!g->o.progress)
-        return;
-    int64_t now = cq_time_now_us();
-    if (!done && now - s->last_progress_us < 250000)
-        return;
-    s->last_progress_us = now;
-    double secs = (double)(now - g->t_start_us) / 1e6;
-    double mb = (double)(g->st.n_bytes + cq_input_raw_pos(s->in)) / 1e6;
-    uint64_t size = cq_input_raw_size(s->in), pos = cq_input_raw_pos(s->in);
-    double rate = secs > 0 ? mb / secs : 0;
-    fprintf(stderr, "\r\033[K%s: %.1f MB, %llu records, %.1f MB/s", s->path, mb,
-            g->st.n_records + s->pipe->n_records, rate);
-    if (size && pos < size && rate > 0)
-        fprintf(stderr, ", ETA %.0f s", (double)(size - pos) / 1e6 / rate);
-    if (done)
-        fputs("\r\033[K", stderr);
-    fflush(stderr);
-}
-
-/* One complete line (nl: it ends with a newline in the buffer). */
-static void scan_line(scan *s, const char *line, size_t len, int nl)
-{
-    uint64_t end = s->offset + (uint64_t)(line - s->g->chunk) + len + (nl ? 1 : 0);
-    if (end <= s->resume_at) {
-        s->pipe->line_no++;
-    } else if (len > s->g->conf->max_line) {
-        s->pipe->line_no++;
-        cq_pipe_malformed(s->pipe, s->pipe->line_no, "line longer than %zu bytes",
-                          s->g->conf->max_line);
-    } else {
-        int bad = cq_pipe_line(s->pipe, line, len);
-        /* A last line without newline that fails may be half-written: leave it for later. */
-        if (!nl && (bad || s->pipe->in_doc))
-            return;
-    }
-    cq_hash_update(&s->full, line, len + (nl ? 1 : 0));
-    s->consumed = end;
-}
-
-/* Splits chunk[0..have) into lines; returns the bytes left (a partial line). */
-static size_t scan_chunk(scan *s, size_t have)
-{
-    char *buf = s->g->chunk;
-    size_t pos = 0;
-    if (s->in_long) {                   /* the rest of an overlong line */
-        char *nl = memchr(buf, '\n', have);
-        size_t n = nl ? (size_t)(nl - buf) + 1 : have;
-        cq_hash_update(&s->full, buf, n);
-        s->consumed = s->offset + n;
-        if (!nl) {
-            s->offset += have;
-            return 0;
-        }
-        s->in_long = 0;
-        pos = n;
-    }
-    char *nl;
-    while (!s->pipe->failed && (nl = memchr(buf + pos, '\n', have - pos))) {
-        scan_line(s, buf + pos, (size_t)(nl - (buf + pos)), 1);
-        pos = (size_t)(nl - buf) + 1;
-    }
-    size_t rest = have - pos;
-    if (rest > s->g->conf->max_line) {  /* report it now, skip to its end */
-        s->pipe->line_no++;
-        if (s->offset + have > s->resume_at)
-            cq_pipe_malformed(s->pipe, s->pipe->line_no, "line longer than %zu bytes",
-                              s->g->conf->max_line);
-        cq_hash_update(&s->full, buf + pos, rest);
-        s->consumed = s->offset + have;
-        s->in_long = 1;
-        pos = have;
-        rest = 0;
-    }
-    memmove(buf, buf + pos, rest);
-    s->offset += pos;
-    return rest;
-}
-
-/* Reads the whole input through the pipeline.  Returns 0 or -1 (read error, reported). */
-static int scan_input(scan *s)
-{
-    cq_ingest *g = s->g;
-    size_t have = 0;
-    char err[256];
-    cq_hash_init(&s->full);
-    while (!s->pipe->failed) {
-        if (g->chunk_cap < have + CHUNK) {
-            g->chunk_cap = have + CHUNK;
-            g->chunk = cq_xrealloc(g->chunk, g->chunk_cap);
-        }
-        long n = cq_input_read(s->in, g->chunk + have, CHUNK, err, sizeof err);
-        if (n < 0) {
-            fprintf(g->o.err, "%s: %s\n", s->path, err);
-            return -1;
-        }
-        if (n == 0)
-            break;
-        have = scan_chunk(s, have + (size_t)n);
-        progress(s, 0);
-    }
-    if (have && !s->pipe->failed && !s->in_long)
-        scan_line(s, g->chunk, have, 0);
-    cq_pipe_finish(s->pipe);
-    progress(s, 1);
-    return 0;
 }
 
 /* ---- fingerprints: is this file, or a prefix of it, already indexed? ---- */
@@ -344,11 +218,6 @@ static size_t filter_heads(const head *h, cq_file_state *c, size_t n)
 
 /* ---- one input, one transaction ---- */
 
-static int index_sink(void *ctx, const cq_record *r)
-{
-    return cq_index_add(ctx, r);
-}
-
 typedef struct resume {
     int64_t id;             /* files row to extend, or 0 */
     uint64_t bytes;         /* already indexed content */
@@ -392,21 +261,19 @@ static int fingerprint(cq_ingest *g, cq_index *idx, cq_input *in, head *h, resum
 static int ingest_input(cq_ingest *g, cq_index *idx, cq_input *in, const char *path,
                         const head *h, const resume *rs)
 {
-    cq_pipe p;
-    cq_pipe_init(&p, g, path, index_sink, idx);
-    scan s = {.g = g, .in = in, .pipe = &p, .path = path, .resume_at = rs->bytes};
+    cq_par_result res = {.per_st = cq_xcalloc(g->conf->n_sts + 1, sizeof *res.per_st)};
     int rc = -1;
     if (cq_index_file_begin(idx)) {
         fprintf(g->o.err, "%s: index: %s\n", path, cq_index_errmsg(idx));
         goto done;
     }
-    if (scan_input(&s) || p.failed) {
-        if (p.failed)
+    if (cq_par_scan(g, idx, in, path, rs->bytes, &res)) {
+        if (cq_index_errmsg(idx)[0])
             fprintf(g->o.err, "%s: index: %s\n", path, cq_index_errmsg(idx));
         cq_index_file_rollback(idx);
         goto done;
     }
-    if (rs->id && s.consumed == rs->bytes && !p.n_records) {
+    if (rs->id && res.consumed == rs->bytes && !res.n_records) {
         cq_index_file_rollback(idx);    /* nothing new (a half-written last line at most) */
         g->st.n_files_skipped++;
         rc = 0;
@@ -414,23 +281,25 @@ static int ingest_input(cq_ingest *g, cq_index *idx, cq_input *in, const char *p
     }
     cq_file_commit fc = {
         .resume_id = rs->id, .path = path, .head_len = h->len, .head_hash = h->hash,
-        .bytes = s.consumed, .full_hash = cq_hash_final(&s.full),
-        .n_records = p.n_records, .n_malformed = p.n_malformed,
-        .sourcetype = g->forced_name ? g->forced_name : main_sourcetype(g, &p),
+        .bytes = res.consumed, .full_hash = cq_hash_final(&res.hash),
+        .n_records = res.n_records, .n_malformed = res.n_malformed,
+        .sourcetype = g->forced_name ? g->forced_name : main_sourcetype(g, res.per_st),
     };
     if (cq_index_file_commit(idx, &fc)) {
         fprintf(g->o.err, "%s: index: %s\n", path, cq_index_errmsg(idx));
         cq_index_file_rollback(idx);
         goto done;
     }
-    add_counts(g, &p);
+    for (size_t i = 0; i <= g->conf->n_sts; i++)
+        g->per_st[i] += res.per_st[i];
+    g->st.n_records += res.n_records;
     if (rs->id)
         g->st.n_files_resumed++;
     else
         g->st.n_files_new++;
     rc = 0;
 done:
-    cq_pipe_free(&p);
+    free(res.per_st);
     return rc;
 }
 

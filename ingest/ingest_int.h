@@ -35,7 +35,7 @@ typedef struct cq_cond {
     const char **alts;      /* CQ_COND_EQ / CQ_COND_NE values */
     size_t n_alts;
     pcre2_code *re;         /* CQ_COND_RE / CQ_COND_NRE */
-    pcre2_match_data *md;   /* its match data: matching is single-threaded per conf */
+    pcre2_match_data *md;   /* unused by matching: see cq_md_for (per thread) */
 } cq_cond;
 
 enum {
@@ -177,7 +177,14 @@ int cq_time_value(const char *s, size_t len, int fmt, int64_t *us);
  */
 void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
                   cq_record *prev, const unsigned char *prev_matched,
-                  cq_strbuf *scratch);
+                  cq_strbuf *scratch, int *prev_hit);
+/* prev_hit (may be NULL): set to 1 when prev is NULL and a `previous` rule's
+ * conditions held on r (it would have written to an event before r). */
+
+/* Match data for re, owned by the calling thread (regexes are shared by the
+ * parser threads); cq_md_release() frees the calling thread's. */
+pcre2_match_data *cq_md_for(const pcre2_code *re);
+void cq_md_release(void);
 
 /* Decodes %XX and '+' of a URL query value, appending to sb. */
 void cq_url_decode(cq_strbuf *sb, const char *s, size_t len);
@@ -218,7 +225,6 @@ struct cq_ingest {
     unsigned long long *per_st; /* records per conf sourcetype */
     unsigned long n_shown;      /* malformed lines reported so far */
     int64_t t_start_us;
-    cq_strbuf scratch, scratch2, doc;
     char *chunk;                /* the reused read buffer */
     size_t chunk_cap;
 };
@@ -241,6 +247,21 @@ typedef struct cq_pipe {
     cq_ingest_sink sink;
     void *sink_ctx;
     int failed;                 /* the sink failed: stop */
+    cq_strbuf scratch, scratch2, doc;   /* per pipe: pipes run on several threads */
+    /* Deferred reports (parser threads): malformed lines are kept in msgs
+     * (u64 line, u32 len, text) and counted by cq_pipe_flush_msgs. */
+    int defer;
+    cq_strbuf msgs;
+    unsigned long long base;    /* line number of the line before this pipe's first */
+    /* What the pipe's start state decided, for parallel ingest to check
+     * that starting from scratch gave what the previous lines would have. */
+    int probe_done;             /* the first format pick happened */
+    int first_type;             /* CQ_FMT_* of that event */
+    int first_fmt;              /* format chosen for it */
+    uint64_t first_mask;        /* formats that would have been kept if tried first */
+    int first_finished;         /* an event was finished */
+    int first_prev_hit;         /* a `previous` rule held on the first finished event */
+    cq_record probe_rec;
 } cq_pipe;
 
 void cq_pipe_init(cq_pipe *p, cq_ingest *g, const char *source, cq_ingest_sink sink, void *ctx);
@@ -249,6 +270,10 @@ int cq_pipe_line(cq_pipe *p, const char *line, size_t len);
 /* Reports a malformed line at line_no. */
 void cq_pipe_malformed(cq_pipe *p, unsigned long long line_no, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Prints and counts deferred reports (line numbers + p->base). */
+void cq_pipe_flush_msgs(cq_pipe *p);
+/* Gives the held-back event to the sink. */
+void cq_pipe_emit_prev(cq_pipe *p);
 /* End of input: flushes a pending document and the held-back event. */
 void cq_pipe_finish(cq_pipe *p);
 void cq_pipe_free(cq_pipe *p);

@@ -16,6 +16,31 @@
 
 #define MAX_RE_CONDS 32     /* regex conditions per rule whose groups are kept */
 
+/* Match data is per thread (ingest parses on several): big enough for re. */
+static _Thread_local pcre2_match_data *tl_md;
+static _Thread_local uint32_t tl_pairs;
+
+pcre2_match_data *cq_md_for(const pcre2_code *re)
+{
+    uint32_t n = 0;
+    pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &n);
+    if (!tl_md || tl_pairs < n + 1) {
+        if (tl_md)
+            pcre2_match_data_free(tl_md);
+        tl_pairs = n + 1 > 32 ? n + 1 : 32;
+        tl_md = pcre2_match_data_create(tl_pairs, NULL);
+    }
+    return tl_md;
+}
+
+void cq_md_release(void)
+{
+    if (tl_md)
+        pcre2_match_data_free(tl_md);
+    tl_md = NULL;
+    tl_pairs = 0;
+}
+
 static int name_eq(const cq_kv *kv, const char *name, size_t len)
 {
     return kv->name_len == len && memcmp(kv->name, name, len) == 0;
@@ -48,7 +73,7 @@ static int re_any(const cq_cond *k, const cq_record *r, const cq_kv **subj)
         if (!name_eq(&r->kv[i], k->field, len))
             continue;
         int rc = pcre2_match(k->re, (PCRE2_SPTR)r->kv[i].val, r->kv[i].val_len, 0,
-                             PCRE2_NO_UTF_CHECK, k->md, NULL);
+                             PCRE2_NO_UTF_CHECK, cq_md_for(k->re), NULL);
         if (rc > 0) {
             *subj = &r->kv[i];
             return 1;
@@ -364,10 +389,11 @@ static void add_groups(const cq_cond *k, const cq_kv *subj, cq_record *cur, cq_r
     pcre2_pattern_info(k->re, PCRE2_INFO_NAMEENTRYSIZE, &entry);
     pcre2_pattern_info(k->re, PCRE2_INFO_NAMETABLE, &table);
     /* Match again: another condition may have reused nothing, but be exact. */
+    pcre2_match_data *md = cq_md_for(k->re);
     if (pcre2_match(k->re, (PCRE2_SPTR)subj->val, subj->val_len, 0, PCRE2_NO_UTF_CHECK,
-                    k->md, NULL) <= 0)
+                    md, NULL) <= 0)
         return;
-    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(k->md);
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
     for (uint32_t i = 0; i < count; i++) {
         PCRE2_SPTR e = table + (size_t)i * entry;
         int g = (e[0] << 8) | e[1];
@@ -420,14 +446,26 @@ static cq_record *target(const cq_rule *ru, cq_record *r, cq_record *prev,
 
 void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
                   cq_record *prev, const unsigned char *prev_matched,
-                  cq_strbuf *scratch)
+                  cq_strbuf *scratch, int *prev_hit)
 {
     cq_kv subj[MAX_RE_CONDS];   /* copies: adding fields may move r->kv */
     memset(matched, 0, c->n_rules);
     for (size_t i = 0; i < c->n_rules; i++) {
         const cq_rule *ru = &c->rules[i];
         cq_record *dst;
-        if (!applies(ru, r) || !(dst = target(ru, r, prev, prev_matched)))
+        if (!applies(ru, r))
+            continue;
+        if (ru->n_prev && !prev && prev_hit) {
+            /* No previous event here: would the rule have written to one? */
+            size_t k = 0;
+            const cq_kv *sj;
+            while (k < ru->n_conds && cond_eval(&ru->conds[k], r, &sj))
+                k++;
+            if (k == ru->n_conds)
+                *prev_hit = 1;
+            continue;
+        }
+        if (!(dst = target(ru, r, prev, prev_matched)))
             continue;
         size_t k = 0;
         for (; k < ru->n_conds; k++) {

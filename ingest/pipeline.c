@@ -30,6 +30,7 @@ void cq_pipe_init(cq_pipe *p, cq_ingest *g, const char *source, cq_ingest_sink s
         p->matched[i] = cq_xcalloc(g->conf->n_rules + 1, 1);
     }
     p->per_st = cq_xcalloc(g->conf->n_sts + 1, sizeof *p->per_st);
+    cq_record_init(&p->probe_rec);
 }
 
 void cq_pipe_free(cq_pipe *p)
@@ -39,26 +40,63 @@ void cq_pipe_free(cq_pipe *p)
         free(p->matched[i]);
     }
     free(p->per_st);
+    cq_record_free(&p->probe_rec);
+    cq_strbuf_free(&p->scratch);
+    cq_strbuf_free(&p->scratch2);
+    cq_strbuf_free(&p->doc);
+    cq_strbuf_free(&p->msgs);
 }
 
 void cq_pipe_malformed(cq_pipe *p, unsigned long long line_no, const char *fmt, ...)
 {
     cq_ingest *g = p->g;
     p->n_malformed++;
+    if (p->defer) {
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        uint64_t ln = line_no;
+        uint32_t len = n < 0 ? 0 : n >= (int)sizeof msg ? (uint32_t)sizeof msg - 1 : (uint32_t)n;
+        cq_strbuf_add(&p->msgs, &ln, sizeof ln);
+        cq_strbuf_add(&p->msgs, &len, sizeof len);
+        cq_strbuf_add(&p->msgs, msg, len);
+        return;
+    }
     g->st.n_malformed++;
     if (!g->o.err || (!g->o.verbose && g->n_shown >= CQ_SHOW_MALFORMED))
         return;
     g->n_shown++;
     va_list ap;
     va_start(ap, fmt);
-    fprintf(g->o.err, "%s:%llu: ", p->source, line_no);
+    fprintf(g->o.err, "%s:%llu: ", p->source, p->base + line_no);
     vfprintf(g->o.err, fmt, ap);
     fputc('\n', g->o.err);
     va_end(ap);
 }
 
-/* Gives the held-back event to the sink. */
-static void emit_prev(cq_pipe *p)
+void cq_pipe_flush_msgs(cq_pipe *p)
+{
+    cq_ingest *g = p->g;
+    const char *m = p->msgs.buf, *end = m + p->msgs.len;
+    while (m < end) {
+        uint64_t ln;
+        uint32_t len;
+        memcpy(&ln, m, sizeof ln);
+        memcpy(&len, m + sizeof ln, sizeof len);
+        const char *text = m + sizeof ln + sizeof len;
+        g->st.n_malformed++;
+        if (g->o.err && (g->o.verbose || g->n_shown < CQ_SHOW_MALFORMED)) {
+            g->n_shown++;
+            fprintf(g->o.err, "%s:%llu: %.*s\n", p->source, p->base + ln, (int)len, text);
+        }
+        m = text + len;
+    }
+    cq_strbuf_reset(&p->msgs);
+}
+
+void cq_pipe_emit_prev(cq_pipe *p)
 {
     if (!p->have_prev)
         return;
@@ -84,12 +122,13 @@ static void finish_event(cq_pipe *p, const cq_format *f, const char *raw, size_t
     cq_ingest *g = p->g;
     cq_record *r = &p->rec[p->cur];
     char err[160];
+    (void)g;
     r->sourcetype = st_name(p, f);
     r->source = p->source;
     if (f && f->kv_field) {
         const cq_kv *kv = cq_record_get(r, f->kv_field);
         if (kv)                         /* not logfmt: keep the message as it is */
-            cq_kv_parse(kv->val, kv->val_len, r, &g->scratch2, err, sizeof err);
+            cq_kv_parse(kv->val, kv->val_len, r, &p->scratch2, err, sizeof err);
     }
     if (f && f->host) {
         const cq_kv *kv = cq_record_get(r, f->host);
@@ -98,9 +137,11 @@ static void finish_event(cq_pipe *p, const cq_format *f, const char *raw, size_t
     if (!f || cq_format_time(f, r, &r->time_us))
         r->time_us = CQ_TIME_NONE;
     cq_record_set_raw(r, raw, raw_len);
+    int *hit = p->first_finished ? NULL : &p->first_prev_hit;
+    p->first_finished = 1;
     cq_normalize(g->conf, r, p->matched[p->cur], p->have_prev ? &p->rec[!p->cur] : NULL,
-                 p->matched[!p->cur], &g->scratch);
-    emit_prev(p);
+                 p->matched[!p->cur], &p->scratch, hit);
+    cq_pipe_emit_prev(p);
     p->cur = !p->cur;
     p->have_prev = 1;
 }
@@ -116,6 +157,15 @@ static const cq_format *pick_format(cq_pipe *p, int type, const cq_record *r)
         if (f->type != type || (p->g->forced_st >= 0 && f->st != p->g->forced_st))
             continue;
         if (cq_format_detect(c, f, r)) {
+            if (!p->probe_done) {
+                p->probe_done = 1;
+                p->first_type = type;
+                p->first_fmt = (int)i;
+                p->first_mask = 0;
+                for (size_t k = i; k < c->n_fmts && k < 64; k++)
+                    if (c->fmts[k].type == type && cq_format_detect(c, &c->fmts[k], r))
+                        p->first_mask |= 1ull << k;
+            }
             p->fmt = (int)i;
             return f;
         }
@@ -139,7 +189,7 @@ static int json_event(cq_pipe *p, const char *s, size_t len, unsigned long long 
     cq_record *r = &p->rec[p->cur];
     char err[200];
     cq_record_reset(r);
-    if (cq_json_flatten(s, len, "", r, &p->g->scratch, err, sizeof err)) {
+    if (cq_json_flatten(s, len, "", r, &p->scratch, err, sizeof err)) {
         cq_pipe_malformed(p, line_no, "%s", err);
         return 1;
     }
@@ -176,6 +226,38 @@ static int json_doc(cq_pipe *p, const char *s, size_t len, unsigned long long li
     return json_event(p, s, len, line_no);
 }
 
+/* Bytes of the format's `strip` prefix at the start of s (0: none). */
+static size_t strip_len(const cq_format *f, const char *s, size_t len)
+{
+    if (!f->strip.re)
+        return 0;
+    pcre2_match_data *md = cq_md_for(f->strip.re);
+    if (pcre2_match(f->strip.re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK, md, NULL) > 0)
+        return pcre2_get_ovector_pointer(md)[1];
+    return 0;
+}
+
+/* First kv pick of the pipe: which kv formats would have taken the line. */
+static void probe_kv(cq_pipe *p, int chosen, const char *s, size_t len)
+{
+    const cq_conf *c = p->g->conf;
+    char err[160];
+    p->probe_done = 1;
+    p->first_type = CQ_FMT_KV;
+    p->first_fmt = chosen;
+    p->first_mask = 0;
+    for (size_t k = 0; k < c->n_fmts && k < 64; k++) {
+        const cq_format *f = &c->fmts[k];
+        if (f->type != CQ_FMT_KV || (p->g->forced_st >= 0 && f->st != p->g->forced_st))
+            continue;
+        cq_record_reset(&p->probe_rec);
+        size_t off = strip_len(f, s, len);
+        if (!cq_kv_parse(s + off, len - off, &p->probe_rec, &p->scratch2, err, sizeof err) &&
+            (cq_format_detect(c, f, &p->probe_rec) || p->g->forced_st >= 0))
+            p->first_mask |= 1ull << k;
+    }
+}
+
 /* Key=value text: strip the prefix, split pairs, detect. */
 static int kv_line(cq_pipe *p, const char *s, size_t len)
 {
@@ -195,17 +277,16 @@ static int kv_line(cq_pipe *p, const char *s, size_t len)
             (p->g->forced_st >= 0 && f->st != p->g->forced_st))
             continue;
         cq_record_reset(r);
-        size_t off = 0;
-        if (f->strip.re && pcre2_match(f->strip.re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK,
-                                       f->strip.md, NULL) > 0)
-            off = pcre2_get_ovector_pointer(f->strip.md)[1];
-        if (cq_kv_parse(s + off, len - off, r, &p->g->scratch, kverr, sizeof kverr)) {
+        size_t off = strip_len(f, s, len);
+        if (cq_kv_parse(s + off, len - off, r, &p->scratch, kverr, sizeof kverr)) {
             if (strncmp(kverr, "no key", 6))
                 snprintf(err, sizeof err, "%s", kverr);   /* a kv line, but broken */
             continue;
         }
         parsed = 1;
         if (cq_format_detect(c, f, r) || p->g->forced_st >= 0) {
+            if (!p->probe_done)
+                probe_kv(p, fi, s, len);
             p->fmt = fi;
             finish_event(p, f, s, len);
             return 0;
@@ -227,22 +308,22 @@ static int kv_line(cq_pipe *p, const char *s, size_t len)
 static int doc_line(cq_pipe *p, const char *s, size_t len)
 {
     cq_ingest *g = p->g;
-    if (p->in_doc == 1 && g->doc.len + len + 1 > g->conf->max_line) {
+    if (p->in_doc == 1 && p->doc.len + len + 1 > g->conf->max_line) {
         cq_pipe_malformed(p, p->doc_line, "JSON document longer than %zu bytes",
                           g->conf->max_line);
-        cq_strbuf_reset(&g->doc);
+        cq_strbuf_reset(&p->doc);
         p->in_doc = 2;                  /* reported: only track its depth to its end */
     }
     if (p->in_doc == 1) {
-        cq_strbuf_add(&g->doc, s, len);
-        cq_strbuf_addc(&g->doc, '\n');
+        cq_strbuf_add(&p->doc, s, len);
+        cq_strbuf_addc(&p->doc, '\n');
     }
     cq_json_depth_feed(&p->depth, s, len);
     if (p->depth.depth > 0)
         return 0;
-    int bad = p->in_doc == 1 ? json_doc(p, g->doc.buf, g->doc.len, p->doc_line) : 0;
+    int bad = p->in_doc == 1 ? json_doc(p, p->doc.buf, p->doc.len, p->doc_line) : 0;
     p->in_doc = 0;
-    cq_strbuf_reset(&g->doc);
+    cq_strbuf_reset(&p->doc);
     return bad;
 }
 
@@ -256,7 +337,7 @@ int cq_pipe_line(cq_pipe *p, const char *s, size_t len)
         if (len && s[0] == '{') {
             cq_pipe_malformed(p, p->doc_line, "truncated JSON document");
             p->in_doc = 0;
-            cq_strbuf_reset(&p->g->doc);
+            cq_strbuf_reset(&p->doc);
         } else {
             return doc_line(p, s, len);
         }
@@ -279,9 +360,9 @@ int cq_pipe_line(cq_pipe *p, const char *s, size_t len)
     if (p->depth.depth > 0) {           /* the document continues on the next lines */
         p->in_doc = 1;
         p->doc_line = p->line_no;
-        cq_strbuf_reset(&p->g->doc);
-        cq_strbuf_add(&p->g->doc, s + i, len - i);
-        cq_strbuf_addc(&p->g->doc, '\n');
+        cq_strbuf_reset(&p->doc);
+        cq_strbuf_add(&p->doc, s + i, len - i);
+        cq_strbuf_addc(&p->doc, '\n');
         return 0;
     }
     return json_doc(p, s + i, len - i, p->line_no);
@@ -292,7 +373,7 @@ void cq_pipe_finish(cq_pipe *p)
     if (p->in_doc) {
         cq_pipe_malformed(p, p->doc_line, "truncated JSON document at end of input");
         p->in_doc = 0;
-        cq_strbuf_reset(&p->g->doc);
+        cq_strbuf_reset(&p->doc);
     }
-    emit_prev(p);
+    cq_pipe_emit_prev(p);
 }

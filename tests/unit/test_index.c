@@ -128,7 +128,7 @@ START_TEST(test_pushdown)
     add_file(idx, "docker:daemon", 50, 5000, 1);
     cq_pd_atom a1[] = {{CQ_ATTR_SOURCETYPE, "DOCKER:*"}};
     cq_pd_clause c1[] = {{a1, 1}};
-    cq_pushdown pd = {c1, 1, INT64_MIN, INT64_MAX};
+    cq_pushdown pd = {c1, 1, INT64_MIN, INT64_MAX, NULL, 0};
     ck_assert_uint_eq(count_rows(idx, &pd), 50);
     cq_pd_atom a2[] = {{CQ_ATTR_SOURCETYPE, "docker:daemon"}, {CQ_ATTR_SOURCETYPE, "kubernetes:apiserver"}};
     cq_pd_clause c2[] = {{a2, 2}};
@@ -140,7 +140,7 @@ START_TEST(test_pushdown)
     pd.clauses = c3;
     ck_assert_uint_eq(count_rows(idx, &pd), 0);
     /* time range: blocks overlapping [5000s, 5010s) */
-    cq_pushdown t = {NULL, 0, 5000 * 1000000LL, 5010 * 1000000LL};
+    cq_pushdown t = {NULL, 0, 5000 * 1000000LL, 5010 * 1000000LL, NULL, 0};
     ck_assert_uint_eq(count_rows(idx, &t), 50);
     cq_index_close(idx);
 }
