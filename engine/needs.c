@@ -89,7 +89,12 @@ static void walk(need_set *ns, const cq_ast *n)
     case CQ_AST_FIELD: case CQ_AST_COMPARE: case CQ_AST_IN:
     case CQ_AST_SORTKEY: case CQ_AST_RENAME: case CQ_AST_ASSIGN:
         need(ns, n->name);
+        if (n->kind == CQ_AST_FIELD)
+            need(ns, n->alias);     /* lookup t f AS event_field */
         break;
+    case CQ_AST_SUBSEARCH:
+        ns->all = 1;    /* its results may name any field */
+        return;
     case CQ_AST_TERM:
         need(ns, "_raw");
         break;
@@ -126,6 +131,14 @@ static void command_needs(need_set *ns, const cq_ast *cmd)
 void cq_plan_needs(cq_arena *a, cq_plan *p)
 {
     p->newest_first = needs_order(p);
+    need_set fs = {a, NULL, 0, 0, 0};
+    need(&fs, "_time");
+    if (p->scan_expr)
+        walk(&fs, p->scan_expr);
+    if (!fs.all) {      /* else: no first step, decode the block at once */
+        p->filter_need = fs.names;
+        p->n_filter_need = fs.n;
+    }
     need_set ns = {a, NULL, 0, 0, 0};
     /* Only a query whose output columns are fixed can leave columns out:
      * events print every field they have. */

@@ -49,17 +49,14 @@ static int put_col_cb(void *ctx, const char *name, const cq_col *col)
     return 0;
 }
 
-/* The columns the plan needs (all of them for event output).  Block-level
- * fields are not stored as columns: load_block adds them. */
-static int load_columns(scan_op *s, size_t i, blockbuf *bb)
+/* Decodes the named columns of block i into bb, skipping block-level
+ * fields (load_block adds them) and columns already there. */
+static int load_named(scan_op *s, size_t i, blockbuf *bb, const char **names, size_t n)
 {
-    const cq_plan *p = s->plan;
-    if (p->need_all)
-        return cq_scan_all_columns(s->scan, i, &bb->arena, put_col_cb, bb);
-    for (size_t k = 0; k < p->n_need; k++) {
-        const char *name = p->need[k];
+    for (size_t k = 0; k < n; k++) {
+        const char *name = names[k];
         if (!strcmp(name, "sourcetype") || !strcmp(name, "source") || !strcmp(name, "host") ||
-            !strcmp(name, "index"))
+            !strcmp(name, "index") || cq_batch_get(&bb->batch, name))
             continue;
         cq_col c;
         if (cq_scan_column(s->scan, i, name, &bb->arena, &c))
@@ -70,8 +67,20 @@ static int load_columns(scan_op *s, size_t i, blockbuf *bb)
     return 0;
 }
 
-/* Decodes block i into a fresh blockbuf with every column plus the
- * block-level fields. */
+/* Step two: the columns the rest of the query reads (every column for
+ * event output), once some row of the block matched. */
+static int load_rest(scan_op *s, size_t i, blockbuf *bb)
+{
+    const cq_plan *p = s->plan;
+    int rc = p->need_all ? cq_scan_all_columns(s->scan, i, &bb->arena, put_col_cb, bb)
+                         : load_named(s, i, bb, p->need, p->n_need);
+    if (rc)
+        cq_diag_set(s->base.ctx->diag, CQ_SPAN_NONE, "%s", cq_index_errmsg(s->idx));
+    return rc;
+}
+
+/* Step one: a fresh blockbuf with the block-level fields and the columns
+ * the first search's filter reads (all of them when it may read any). */
 static blockbuf *load_block(scan_op *s, size_t i)
 {
     const cq_block_info *bi = cq_scan_block(s->scan, i);
@@ -80,7 +89,10 @@ static blockbuf *load_block(scan_op *s, size_t i)
     cq_batch_init(&bb->batch, &bb->arena);
     bb->t_max = bi->t_max;
     bb->batch.n_rows = bb->batch.n_sel = bi->n_rows;
-    if (load_columns(s, i, bb)) {
+    int rc = s->plan->filter_need
+                 ? load_named(s, i, bb, s->plan->filter_need, s->plan->n_filter_need)
+                 : cq_scan_all_columns(s->scan, i, &bb->arena, put_col_cb, bb);
+    if (rc) {
         cq_diag_set(s->base.ctx->diag, CQ_SPAN_NONE, "%s", cq_index_errmsg(s->idx));
         blockbuf_free(bb);
         return NULL;
@@ -127,8 +139,13 @@ static blockbuf *scan_take(scan_op *s)
         s->base.ctx->stats->blocks_read++;
         s->base.ctx->stats->rows_scanned += bb->batch.n_rows;
         filter_block(s, bb);
-        if (bb->batch.n_sel)
+        if (bb->batch.n_sel) {
+            if (s->plan->filter_need && load_rest(s, s->next_block - 1, bb)) {
+                blockbuf_free(bb);
+                return NULL;
+            }
             return bb;
+        }
         blockbuf_free(bb);
     }
     return NULL;
@@ -179,6 +196,8 @@ static scan_op *scan_new(cq_exec_ctx *ctx)
 }
 
 /* ----------------------------------------------------------------- merge */
+
+#define MAX_DONE_BLOCKS 8   /* exhausted blocks one output batch may pin */
 
 typedef struct merge_op {
     cq_oper base;
@@ -335,7 +354,10 @@ static int merge_next(cq_oper *op, cq_batch **out)
         return 1;
     pick *pk = cq_arena_alloc(&m->arena, CQ_BATCH_ROWS * sizeof *pk);
     uint32_t n = 0;
-    while (n < CQ_BATCH_ROWS) {
+    /* The output points into the blocks it took rows from, so they live
+     * until the next call: after a selective filter each block gives a row
+     * or two, and a full batch would pin hundreds of them.  Stop early. */
+    while (n < CQ_BATCH_ROWS && m->n_done < MAX_DONE_BLOCKS) {
         if (merge_fill(m))
             return -1;
         if (!m->n_open)

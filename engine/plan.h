@@ -18,6 +18,17 @@
 #include "index/reader.h"
 
 struct cq_command;
+struct cq_plan;
+
+/* A subsearch `[ ... ]` inside a search expression: run before the chain
+ * that holds it opens, its results become a search expression
+ * (engine/subsearch.c). */
+typedef struct cq_subplan {
+    const cq_ast *pipeline;         /* the SUBSEARCH node's PIPELINE (its key) */
+    struct cq_plan *plan;
+    uint64_t maxout;                /* rows it may pass on (0: no limit) */
+    double maxtime;                 /* seconds it may run (0: no limit) */
+} cq_subplan;
 
 typedef struct cq_stage {
     const struct cq_command *def;   /* what runs it (engine/op.h) */
@@ -36,17 +47,38 @@ typedef struct cq_plan {
      * columns and their order; 0: results are events (default event view). */
     int fixed_columns;
     int64_t now_us;             /* "now" of this query */
+    /* A generating first command (| inputlookup, | multisearch) replaces the
+     * index scan; NULL: the scan. */
+    cq_stage *source;
+    cq_subplan *subs;           /* subsearches of its search expressions */
+    size_t n_subs;
     /* The columns the query reads; need_all: every column (events are
      * output, or a command may read fields it does not name). */
     int need_all;
     const char **need;
     size_t n_need;
+    /* The columns the first search's residual reads: a block is decoded
+     * in two steps, these first, the rest only when some row matched. */
+    const char **filter_need;
+    size_t n_filter_need;
 } cq_plan;
+
+/* Splunk's silent limits, kept but announced on stderr when they cut
+ * (limits.conf: [subsearch] maxout/maxtime, [join] subsearch_maxout). */
+typedef struct cq_limits {
+    uint64_t subsearch_maxout;  /* rows of a [subsearch] in a search (10,000) */
+    double subsearch_maxtime;   /* seconds a subsearch may run (60) */
+    uint64_t join_maxout;       /* rows of a join/append subsearch (50,000) */
+} cq_limits;
+
+#define CQ_LIMITS_SPLUNK ((cq_limits){10000, 60.0, 50000})
 
 typedef struct cq_plan_opts {
     int64_t earliest;           /* --earliest, or INT64_MIN */
     int64_t latest;             /* --latest, or INT64_MAX */
     int64_t now_us;             /* "now" for relative time modifiers */
+    const char *lookups;        /* lookup directory (lookup, inputlookup), or NULL */
+    cq_limits limits;
 } cq_plan_opts;
 
 /*
