@@ -285,22 +285,30 @@ int cq_index_file_begin(cq_index *idx)
         return cq_index_fail(idx, "internal: file_begin inside a file");
     if (exec_sql(idx, "BEGIN IMMEDIATE", "start ingest"))
         return -1;
+    idx->file_id = 0;           /* the files row is made on first need */
+    idx->in_file = 1;
+    idx->n_added = 0;
+    return 0;
+}
+
+int cq_index_file_row(cq_index *idx)
+{
+    if (idx->file_id)
+        return 0;
     /* The blocks need a file id before the file row is final: insert a
      * placeholder now, complete it at commit (same transaction). */
     if (exec_sql(idx, "INSERT INTO files(path, head_len, head_hash, bytes, full_hash)"
-                      " VALUES('', 0, 0, 0, 0)", "start ingest")) {
-        sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+                      " VALUES('', 0, 0, 0, 0)", "start ingest"))
         return -1;
-    }
     idx->file_id = sqlite3_last_insert_rowid(idx->db);
-    idx->in_file = 1;
-    idx->n_added = 0;
     return 0;
 }
 
 static int write_file_row(cq_index *idx, const cq_file_commit *c)
 {
     sqlite3_stmt *st = NULL;
+    if (cq_index_file_row(idx))
+        return -1;
     int64_t target = c->resume_id ? c->resume_id : idx->file_id;
     const char *sql =
         "UPDATE files SET path=?1, sourcetype=coalesce(?2, sourcetype), head_len=?3, head_hash=?4,"

@@ -67,7 +67,9 @@ void cq_index_file_states_free(cq_file_state *s, size_t n);
 
 /* --- writing --- */
 
-/* Starts the transaction for one input file (waits for other writers). */
+/* Starts the transaction for one input file (waits for other writers: the
+ * caller checks what is already indexed after this, inside the transaction,
+ * so that two ingests of one file never both add it). */
 int cq_index_file_begin(cq_index *idx);
 /* Buffers one record; full blocks are written as they fill. */
 int cq_index_add(cq_index *idx, const cq_record *rec);

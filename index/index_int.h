@@ -47,6 +47,9 @@ int cq_index_prepare(cq_index *idx, sqlite3_stmt **st, const char *sql);
 /* Field id of name, created when missing (writer only). */
 int cq_index_field_id(cq_index *idx, const char *name, size_t len, int64_t *id);
 
+/* The file's row in files (a placeholder until commit), made once. */
+int cq_index_file_row(cq_index *idx);
+
 /* writer.c */
 void cq_writer_discard(cq_index *idx);
 int cq_writer_flush_all(cq_index *idx);

@@ -25,6 +25,9 @@ struct cq_scan {
     size_t n_field_names;
     sqlite3_stmt *st_col;
     sqlite3_stmt *st_all;
+    int owns_txn;               /* began the read transaction (an outer scan,
+                                   e.g. a join's, may hold it: subsearches share
+                                   its snapshot) */
 };
 
 static const char *const attr_col[] = {
@@ -392,7 +395,8 @@ int cq_scan_open(cq_index *idx, const cq_pushdown *pd, cq_scan **out)
     cq_strmap_init(&s->field_ids);
     /* One read transaction for the whole scan: a consistent snapshot even
      * while an ingest commits (WAL). */
-    if (sqlite3_exec(idx->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+    s->owns_txn = sqlite3_get_autocommit(idx->db);
+    if ((s->owns_txn && sqlite3_exec(idx->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) ||
         load_fields(s) || load_blocks(s, pd)) {
         if (!idx->err[0])
             cq_index_fail_db(idx, "begin read");
@@ -410,7 +414,7 @@ void cq_scan_close(cq_scan *s)
         return;
     sqlite3_finalize(s->st_col);
     sqlite3_finalize(s->st_all);
-    if (!sqlite3_get_autocommit(s->idx->db))
+    if (s->owns_txn && !sqlite3_get_autocommit(s->idx->db))
         sqlite3_exec(s->idx->db, "COMMIT", NULL, NULL, NULL);
     cq_strmap_free(&s->field_ids);
     free(s->field_names);

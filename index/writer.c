@@ -551,6 +551,8 @@ static int put_col(cq_index *idx, int64_t block, const char *name, uint32_t name
 
 static int put_block(cq_index *idx, const cq_eblock *e, int64_t *id)
 {
+    if (cq_index_file_row(idx))
+        return -1;
     if (cq_index_prepare(idx, &idx->st_block_put,
                          "INSERT INTO blocks(file_id, sourcetype, source, host, t_min, t_max, n_rows)"
                          " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"))

@@ -263,10 +263,6 @@ static int ingest_input(cq_ingest *g, cq_index *idx, cq_input *in, const char *p
 {
     cq_par_result res = {.per_st = cq_xcalloc(g->conf->n_sts + 1, sizeof *res.per_st)};
     int rc = -1;
-    if (cq_index_file_begin(idx)) {
-        fprintf(g->o.err, "%s: index: %s\n", path, cq_index_errmsg(idx));
-        goto done;
-    }
     if (cq_par_scan(g, idx, in, path, rs->bytes, &res)) {
         if (cq_index_errmsg(idx)[0])
             fprintf(g->o.err, "%s: index: %s\n", path, cq_index_errmsg(idx));
@@ -314,10 +310,16 @@ static int ingest_file(cq_ingest *g, cq_index *idx, const char *path)
     }
     head *h = cq_xmalloc(sizeof *h);
     resume rs;
-    int rc = fingerprint(g, idx, in, h, &rs, err, sizeof err);
-    if (rc < 0) {
+    /* The check runs inside the file's transaction: a concurrent ingest of
+     * the same file waits here, then finds it indexed. */
+    int rc = cq_index_file_begin(idx);
+    if (rc) {
+        fprintf(g->o.err, "%s: index: %s\n", path, cq_index_errmsg(idx));
+    } else if ((rc = fingerprint(g, idx, in, h, &rs, err, sizeof err)) < 0) {
         fprintf(g->o.err, "%s: %s\n", path, err);
+        cq_index_file_rollback(idx);
     } else if (rc == 1) {
+        cq_index_file_rollback(idx);
         g->st.n_files_skipped++;
         rc = 0;
     } else {

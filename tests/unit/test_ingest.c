@@ -11,6 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include "common/strbuf.h"
 #include "index/index.h"
@@ -661,6 +666,205 @@ START_TEST(test_index_idempotent_and_resume)
 }
 END_TEST
 
+
+/* ---- crash safety: kill -9 at random moments, then finish ---- */
+
+/* Runs `cquery ingest -q --index db file` in a child; returns its pid. */
+static pid_t start_ingest(const char *db, const char *file)
+{
+    const char *bin = getenv("CQUERY_BIN");
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) {
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+        }
+        execl(bin, bin, "ingest", "-q", "--index", db, file, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+    int st = 0;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static sqlite3_int64 one_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    sqlite3_int64 v = -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* The index is intact: integrity ok, blocks match their committed files,
+ * and a search through the real binary works.  Returns the records held. */
+static sqlite3_int64 check_index(const char *path)
+{
+    if (access(path, F_OK))
+        return 0;                       /* killed before the index existed */
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 10000);
+    sqlite3_stmt *st = NULL;
+    int have_schema = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK;
+    ck_assert(have_schema);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+    sqlite3_int64 n = 0;
+    if (one_int(db, "SELECT count(*) FROM sqlite_master WHERE name='files'") == 1) {
+        n = one_int(db, "SELECT coalesce(sum(n_rows),0) FROM blocks");
+        ck_assert_int_eq(n, one_int(db, "SELECT coalesce(sum(n_records),0) FROM files"));
+        ck_assert_int_eq(one_int(db, "SELECT count(*) FROM blocks WHERE file_id NOT IN"
+                                     " (SELECT id FROM files)"), 0);
+        /* every block is covered by the term filter */
+        ck_assert_int_eq(one_int(db, "SELECT coalesce(sum(n_blocks),0) FROM terms WHERE slice=0"),
+                         one_int(db, "SELECT count(*) FROM blocks"));
+    }
+    sqlite3_close(db);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' search --index '%s' 'verb=create' >/dev/null 2>&1",
+             getenv("CQUERY_BIN"), path);
+    if (n)
+        ck_assert_msg(system(cmd) == 0, "search failed after a kill: %s", cmd);
+    return n;
+}
+
+#define CRASH_EVENTS 40000
+
+static void gen_audit(const char *out, int count)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' audit --count %d > '%s'", getenv("CQUERY_GEN"), count, out);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(test_kill_during_ingest)
+{
+    if (!getenv("CQUERY_BIN") || !getenv("CQUERY_GEN"))
+        return;                         /* only under make check */
+    char dir[] = "/tmp/cq-crash-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char file[256], db[256];
+    snprintf(file, sizeof file, "%s/audit.log", dir);
+    snprintf(db, sizeof db, "%s/idx.db", dir);
+    gen_audit(file, CRASH_EVENTS);
+    /* How long a whole ingest takes here, to spread the kills over it. */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char probe[300];
+    snprintf(probe, sizeof probe, "%s/probe.db", dir);
+    ck_assert_int_eq(wait_status(start_ingest(probe, file)), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long full_us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
+    ck_assert_int_eq(check_index(probe), CRASH_EVENTS);
+    unsigned seed = 4242;
+    int kills = 0;
+    for (int i = 0; i < 6; i++) {
+        pid_t pid = start_ingest(db, file);
+        long at = (long)(rand_r(&seed) % 1000) * (full_us + 1) / 1000;
+        usleep((useconds_t)at);
+        kill(pid, SIGKILL);
+        int status = wait_status(pid);
+        kills += status == 128 + SIGKILL;
+        sqlite3_int64 n = check_index(db);
+        /* atomic per file: nothing, or the whole file */
+        ck_assert_msg(n == 0 || n == CRASH_EVENTS, "after a kill at %ld us: %lld records",
+                      at, (long long)n);
+    }
+    ck_assert_int_gt(kills, 0);
+    ck_assert_int_eq(wait_status(start_ingest(db, file)), 0);
+    ck_assert_int_eq(check_index(db), CRASH_EVENTS);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(test_two_ingests_at_once)
+{
+    if (!getenv("CQUERY_BIN") || !getenv("CQUERY_GEN"))
+        return;
+    char dir[] = "/tmp/cq-conc-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char file[256], db[256];
+    snprintf(file, sizeof file, "%s/audit.log", dir);
+    snprintf(db, sizeof db, "%s/idx.db", dir);
+    gen_audit(file, 20000);
+    /* create the index first so both processes open the same schema */
+    ck_assert_int_eq(wait_status(start_ingest(db, "/dev/null")), 0);
+    pid_t a = start_ingest(db, file), b = start_ingest(db, file);
+    ck_assert_int_eq(wait_status(a), 0);
+    ck_assert_int_eq(wait_status(b), 0);
+    ck_assert_int_eq(check_index(db), 20000);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* A file bigger than one parallel job gives the same records as the
+ * sequential pipeline, in the same order within each key. */
+static int count_sink(void *ctx, const cq_record *r)
+{
+    (void)r;
+    (*(long *)ctx)++;
+    return 0;
+}
+
+START_TEST(test_parallel_matches_sequential)
+{
+    if (!getenv("CQUERY_GEN"))
+        return;
+    char dir[] = "/tmp/cq-par-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char file[256], db[256];
+    snprintf(file, sizeof file, "%s/audit.log", dir);
+    snprintf(db, sizeof db, "%s/idx.db", dir);
+    char err[512];
+    gen_audit(file, 12000);            /* ~11 MB: three parallel jobs */
+    FILE *f = fopen(file, "rb");
+    ck_assert_ptr_nonnull(f);
+    cq_strbuf text = CQ_STRBUF_INIT;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        cq_strbuf_add(&text, buf, n);
+    fclose(f);
+    char *cp = conf_path();
+    cq_ingest_opts o = {.conf_path = cp, .err = stderr};
+    cq_ingest *g;
+    ck_assert_int_eq(cq_ingest_new(&o, &g, err, sizeof err), 0);
+    free(cp);
+    long seq = 0;
+    ck_assert_int_eq(cq_ingest_buffer(g, file, text.buf, text.len, count_sink, &seq), 0);
+    ck_assert_int_eq(seq, 12000);
+    cq_index *idx;
+    ck_assert_int_eq(cq_index_open(db, CQ_INDEX_WRITE, &idx, err, sizeof err), 0);
+    ck_assert_int_eq(cq_ingest_path(g, idx, file), 0);
+    cq_index_close(idx);
+    cq_ingest_free(g);
+    sqlite3 *sdb;
+    ck_assert_int_eq(sqlite3_open(db, &sdb), SQLITE_OK);
+    ck_assert_int_eq(one_int(sdb, "SELECT sum(n_rows) FROM blocks"), 12000);
+    ck_assert_int_eq(one_int(sdb, "SELECT n_records FROM files"), 12000);
+    sqlite3_close(sdb);
+    cq_strbuf_free(&text);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *ingest_suite(void)
 {
     Suite *s = suite_create("ingest");
@@ -686,6 +890,12 @@ Suite *ingest_suite(void)
     tcase_add_test(tc, test_conf_user_rule);
     tcase_add_test(tc, test_gzip_input);
     tcase_add_test(tc, test_index_idempotent_and_resume);
+    tcase_add_test(tc, test_parallel_matches_sequential);
     suite_add_tcase(s, tc);
+    TCase *crash = tcase_create("crash");
+    tcase_set_timeout(crash, 120);
+    tcase_add_test(crash, test_kill_during_ingest);
+    tcase_add_test(crash, test_two_ingests_at_once);
+    suite_add_tcase(s, crash);
     return s;
 }
