@@ -9,6 +9,8 @@
 static const cq_command *const commands[] = {
     &cq_command_search, &cq_command_head, &cq_command_table, &cq_command_fields,
     &cq_command_where,  &cq_command_eval,
+    &cq_command_sort, &cq_command_tail, &cq_command_dedup,
+    &cq_command_rename, &cq_command_fillnull,
 };
 
 const cq_command *cq_command_find(const char *name)

@@ -63,6 +63,9 @@ static void need(need_set *ns, const char *name)
 {
     if (!name || ns->all)
         return;
+    size_t len = strlen(name);
+    if (len >= 2 && name[0] == '\'' && name[len - 1] == '\'')   /* dedup 'a.b{}' */
+        name = cq_arena_strndup(ns->a, name + 1, len - 2);
     if (strchr(name, '*')) {
         ns->all = 1;    /* a wildcard may name any field */
         return;
@@ -114,8 +117,14 @@ static void walk(need_set *ns, const cq_ast *n)
 static void command_needs(need_set *ns, const cq_ast *cmd)
 {
     const char *c = cmd->name;
-    if (!strcmp(c, "rex") || !strcmp(c, "spath") || !strcmp(c, "regex"))
-        need(ns, "_raw");
+    if (!strcmp(c, "rex") || !strcmp(c, "spath") || !strcmp(c, "regex")) {
+        /* rex field=, spath input= name the field read (default _raw) */
+        const cq_ast *o = cq_ast_option(cmd, !strcmp(c, "spath") ? "input" : "field");
+        const cq_ast *v = o ? o->kids : NULL;
+        need(ns, v ? (v->kind == CQ_AST_FIELD ? v->name : v->text) : "_raw");
+    }
+    if (!strcmp(c, "mvcombine"))
+        ns->all = 1;    /* groups by every other field */
     if ((!strcmp(c, "fillnull") && !cmd->kids) || !strcmp(c, "transaction"))
         ns->all = 1;
     if (!strcmp(c, "fillnull")) {

@@ -70,5 +70,7 @@ cq_oper *cq_op_source(cq_exec_ctx *ctx);
 /* The commands, one definition each in op_*.c. */
 extern const cq_command cq_command_search, cq_command_head, cq_command_table, cq_command_fields;
 extern const cq_command cq_command_where, cq_command_eval;
+extern const cq_command cq_command_sort, cq_command_tail, cq_command_dedup;
+extern const cq_command cq_command_rename, cq_command_fillnull;
 
 #endif
