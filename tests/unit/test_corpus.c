@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "grammar/parse.h"
 #include "grammar/resolve.h"
 
 /* The file's contents (malloc'd, NUL-terminated), or NULL. */
@@ -145,8 +146,9 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The sorted *.yml names of dir; *n gets the count. */
-static char **yml_files(const char *dir, size_t *n)
+/* The sorted names of dir's files ending in suffix ("" for all but dot
+ * files and README.md); *n gets the count. */
+static char **dir_files(const char *dir, const char *suffix, size_t *n)
 {
     DIR *d = opendir(dir);
     ck_assert_msg(d != NULL, "cannot open %s", dir);
@@ -154,8 +156,9 @@ static char **yml_files(const char *dir, size_t *n)
     size_t cap = 0;
     *n = 0;
     for (struct dirent *e; (e = readdir(d));) {
-        size_t l = strlen(e->d_name);
-        if (l < 5 || strcmp(e->d_name + l - 4, ".yml"))
+        size_t l = strlen(e->d_name), sl = strlen(suffix);
+        if (e->d_name[0] == '.' || !strcmp(e->d_name, "README.md") || l <= sl
+            || strcmp(e->d_name + l - sl, suffix))
             continue;
         if (*n == cap)
             names = realloc(names, (cap = cap ? 2 * cap : 32) * sizeof *names);
@@ -195,7 +198,7 @@ START_TEST(detections_parse)
     cq_diag_init(&d);
     ck_assert_msg(cq_macros_load(&m, conf, &d) == 0, "%s", d.msg);
     size_t n, ok = 0;
-    char **files = yml_files(dir, &n);
+    char **files = dir_files(dir, ".yml", &n);
     for (size_t i = 0; i < n; i++) {
         char path[2048];
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
@@ -216,6 +219,63 @@ START_TEST(detections_parse)
 }
 END_TEST
 
+/* Checks that one run of the front end on text either succeeded or left
+ * an error that points into the text. */
+static void check_outcome(const char *name, int rc, const cq_diag *d, size_t len)
+{
+    if (rc == 0)
+        return;
+    ck_assert_msg(d->set, "%s: failed without a message", name);
+    ck_assert_msg(d->span.start == UINT32_MAX || (d->span.start <= len && d->span.end <= len),
+                  "%s: error span %u-%u outside the input", name, d->span.start, d->span.end);
+}
+
+/* Every input that once made the fuzzer fail (tests/fuzz/crashers) still
+ * goes through cq_parse and the whole front end cleanly. */
+START_TEST(fuzz_crashers)
+{
+    char dir[1024], conf[1024];
+    snprintf(dir, sizeof dir, "%s/tests/fuzz/crashers", test_srcdir());
+    snprintf(conf, sizeof conf, "%s/data/macros.conf", test_srcdir());
+    cq_arena ma;
+    cq_arena_init(&ma);
+    cq_macros m;
+    cq_macros_init(&m, &ma);
+    cq_diag d;
+    cq_diag_init(&d);
+    ck_assert_msg(cq_macros_load(&m, conf, &d) == 0, "%s", d.msg);
+    size_t n;
+    char **files = dir_files(dir, "", &n);
+    ck_assert_uint_gt(n, 0);
+    for (size_t i = 0; i < n; i++) {
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        FILE *f = fopen(path, "rb");
+        ck_assert_msg(f != NULL, "%s", path);
+        cq_strbuf sb = CQ_STRBUF_INIT;
+        char buf[4096];
+        size_t k;
+        while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+            cq_strbuf_add(&sb, buf, k);
+        fclose(f);
+        const char *text = cq_strbuf_str(&sb);
+        cq_arena a;
+        cq_arena_init(&a);
+        cq_ast *ast;
+        cq_diag_init(&d);
+        check_outcome(files[i], cq_parse(&a, text, sb.len, &ast, &d), &d, sb.len);
+        cq_expansion x;
+        cq_diag_init(&d);
+        check_outcome(files[i], cq_resolve_query(&a, &m, text, sb.len, &x, &ast, &d), &d, sb.len);
+        cq_arena_free(&a);
+        cq_strbuf_free(&sb);
+        free(files[i]);
+    }
+    free(files);
+    cq_arena_free(&ma);
+}
+END_TEST
+
 Suite *corpus_suite(void)
 {
     Suite *s = suite_create("corpus");
@@ -223,6 +283,7 @@ Suite *corpus_suite(void)
     tcase_add_test(tc, extractor_single_quoted);
     tcase_add_test(tc, extractor_block);
     tcase_add_test(tc, detections_parse);
+    tcase_add_test(tc, fuzz_crashers);
     suite_add_tcase(s, tc);
     return s;
 }
