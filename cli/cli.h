@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cli/output.h"
+#include "engine/plan.h"
 
 enum {
     CQ_EXIT_OK = 0,
@@ -32,6 +33,8 @@ typedef struct cq_run_opts {
     cq_format format;
     int tz;                 /* seconds east of UTC */
     int64_t earliest, latest;
+    const char *lookups;    /* --lookups DIR, or NULL */
+    cq_limits limits;       /* --subsearch-maxout and friends */
 } cq_run_opts;
 
 /* Parses --earliest/--latest/--tz/--format values.  Returns 0 or prints an

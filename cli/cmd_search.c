@@ -7,7 +7,9 @@
 #include "engine/query.h"
 #include "index/index_int.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +23,11 @@ static const char search_usage[] =
     "      --earliest T     only events at or after T (ISO 8601, epoch, -24h, -7d@d)\n"
     "      --latest T       only events before T; earliest=/latest= in the query win\n"
     "      --tz ZONE        zone for printed times: UTC (default), +02:00, -0530\n"
+    "      --lookups DIR    lookup tables for lookup/inputlookup (default\n"
+    "                       $CQUERY_LOOKUPS, else the data directory's lookups/)\n"
+    "      --subsearch-maxout N    rows a [subsearch] passes on (Splunk: 10000; 0: all)\n"
+    "      --subsearch-maxtime S   seconds a subsearch may run (Splunk: 60; 0: no limit)\n"
+    "      --join-maxout N  rows of a join/append subsearch (Splunk: 50000; 0: all)\n"
     "  -h, --help           this text\n";
 
 static const struct option run_opts[] = {
@@ -29,9 +36,27 @@ static const struct option run_opts[] = {
     {"earliest", required_argument, NULL, 'E'},
     {"latest", required_argument, NULL, 'L'},
     {"tz", required_argument, NULL, 'z'},
+    {"lookups", required_argument, NULL, 'K'},
+    {"subsearch-maxout", required_argument, NULL, 'S'},
+    {"subsearch-maxtime", required_argument, NULL, 'T'},
+    {"join-maxout", required_argument, NULL, 'J'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
+
+/* A limit's value: a whole number (0: no limit). */
+static int limit_arg(const char *opt, const char *val, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(val, &end, 10);
+    if (!*val || *end || errno || val[0] == '-') {
+        cq_cli_error("%s takes a whole number (0: no limit), not \"%s\"", opt, val);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
 
 /* Parses the options of search/explain; returns optind, -1 on error, 0 for --help. */
 static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usage)
@@ -39,6 +64,7 @@ static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usa
     memset(o, 0, sizeof *o);
     o->earliest = INT64_MIN;
     o->latest = INT64_MAX;
+    o->limits = CQ_LIMITS_SPLUNK;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "i:f:h", run_opts, NULL)) != -1) {
@@ -48,6 +74,15 @@ static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usa
         case 'E': if (cq_cli_time("--earliest", optarg, &o->earliest)) return -1; break;
         case 'L': if (cq_cli_time("--latest", optarg, &o->latest)) return -1; break;
         case 'z': if (cq_cli_tz(optarg, &o->tz)) return -1; break;
+        case 'K': o->lookups = optarg; break;
+        case 'S': if (limit_arg("--subsearch-maxout", optarg, &o->limits.subsearch_maxout)) return -1; break;
+        case 'J': if (limit_arg("--join-maxout", optarg, &o->limits.join_maxout)) return -1; break;
+        case 'T': {
+            uint64_t secs;
+            if (limit_arg("--subsearch-maxtime", optarg, &secs)) return -1;
+            o->limits.subsearch_maxtime = (double)secs;
+            break;
+        }
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return -1;
         }
@@ -76,7 +111,7 @@ static cq_query *query_from_args(int argc, char **argv, int first)
 
 static int compile_or_report(cq_query *q, const cq_run_opts *o)
 {
-    cq_query_opts qo = {o->earliest, o->latest, 0, NULL};
+    cq_query_opts qo = {o->earliest, o->latest, 0, NULL, o->lookups, &o->limits};
     if (cq_query_compile(q, &qo)) {
         cq_query_print_error(q, stderr);
         return -1;

@@ -9,6 +9,9 @@
 static const cq_command *const commands[] = {
     &cq_command_search, &cq_command_head, &cq_command_table, &cq_command_fields,
     &cq_command_where,  &cq_command_eval,
+    &cq_command_join, &cq_command_append, &cq_command_multisearch,
+    &cq_command_format, &cq_command_return,
+    &cq_command_lookup, &cq_command_inputlookup, &cq_command_transaction,
     &cq_command_sort, &cq_command_tail, &cq_command_dedup,
     &cq_command_rename, &cq_command_fillnull,
 };

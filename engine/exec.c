@@ -1,9 +1,14 @@
 /*
  * exec.c - the driver: builds the operator chain of a plan (source, then one
- * operator per stage) and pulls batches from its end into the sink.
+ * operator per stage) and pulls batches from its end into the sink.  The
+ * same chain builder runs sub-pipelines (join, append, multisearch and
+ * subsearches in search expressions each build a second chain over the
+ * same index).
  */
 #include "engine/op.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,25 +25,57 @@ static void op_free_chain(cq_oper *op)
     }
 }
 
+cq_oper *cq_exec_open(const cq_plan *p, cq_exec_ctx *ctx)
+{
+    ctx->plan = p;
+    if (p->n_subs && cq_subsearch_substitute(p, ctx, &ctx->plan))
+        return NULL;
+    p = ctx->plan;
+    cq_oper *root = p->source ? p->source->def->open(p->source->cfg, NULL, ctx)
+                              : cq_op_source(ctx);
+    for (size_t i = 0; root && i < p->n_stages; i++) {
+        cq_oper *op = p->stages[i].def->open(p->stages[i].cfg, root, ctx);
+        if (!op)
+            op_free_chain(root);
+        root = op;
+    }
+    return root;
+}
+
+void cq_exec_close(cq_oper *root)
+{
+    op_free_chain(root);
+}
+
+void cq_exec_note(const cq_exec_ctx *ctx, const char *fmt, ...)
+{
+    (void)ctx;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("cquery: note: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
 int cq_exec_run(const cq_plan *p, cq_index *idx, cq_sink *sink, cq_diag *diag,
                 cq_exec_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
-    cq_exec_ctx ctx = {idx, diag, stats, p, p->now_us};
-    cq_oper *root = cq_op_source(&ctx);
-    if (!root)
-        return -1;
-    for (size_t i = 0; i < p->n_stages; i++)
-        root = p->stages[i].def->open(p->stages[i].cfg, root, &ctx);
+    cq_arena arena;
+    cq_arena_init(&arena);
+    cq_exec_ctx ctx = {idx, diag, stats, p, p->now_us, &arena};
+    cq_oper *root = cq_exec_open(p, &ctx);
+    int rc = root ? 1 : -1;
     cq_batch *b;
-    int rc;
-    while ((rc = root->next(root, &b)) == 1) {
+    while (root && (rc = root->next(root, &b)) == 1) {
         stats->rows_out += b->n_sel;
         if (b->n_sel && sink->batch(sink, b)) {
             rc = -1;
             break;
         }
     }
-    op_free_chain(root);
+    cq_exec_close(root);
+    cq_arena_free(&arena);
     return rc < 0 ? -1 : 0;
 }

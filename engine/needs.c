@@ -91,7 +91,7 @@ static void walk(need_set *ns, const cq_ast *n)
     switch (n->kind) {
     case CQ_AST_FIELD: case CQ_AST_COMPARE: case CQ_AST_IN:
     case CQ_AST_SORTKEY: case CQ_AST_RENAME: case CQ_AST_ASSIGN:
-        need(ns, n->name);
+        need(ns, n->name && n->name[0] == '$' ? n->name + 1 : n->name);   /* return $f */
         if (n->kind == CQ_AST_FIELD)
             need(ns, n->alias);     /* lookup t f AS event_field */
         break;
@@ -113,7 +113,7 @@ static void walk(need_set *ns, const cq_ast *n)
 }
 
 /* Commands that read fields they do not name: rex/spath/regex default to
- * _raw, fillnull without a list and transaction touch every field. */
+ * _raw, fillnull without a list, transaction and format touch every field. */
 static void command_needs(need_set *ns, const cq_ast *cmd)
 {
     const char *c = cmd->name;
@@ -125,7 +125,8 @@ static void command_needs(need_set *ns, const cq_ast *cmd)
     }
     if (!strcmp(c, "mvcombine"))
         ns->all = 1;    /* groups by every other field */
-    if ((!strcmp(c, "fillnull") && !cmd->kids) || !strcmp(c, "transaction"))
+    if ((!strcmp(c, "fillnull") && !cmd->kids) || !strcmp(c, "transaction") ||
+        !strcmp(c, "format"))
         ns->all = 1;
     if (!strcmp(c, "fillnull")) {
         int named = 0;

@@ -30,6 +30,9 @@ typedef struct cq_exec_ctx {
     cq_exec_stats *stats;
     const cq_plan *plan;
     int64_t now_us;
+    /* Memory that lives as long as the chain (the plan with its subsearches
+     * substituted; see cq_exec_open). */
+    cq_arena *arena;
 } cq_exec_ctx;
 
 typedef struct cq_oper cq_oper;
@@ -44,6 +47,7 @@ enum {
     CQ_CMD_STREAMING = 1u << 0,     /* row in, row out, order kept (search, eval) */
     CQ_CMD_ORDERED = 1u << 1,       /* its result depends on input order (head, dedup) */
     CQ_CMD_FIXES_COLUMNS = 1u << 2, /* output columns are its own, in its order (table, stats) */
+    CQ_CMD_GENERATING = 1u << 3,    /* makes results itself; only first (| inputlookup) */
 };
 
 typedef struct cq_command {
@@ -67,9 +71,37 @@ cq_span cq_cmd_name_span(const cq_ast *cmd);
 /* Builds the scan (and, for newest-first plans, the merge) over the index. */
 cq_oper *cq_op_source(cq_exec_ctx *ctx);
 
+/*
+ * Builds the operator chain of plan p in ctx (ctx->idx, diag, stats, now_us
+ * and arena set by the caller; ctx must outlive the chain): first the
+ * subsearches of its search expressions run and are substituted (ctx->plan
+ * becomes that copy, from ctx->arena), then the source (the index scan or
+ * the generating first command) and one operator per stage.  Returns the
+ * last operator, or NULL with ctx->diag set.  cq_exec_close() frees it.
+ */
+cq_oper *cq_exec_open(const cq_plan *p, cq_exec_ctx *ctx);
+void cq_exec_close(cq_oper *root);
+
+/* Prints "cquery: note: ..." on stderr: a limit cut results (Splunk would
+ * have cut them silently). */
+void cq_exec_note(const cq_exec_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Subsearches (engine/subsearch.c).  cq_subsearch_plan_all() plans every
+ * subsearch of p's search expressions into p->subs (compile time).
+ * cq_subsearch_substitute() runs them and returns a copy of p (from
+ * ctx->arena) whose search expressions hold their results instead.
+ */
+int cq_subsearch_plan_all(cq_arena *a, cq_plan *p, const cq_plan_opts *o, cq_diag *d);
+int cq_subsearch_substitute(const cq_plan *p, cq_exec_ctx *ctx, const cq_plan **out);
+
 /* The commands, one definition each in op_*.c. */
 extern const cq_command cq_command_search, cq_command_head, cq_command_table, cq_command_fields;
 extern const cq_command cq_command_where, cq_command_eval;
+extern const cq_command cq_command_join, cq_command_append, cq_command_multisearch;
+extern const cq_command cq_command_format, cq_command_return;
+extern const cq_command cq_command_lookup, cq_command_inputlookup, cq_command_transaction;
 extern const cq_command cq_command_sort, cq_command_tail, cq_command_dedup;
 extern const cq_command cq_command_rename, cq_command_fillnull;
 

@@ -326,6 +326,7 @@ int cq_plan_check_search(const cq_ast *n, int top, cq_diag *d)
             return cq_diag_set(d, n->span, "not supported yet: TERM()");
         return 0;
     case CQ_AST_IN:
+    case CQ_AST_SUBSEARCH:      /* planned by cq_subsearch_plan_all() */
         return 0;
     default:
         return cq_diag_set(d, n->span, "not supported yet: %s in a search expression",
@@ -398,11 +399,20 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
     p->now_us = o->now_us;
     p->newest_first = 1;
     const cq_ast *cmd = pipeline->kids;
-    if (!cmd || strcmp(cmd->name, "search"))
+    const cq_command *gen = cmd ? cq_command_find(cmd->name) : NULL;
+    if (gen && (gen->flags & CQ_CMD_GENERATING)) {
+        /* | inputlookup, | multisearch: the command makes the results. */
+        p->source = cq_arena_calloc(a, sizeof *p->source);
+        *p->source = (cq_stage){gen, cmd, NULL};
+        if (gen->prepare(a, cmd, o, &p->source->cfg, diag))
+            return -1;
+        p->fixed_columns = (gen->flags & CQ_CMD_FIXES_COLUMNS) != 0;
+    } else if (!cmd || strcmp(cmd->name, "search")) {
         return cq_diag_set(diag, cmd ? cmd->span : pipeline->span,
                            "not supported yet: a query that does not start with a search");
-    if (first_search(a, cmd, p, o, diag))
+    } else if (first_search(a, cmd, p, o, diag)) {
         return -1;
+    }
     /* A time in the search overrides the one given outside it (Splunk). */
     p->pd.earliest = p->earliest;
     p->pd.latest = p->latest;
@@ -413,12 +423,17 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
         st->def = cq_command_find(cmd->name);
         if (!st->def)
             return cq_diag_set(diag, cq_cmd_name_span(cmd), "not supported yet: %s", cmd->name);
+        if (st->def->flags & CQ_CMD_GENERATING)
+            return cq_diag_set(diag, cq_cmd_name_span(cmd),
+                               "%s must be the first command of a search", cmd->name);
         if (st->def->prepare(a, cmd, o, &st->cfg, diag))
             return -1;
         p->n_stages++;
         if (st->def->flags & CQ_CMD_FIXES_COLUMNS)
             p->fixed_columns = 1;
     }
+    if (cq_subsearch_plan_all(a, p, o, diag))
+        return -1;
     cq_plan_needs(a, p);
     *out = p;
     return 0;
@@ -428,6 +443,12 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
 
 void cq_plan_print(FILE *out, const cq_plan *p)
 {
+    if (p->source) {
+        fprintf(out, "engine:\n  %s (generating: no index scan)\n", p->source->def->name);
+        for (const cq_ast *k = p->source->cmd->kids; k; k = k->next)
+            cq_ast_print(out, k, 2);
+        goto stages;
+    }
     cq_strbuf sql = CQ_STRBUF_INIT;
     cq_scan_describe(&p->pd, &sql);
     fprintf(out, "index (SQLite):\n  %s\n", sql.buf);
@@ -459,6 +480,7 @@ void cq_plan_print(FILE *out, const cq_plan *p)
         fprintf(out, "  filter (re-checked on every row):\n");
         cq_ast_print(out, p->scan_expr, 2);
     }
+stages:
     for (size_t i = 0; i < p->n_stages; i++) {
         fprintf(out, "  %s\n", p->stages[i].def->name);
         for (const cq_ast *k = p->stages[i].cmd->kids; k; k = k->next)

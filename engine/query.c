@@ -34,12 +34,29 @@ static int load_macros(cq_query *q, cq_macros *m, const char *path)
     return rc;
 }
 
+/* The lookup directory: the given one, else $CQUERY_LOOKUPS, else the data
+ * directory's lookups/ (NULL when there is none). */
+static const char *lookup_dir(cq_query *q, const char *given)
+{
+    if (given)
+        return given;
+    const char *env = getenv("CQUERY_LOOKUPS");
+    if (env && *env)
+        return cq_arena_strdup(&q->arena, env);
+    char *found = cq_find_data("lookups");
+    const char *dir = found ? cq_arena_strdup(&q->arena, found) : NULL;
+    free(found);
+    return dir;
+}
+
 int cq_query_compile(cq_query *q, const cq_query_opts *o)
 {
     cq_plan_opts po = {
         .earliest = o ? o->earliest : INT64_MIN,
         .latest = o ? o->latest : INT64_MAX,
         .now_us = o && o->now_us ? o->now_us : cq_time_now_us(),
+        .lookups = lookup_dir(q, o ? o->lookups : NULL),
+        .limits = o && o->limits ? *o->limits : CQ_LIMITS_SPLUNK,
     };
     cq_macros m;
     if (load_macros(q, &m, o ? o->macros : NULL))

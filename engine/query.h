@@ -39,6 +39,9 @@ typedef struct cq_query_opts {
     int64_t now_us;         /* "now" for relative times (0: the clock) */
     const char *macros;     /* macro definitions file; NULL: macros.conf
                                found by cq_find_data() (none: no macros) */
+    const char *lookups;    /* lookup directory; NULL: $CQUERY_LOOKUPS, else
+                               "lookups" found by cq_find_data() */
+    const cq_limits *limits; /* NULL: Splunk's (CQ_LIMITS_SPLUNK) */
 } cq_query_opts;
 
 cq_query *cq_query_new(const char *text, size_t len, const char *source, unsigned line_base);
