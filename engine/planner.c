@@ -371,6 +371,36 @@ static const cq_ast *take_time_mods(cq_arena *a, const cq_ast *e, cq_plan *p,
     return rest->n_kids == 1 ? rest->kids : rest;
 }
 
+/* A bare term (no quotes: a phrase may start or end inside a token) that
+ * every matching event contains, so the term filter can rule blocks out. */
+static int pushable_term(const cq_ast *n)
+{
+    return n->kind == CQ_AST_TERM && !(n->flags & (CQ_AST_QUOTED | CQ_AST_TERMDIR)) &&
+           strcmp(n->text, "*") != 0;
+}
+
+static void push_terms(cq_arena *a, cq_plan *p, const cq_ast *e)
+{
+    size_t n = 0;
+    const cq_ast *one[1] = {e};
+    const cq_ast *const *kids = one;
+    size_t n_kids = 1;
+    if (e->kind == CQ_AST_AND) {
+        const cq_ast **k = cq_arena_alloc(a, e->n_kids * sizeof *k);
+        size_t i = 0;
+        for (const cq_ast *c = e->kids; c; c = c->next)
+            k[i++] = c;
+        kids = k;
+        n_kids = i;
+    }
+    const char **terms = cq_arena_alloc(a, (n_kids + 1) * sizeof *terms);
+    for (size_t i = 0; i < n_kids; i++)
+        if (pushable_term(kids[i]))
+            terms[n++] = kids[i]->text;
+    p->pd.terms = terms;
+    p->pd.n_terms = n;
+}
+
 static int first_search(cq_arena *a, const cq_ast *cmd, cq_plan *p, const cq_plan_opts *o,
                         cq_diag *d)
 {
@@ -386,6 +416,7 @@ static int first_search(cq_arena *a, const cq_ast *cmd, cq_plan *p, const cq_pla
     } else {
         add_clause(a, p, e, &cap);
     }
+    push_terms(a, p, e);
     p->scan_expr = take_time_mods(a, e, p, o, d);
     return d->set ? -1 : 0;
 }
@@ -467,6 +498,8 @@ void cq_plan_print(FILE *out, const cq_plan *p)
         cq_time_format(p->pd.latest, 0, buf);
         fprintf(out, "  ?%d = %s (latest, exclusive)\n", k++, buf);
     }
+    for (size_t i = 0; i < p->pd.n_terms; i++)
+        fprintf(out, "  term filter: blocks that may contain \"%s\"\n", p->pd.terms[i]);
     fprintf(out, "engine:\n  scan blocks%s, ", p->newest_first ? " newest first" : " in any order");
     if (p->need_all) {
         fprintf(out, "all columns\n");
