@@ -6,34 +6,60 @@
  * then its hits, each tagged with "analytic_id".
  */
 #include "cli/cli.h"
+#include "cli/report_html.h"
 #include "cli/spl_file.h"
+#include "common/hash.h"
 #include "common/paths.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "engine/query.h"
+#include "ingest/ingest.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char hunt_usage[] =
-    "usage: cquery hunt [OPTIONS] [FILE.spl|DIR]...\n"
+    "usage: cquery hunt [OPTIONS] [ANALYTIC|FILE.spl|DIR]...\n"
     "\n"
-    "Runs saved analytics (default: the bundled library) over the index and\n"
-    "prints a summary, then the hits of each analytic.\n"
+    "Runs saved analytics (default: the bundled library) over an index or an\n"
+    "archive of logs and prints a summary, then the hits of each analytic.\n"
+    "An ANALYTIC that is not a path selects a bundled analytic by id (T1609-001).\n"
     "\n"
-    "  -i, --index PATH     index file (default $CQUERY_INDEX, else ./cquery.db)\n"
-    "  -f, --format FMT     table (default) or json (JSON Lines)\n"
-    "      --earliest T     only events at or after T\n"
-    "      --latest T       only events before T\n"
-    "      --tz ZONE        zone for printed times (default UTC)\n"
-    "      --fail-on-hit    exit 1 when any analytic found something (cron, CI)\n"
-    "  -l, --list           list the analytics with their metadata, run nothing\n"
-    "  -h, --help           this text\n";
+    "  -i, --index PATH       index file (default $CQUERY_INDEX, else ./cquery.db)\n"
+    "  -a, --archive PATH     hunt through these logs (files or directories, gzip\n"
+    "                         or not; repeatable): they are ingested into a cached\n"
+    "                         index ($CQUERY_CACHE, else ~/.cache/cquery) that later\n"
+    "                         hunts over the same paths reuse and bring up to date\n"
+    "      --no-cache         with --archive: a temporary index, removed afterwards\n"
+    "  -t, --technique T      only analytics of this ATT&CK technique (repeatable)\n"
+    "  -f, --format FMT       table (default), json (JSON Lines) or html (a\n"
+    "                         self-contained report)\n"
+    "  -o, --output FILE      write the report to FILE instead of stdout\n"
+    "      --since T          only events at or after T (also --earliest)\n"
+    "      --until T          only events before T (also --latest)\n"
+    "      --tz ZONE          zone for printed times (default UTC)\n"
+    "      --lookups DIR      lookup tables for lookup/inputlookup\n"
+    "      --fail-on-hit      exit 1 when any analytic found something (cron, CI)\n"
+    "  -l, --list             list the analytics with their metadata, run nothing\n"
+    "  -h, --help             this text\n";
+
+typedef struct hunt_opts {
+    cq_run_opts run;
+    int fail_on_hit, list, html, no_cache;
+    const char *output;
+    const char **techniques;
+    size_t n_techniques;
+    const char **archive;
+    size_t n_archive;
+} hunt_opts;
 
 typedef struct analytic {
     cq_spl_file *spl;
@@ -42,6 +68,7 @@ typedef struct analytic {
     uint64_t hits;
     int64_t first, last;
     int failed;
+    int fixed;              /* the query chose its output columns */
 } analytic;
 
 typedef struct hunt {
@@ -136,7 +163,7 @@ static void print_list(const hunt *h)
 static int run_one(analytic *a, cq_index *idx, const cq_run_opts *o)
 {
     cq_query *q = cq_query_new(a->spl->query, a->spl->query_len, a->spl->path, a->spl->line_base);
-    cq_query_opts qo = {o->earliest, o->latest, 0, NULL, o->lookups, NULL};
+    cq_query_opts qo = {o->earliest, o->latest, 0, NULL, o->lookups, &o->limits};
     int rc = 0;
     FILE *mem = open_memstream(&a->report, &a->report_len);
     if (!mem)
@@ -145,6 +172,7 @@ static int run_one(analytic *a, cq_index *idx, const cq_run_opts *o)
         cq_query_print_error(q, stderr);
         rc = CQ_EXIT_USAGE;
     } else {
+        a->fixed = q->plan->fixed_columns;
         cq_output *out = cq_output_new(o->format, mem, o->tz, q->plan->fixed_columns);
         cq_output_tag(out, "analytic_id", hdr(a, "id"));
         if (cq_query_run(q, idx, cq_output_sink(out), NULL)) {
@@ -171,11 +199,12 @@ static const char *fmt_time(int64_t us, int tz, char *buf)
     return buf;
 }
 
-static void print_table_report(const hunt *h, const cq_run_opts *o, const char *index)
+static void print_table_report(const hunt *h, const cq_run_opts *o, const char *index,
+                               FILE *out)
 {
     char b1[CQ_TIME_BUFLEN], b2[CQ_TIME_BUFLEN], hits[24];
-    printf("cquery hunt: %zu analytic%s over %s\n\n", h->n, h->n == 1 ? "" : "s", index);
-    printf("%-12s %-10s %6s  %-29s  %-29s  %s\n", "id", "technique", "hits", "first", "last",
+    fprintf(out, "cquery hunt: %zu analytic%s over %s\n\n", h->n, h->n == 1 ? "" : "s", index);
+    fprintf(out, "%-12s %-10s %6s  %-29s  %-29s  %s\n", "id", "technique", "hits", "first", "last",
            "title");
     for (size_t i = 0; i < h->n; i++) {
         const analytic *a = &h->a[i];
@@ -184,7 +213,7 @@ static void print_table_report(const hunt *h, const cq_run_opts *o, const char *
             snprintf(hits, sizeof hits, "error");
         else
             snprintf(hits, sizeof hits, "%llu", (unsigned long long)a->hits);
-        printf("%-12s %-10.*s %6s  %-29s  %-29s  %s\n", hdr(a, "id"), (int)strcspn(tech, " "),
+        fprintf(out, "%-12s %-10.*s %6s  %-29s  %-29s  %s\n", hdr(a, "id"), (int)strcspn(tech, " "),
                tech, hits, fmt_time(a->first, o->tz, b1), fmt_time(a->last, o->tz, b2),
                hdr(a, "title"));
     }
@@ -192,14 +221,14 @@ static void print_table_report(const hunt *h, const cq_run_opts *o, const char *
         const analytic *a = &h->a[i];
         if (a->failed)
             continue;
-        printf("\n== %s: %s (%llu hit%s)\n", hdr(a, "id"), hdr(a, "title"),
+        fprintf(out, "\n== %s: %s (%llu hit%s)\n", hdr(a, "id"), hdr(a, "title"),
                (unsigned long long)a->hits, a->hits == 1 ? "" : "s");
         if (a->hits)
-            fwrite(a->report, 1, a->report_len, stdout);
+            fwrite(a->report, 1, a->report_len, out);
     }
 }
 
-static void print_json_report(const hunt *h, const cq_run_opts *o)
+static void print_json_report(const hunt *h, const cq_run_opts *o, FILE *out)
 {
     char b1[CQ_TIME_BUFLEN], b2[CQ_TIME_BUFLEN];
     for (size_t i = 0; i < h->n; i++) {
@@ -216,43 +245,69 @@ static void print_json_report(const hunt *h, const cq_run_opts *o)
         }
         char *txt = json_dumps(s, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
         if (txt)
-            puts(txt);
+            fprintf(out, "%s\n", txt);
         free(txt);
         json_decref(s);
         if (!a->failed)
-            fwrite(a->report, 1, a->report_len, stdout);
+            fwrite(a->report, 1, a->report_len, out);
     }
 }
 
-static int parse_hunt_opts(int argc, char **argv, cq_run_opts *o, int *fail_on_hit, int *list)
+static void push(const char ***list, size_t *n, const char *v)
+{
+    *list = cq_xrealloc(*list, (*n + 1) * sizeof **list);
+    (*list)[(*n)++] = v;
+}
+
+static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
 {
     static const struct option opts[] = {
         {"index", required_argument, NULL, 'i'},   {"format", required_argument, NULL, 'f'},
         {"earliest", required_argument, NULL, 'E'}, {"latest", required_argument, NULL, 'L'},
+        {"since", required_argument, NULL, 'E'},    {"until", required_argument, NULL, 'L'},
         {"tz", required_argument, NULL, 'z'},       {"fail-on-hit", no_argument, NULL, 'F'},
         {"list", no_argument, NULL, 'l'},           {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"archive", required_argument, NULL, 'a'},  {"no-cache", no_argument, NULL, 'N'},
+        {"technique", required_argument, NULL, 't'}, {"output", required_argument, NULL, 'o'},
+        {"lookups", required_argument, NULL, 'K'},  {NULL, 0, NULL, 0},
     };
-    memset(o, 0, sizeof *o);
+    cq_run_opts *o = &h->run;
     o->earliest = INT64_MIN;
     o->latest = INT64_MAX;
+    o->limits = CQ_LIMITS_SPLUNK;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:f:lh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:f:a:t:o:lh", opts, NULL)) != -1) {
         switch (c) {
         case 'i': o->index = optarg; break;
-        case 'f': if (cq_cli_format(optarg, &o->format)) return -1; break;
-        case 'E': if (cq_cli_time("--earliest", optarg, &o->earliest)) return -1; break;
-        case 'L': if (cq_cli_time("--latest", optarg, &o->latest)) return -1; break;
+        case 'f':
+            if (!strcmp(optarg, "html"))
+                h->html = 1;
+            else if (cq_cli_format(optarg, &o->format))
+                return -1;
+            break;
+        case 'E': if (cq_cli_time("--since", optarg, &o->earliest)) return -1; break;
+        case 'L': if (cq_cli_time("--until", optarg, &o->latest)) return -1; break;
         case 'z': if (cq_cli_tz(optarg, &o->tz)) return -1; break;
-        case 'F': *fail_on_hit = 1; break;
-        case 'l': *list = 1; break;
+        case 'F': h->fail_on_hit = 1; break;
+        case 'l': h->list = 1; break;
+        case 'a': push(&h->archive, &h->n_archive, optarg); break;
+        case 'N': h->no_cache = 1; break;
+        case 't': push(&h->techniques, &h->n_techniques, optarg); break;
+        case 'o': h->output = optarg; break;
+        case 'K': o->lookups = optarg; break;
         case 'h': fputs(hunt_usage, stdout); return 0;
         default: fputs(hunt_usage, stderr); return -1;
         }
     }
-    if (o->format == CQ_FMT_CSV) {
-        cq_cli_error("not supported yet: hunt --format csv (use table or json)");
+    if (o->format == CQ_FMT_CSV && !h->html) {
+        cq_cli_error("not supported yet: hunt --format csv (use table, json or html)");
+        return -1;
+    }
+    if (h->html)
+        o->format = CQ_FMT_JSON;   /* hits are captured as JSON rows, then rendered */
+    if (h->n_archive && o->index) {
+        cq_cli_error("--index and --archive exclude each other");
         return -1;
     }
     return optind;
@@ -267,65 +322,300 @@ static void hunt_free(hunt *h)
     free(h->a);
 }
 
-static int load_all(hunt *h, int argc, char **argv, int first)
+static int path_exists(const char *p)
 {
-    if (first < argc) {
-        for (int i = first; i < argc; i++)
-            if (load_path(h, argv[i]))
-                return -1;
-        return 0;
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static int technique_wanted(const hunt_opts *ho, const analytic *a)
+{
+    if (!ho->n_techniques)
+        return 1;
+    const char *t = hdr(a, "technique");
+    for (size_t i = 0; i < ho->n_techniques; i++) {
+        size_t n = strlen(ho->techniques[i]);
+        if (!strncasecmp(t, ho->techniques[i], n) && (t[n] == '\0' || t[n] == ' ' || t[n] == '.'))
+            return 1;
     }
-    char *dir = cq_find_data("queries");
-    if (!dir) {
-        cq_cli_error("no analytics given and the bundled library (queries/) was not found; "
-                     "set CQUERY_DATADIR");
+    return 0;
+}
+
+/* Keeps the analytics that were asked for: by id (ids[]) and technique. */
+static int select_analytics(hunt *h, const hunt_opts *ho, char **ids, size_t n_ids)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        int keep = technique_wanted(ho, &h->a[i]);
+        if (keep && n_ids) {
+            keep = 0;
+            for (size_t k = 0; k < n_ids && !keep; k++)
+                keep = !strcasecmp(ids[k], hdr(&h->a[i], "id"));
+        }
+        if (keep)
+            h->a[j++] = h->a[i];
+        else
+            cq_spl_free(h->a[i].spl);
+    }
+    h->n = j;
+    for (size_t k = 0; k < n_ids; k++) {
+        int found = 0;
+        for (size_t i = 0; i < h->n && !found; i++)
+            found = !strcasecmp(ids[k], hdr(&h->a[i], "id"));
+        if (!found) {
+            cq_cli_error("%s: no such analytic (not a file, and no bundled analytic has this id; "
+                         "see cquery hunt --list)", ids[k]);
+            return -1;
+        }
+    }
+    if (!h->n) {
+        cq_cli_error("no analytic left to run (check --technique)");
         return -1;
     }
-    int rc = load_path(h, dir);
-    free(dir);
+    return 0;
+}
+
+/* Paths load as they are; other arguments select bundled analytics by id. */
+static int load_all(hunt *h, const hunt_opts *ho, int argc, char **argv, int first)
+{
+    char **ids = NULL;
+    size_t n_ids = 0;
+    int rc = 0;
+    for (int i = first; i < argc && !rc; i++) {
+        if (path_exists(argv[i])) {
+            rc = load_path(h, argv[i]);
+        } else {
+            ids = cq_xrealloc(ids, (n_ids + 1) * sizeof *ids);
+            ids[n_ids++] = argv[i];
+        }
+    }
+    if (!rc && (first >= argc || n_ids)) {
+        char *dir = cq_find_data("queries");
+        if (!dir) {
+            cq_cli_error("the bundled analytics (queries/) were not found; set CQUERY_DATADIR");
+            rc = -1;
+        } else {
+            rc = load_path(h, dir);
+            free(dir);
+        }
+    }
+    if (!rc)
+        rc = select_analytics(h, ho, ids, n_ids);
+    free(ids);
     return rc;
 }
 
-int cq_cmd_hunt(int argc, char **argv)
+/* ------------------------------------------------------------ archives */
+
+/* Creates dir and its parents (mode 0700: the cache holds security logs). */
+static void mkdir_p(const char *dir)
 {
-    cq_run_opts o;
-    int fail_on_hit = 0, list = 0;
-    int first = parse_hunt_opts(argc, argv, &o, &fail_on_hit, &list);
-    if (first <= 0)
-        return first ? CQ_EXIT_USAGE : CQ_EXIT_OK;
-    hunt h = {0};
-    if (load_all(&h, argc, argv, first)) {
-        hunt_free(&h);
+    char *p = cq_xstrdup(dir);
+    for (char *q = p + 1; *q; q++)
+        if (*q == '/') {
+            *q = '\0';
+            mkdir(p, 0700);
+            *q = '/';
+        }
+    mkdir(p, 0700);
+    free(p);
+}
+
+/* Where the cached index of an archive lives: one file per set of paths. */
+static char *archive_index_path(const hunt_opts *ho)
+{
+    cq_strbuf key = CQ_STRBUF_INIT, path = CQ_STRBUF_INIT;
+    for (size_t i = 0; i < ho->n_archive; i++) {
+        char *real = realpath(ho->archive[i], NULL);
+        cq_strbuf_adds(&key, real ? real : ho->archive[i]);
+        cq_strbuf_addc(&key, '\n');
+        free(real);
+    }
+    const char *dir = getenv("CQUERY_CACHE"), *home = getenv("HOME");
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    if (dir && *dir)
+        cq_strbuf_adds(&path, dir);
+    else if (xdg && *xdg)
+        cq_strbuf_addf(&path, "%s/cquery", xdg);
+    else
+        cq_strbuf_addf(&path, "%s/.cache/cquery", home && *home ? home : "/tmp");
+    mkdir_p(path.buf);
+    cq_strbuf_addf(&path, "/archive-%016llx.db",
+                   (unsigned long long)cq_hash_bytes(key.buf, key.len));
+    cq_strbuf_free(&key);
+    return path.buf;
+}
+
+/* Ingests the archive into idx_path (new files only: ingest is idempotent
+ * and resumes grown files, so a cached index is brought up to date). */
+static int ingest_archive(const hunt_opts *ho, const char *idx_path)
+{
+    char err[600];
+    cq_ingest_opts io = {0};
+    io.err = stderr;
+    io.progress = isatty(STDERR_FILENO);
+    cq_ingest *g;
+    if (cq_ingest_new(&io, &g, err, sizeof err)) {
+        cq_cli_error("%s", err);
         return CQ_EXIT_USAGE;
     }
-    if (list) {
-        print_list(&h);
-        hunt_free(&h);
-        return CQ_EXIT_OK;
+    cq_index *idx;
+    if (cq_index_open(idx_path, CQ_INDEX_WRITE, &idx, err, sizeof err)) {
+        cq_cli_error("%s", err);
+        cq_ingest_free(g);
+        return CQ_EXIT_INPUT;
     }
+    int rc = CQ_EXIT_OK;
+    for (size_t i = 0; i < ho->n_archive; i++)
+        if (cq_ingest_path(g, idx, ho->archive[i]))
+            rc = CQ_EXIT_INPUT;
+    cq_ingest_summary(g, stderr);
+    cq_index_close(idx);
+    cq_ingest_free(g);
+    return rc;
+}
+
+static void remove_index(const char *path)
+{
+    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < 4; i++) {
+        cq_strbuf p = CQ_STRBUF_INIT;
+        cq_strbuf_addf(&p, "%s%s", path, sfx[i]);
+        unlink(p.buf);
+        cq_strbuf_free(&p);
+    }
+}
+
+/* ------------------------------------------------------------- reports */
+
+/* Turns an analytic's captured JSON lines into rows for the HTML report. */
+static void to_result(const analytic *a, cq_hunt_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->id = hdr(a, "id");
+    r->title = hdr(a, "title");
+    r->technique = hdr(a, "technique");
+    r->severity = hdr(a, "severity");
+    r->description = hdr(a, "description");
+    r->file = a->spl->path;
+    r->failed = a->failed;
+    r->fixed_columns = a->fixed;
+    r->hits = a->hits;
+    r->first = a->first;
+    r->last = a->last;
+    const char *p = a->report, *end = a->report ? a->report + a->report_len : NULL;
+    while (p && p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        json_t *row = json_loadb(p, len, 0, NULL);
+        if (row) {
+            r->rows = cq_xrealloc(r->rows, (r->n_rows + 1) * sizeof *r->rows);
+            r->rows[r->n_rows++] = row;
+        }
+        p += len + 1;
+    }
+}
+
+static void print_html_report(const hunt *h, const hunt_opts *ho, const char *source, FILE *out)
+{
+    cq_hunt_result *r = cq_xcalloc(h->n + 1, sizeof *r);
+    for (size_t i = 0; i < h->n; i++)
+        to_result(&h->a[i], &r[i]);
+    cq_report_html(out, r, h->n, source, ho->run.tz);
+    for (size_t i = 0; i < h->n; i++) {
+        for (size_t k = 0; k < r[i].n_rows; k++)
+            json_decref(r[i].rows[k]);
+        free(r[i].rows);
+    }
+    free(r);
+}
+
+static int run_all(hunt *h, const hunt_opts *ho, const char *path, FILE *out)
+{
     char err[600];
     cq_index *idx;
-    const char *path = cq_cli_index_path(o.index);
     if (cq_index_open(path, CQ_INDEX_READ, &idx, err, sizeof err)) {
         cq_cli_error("%s", err);
-        hunt_free(&h);
         return CQ_EXIT_INPUT;
     }
     int rc = CQ_EXIT_OK;
     uint64_t total = 0;
-    for (size_t i = 0; i < h.n; i++) {
-        int r = run_one(&h.a[i], idx, &o);
+    for (size_t i = 0; i < h->n; i++) {
+        int r = run_one(&h->a[i], idx, &ho->run);
         if (r > rc)
             rc = r;
-        total += h.a[i].hits;
+        total += h->a[i].hits;
     }
-    if (o.format == CQ_FMT_JSON)
-        print_json_report(&h, &o);
-    else
-        print_table_report(&h, &o, path);
     cq_index_close(idx);
-    hunt_free(&h);
-    if (rc == CQ_EXIT_OK && fail_on_hit && total)
+    const char *source = ho->n_archive ? ho->archive[0] : path;
+    if (ho->html)
+        print_html_report(h, ho, source, out);
+    else if (ho->run.format == CQ_FMT_JSON)
+        print_json_report(h, &ho->run, out);
+    else
+        print_table_report(h, &ho->run, source, out);
+    if (fflush(out) || ferror(out)) {
+        cq_cli_error("cannot write the report%s%s", ho->output ? " to " : "",
+                     ho->output ? ho->output : "");
+        return CQ_EXIT_INPUT;
+    }
+    if (rc == CQ_EXIT_OK && ho->fail_on_hit && total)
         rc = CQ_EXIT_HITS;
+    return rc;
+}
+
+static void hunt_opts_free(hunt_opts *ho)
+{
+    free(ho->techniques);
+    free(ho->archive);
+}
+
+int cq_cmd_hunt(int argc, char **argv)
+{
+    hunt_opts ho = {0};
+    int first = parse_hunt_opts(argc, argv, &ho);
+    hunt h = {0};
+    int rc = first < 0 ? CQ_EXIT_USAGE : CQ_EXIT_OK;
+    if (first <= 0)
+        goto done;
+    if (load_all(&h, &ho, argc, argv, first)) {
+        rc = CQ_EXIT_USAGE;
+        goto done;
+    }
+    if (ho.list) {
+        print_list(&h);
+        goto done;
+    }
+    char *archive_idx = NULL;
+    const char *path = cq_cli_index_path(ho.run.index);
+    if (ho.n_archive) {
+        if (ho.no_cache) {
+            cq_strbuf t = CQ_STRBUF_INIT;
+            const char *tmp = getenv("TMPDIR");
+            cq_strbuf_addf(&t, "%s/cquery-hunt-%ld.db", tmp && *tmp ? tmp : "/tmp", (long)getpid());
+            archive_idx = t.buf;
+        } else {
+            archive_idx = archive_index_path(&ho);
+        }
+        path = archive_idx;
+        rc = ingest_archive(&ho, path);
+    }
+    if (rc == CQ_EXIT_OK) {
+        FILE *out = ho.output ? fopen(ho.output, "w") : stdout;
+        if (!out) {
+            cq_cli_error("%s: %s", ho.output, strerror(errno));
+            rc = CQ_EXIT_INPUT;
+        } else {
+            rc = run_all(&h, &ho, path, out);
+            if (out != stdout && fclose(out) && rc == CQ_EXIT_OK)
+                rc = CQ_EXIT_INPUT;
+        }
+    }
+    if (archive_idx && ho.no_cache)
+        remove_index(archive_idx);
+    free(archive_idx);
+done:
+    hunt_free(&h);
+    hunt_opts_free(&ho);
     return rc;
 }
