@@ -15,8 +15,9 @@
  *       the subsearch's results after the main results (same limit).
  *   | multisearch [ s1 ] [ s2 ] ...
  *       every subsearch's events, merged newest first; each must use only
- *       streaming commands (Splunk's rule), so each stream is already in
- *       time order.
+ *       streaming commands that do not depend on order (Splunk's
+ *       "distributable streaming" rule: no head, dedup...), so each stream
+ *       is already in time order.
  *
  * Does not: join on all common fields when none is named, usetime/earlier.
  */
@@ -490,7 +491,8 @@ static int multi_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, 
             return cq_diag_set(d, cq_cmd_name_span(p->source->cmd),
                                "a multisearch subsearch must start with a search");
         for (size_t i = 0; i < p->n_stages; i++)
-            if (!(p->stages[i].def->flags & CQ_CMD_STREAMING)) {
+            if ((p->stages[i].def->flags & (CQ_CMD_STREAMING | CQ_CMD_ORDERED)) !=
+                CQ_CMD_STREAMING) {     /* Splunk: distributable streaming only */
                 cq_diag_set(d, cq_cmd_name_span(p->stages[i].cmd),
                             "multisearch subsearches may only use streaming commands, not %s",
                             p->stages[i].cmd->name);
