@@ -48,8 +48,9 @@ static void head(FILE *out, const char *source)
           ".sub{color:#5a6275;margin:0 0 18px}\n"
           "table{border-collapse:collapse;margin:6px 0 12px;font-size:12.5px}\n"
           "th,td{border:1px solid #d7dbe3;padding:3px 7px;text-align:left;vertical-align:top}\n"
-          "th{background:#eef1f6}td.raw{font-family:ui-monospace,monospace;word-break:break-all;"
-          "max-width:60em}\n"
+          "th{background:#eef1f6}td{overflow-wrap:anywhere;max-width:28em}td.t{white-space:nowrap}\n"
+          "td.raw{font-family:ui-monospace,monospace;font-size:11.5px;word-break:break-all;"
+          "color:#3a4150;background:#fafbfc;border-top:none;max-width:none}\n"
           "td.num{text-align:right}.hit{color:#b3261e;font-weight:600}.none{color:#5a6275}\n"
           ".err{color:#b3261e}.desc{color:#3a4150;max-width:70em}\n"
           "</style>\n</head>\n<body>\n<h1>cquery hunt report</h1>\n<p class=\"sub\">",
@@ -185,9 +186,12 @@ static size_t columns(const cq_hunt_result *r, const char **cols, size_t max)
     return n;
 }
 
-static void cell(FILE *out, json_t *v, int raw)
+static void cell(FILE *out, json_t *v, const char *cls)
 {
-    fputs(raw ? "<td class=\"raw\">" : "<td>", out);
+    if (cls)
+        fprintf(out, "<td class=\"%s\">", cls);
+    else
+        fputs("<td>", out);
     if (json_is_string(v)) {
         cq_html_escape(out, json_string_value(v));
     } else if (json_is_array(v)) {
@@ -219,20 +223,36 @@ static void hits(FILE *out, const cq_hunt_result *r, size_t i)
     }
     if (!r->n_rows)
         return;
+    /* The raw event gets a full-width row under the hit's fields: it is
+     * long, and in a column it would squeeze every other one. */
     const char *cols[256];
-    size_t nc = columns(r, cols, 256);
+    size_t nc = columns(r, cols, 256), shown = 0;
+    int has_raw = 0;
     fputs("<table>\n<tr>", out);
     for (size_t c = 0; c < nc; c++) {
+        if (!strcmp(cols[c], "_raw")) {
+            has_raw = 1;
+            continue;
+        }
         fputs("<th>", out);
         cq_html_escape(out, cols[c]);
         fputs("</th>", out);
+        shown++;
     }
     fputs("</tr>\n", out);
     for (size_t k = 0; k < r->n_rows; k++) {
         fputs("<tr>", out);
         for (size_t c = 0; c < nc; c++)
-            cell(out, json_object_get(r->rows[k], cols[c]), !strcmp(cols[c], "_raw"));
+            if (strcmp(cols[c], "_raw"))
+                cell(out, json_object_get(r->rows[k], cols[c]),
+                     !strcmp(cols[c], "_time") ? "t" : NULL);
         fputs("</tr>\n", out);
+        json_t *raw = json_object_get(r->rows[k], "_raw");
+        if (has_raw && raw) {
+            fprintf(out, "<tr><td class=\"raw\" colspan=\"%zu\">", shown ? shown : 1);
+            cq_html_escape(out, json_string_value(raw) ? json_string_value(raw) : "");
+            fputs("</td></tr>\n", out);
+        }
     }
     fputs("</table>\n", out);
 }

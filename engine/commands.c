@@ -15,6 +15,9 @@ static const cq_command *const commands[] = {
     &cq_command_lookup, &cq_command_inputlookup, &cq_command_transaction,
     &cq_command_sort, &cq_command_tail, &cq_command_dedup,
     &cq_command_rename, &cq_command_fillnull,
+    &cq_command_rex, &cq_command_regex,
+    &cq_command_mvexpand, &cq_command_makemv, &cq_command_mvcombine,
+    &cq_command_spath, &cq_command_convert,
 };
 
 const cq_command *cq_command_find(const char *name)

@@ -731,5 +731,8 @@ const cq_fn *cq_fn_find(const char *name)
     for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++)
         if (!strcmp(functions[i].name, name))
             return &functions[i];
-    return NULL;
+    const cq_fn *f = cq_fn_find_time(name);
+    if (!f)
+        f = cq_fn_find_mv(name);
+    return f ? f : cq_fn_find_more(name);
 }

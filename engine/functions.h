@@ -34,5 +34,10 @@ typedef struct cq_fn {
 
 /* The function called name, or NULL. */
 const cq_fn *cq_fn_find(const char *name);
+/* The tables of functions_time.c, functions_mv.c and functions_more.c,
+ * which cq_fn_find() searches after its own. */
+const cq_fn *cq_fn_find_time(const char *name);
+const cq_fn *cq_fn_find_mv(const char *name);
+const cq_fn *cq_fn_find_more(const char *name);
 
 #endif

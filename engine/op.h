@@ -105,5 +105,8 @@ extern const cq_command cq_command_format, cq_command_return;
 extern const cq_command cq_command_lookup, cq_command_inputlookup, cq_command_transaction;
 extern const cq_command cq_command_sort, cq_command_tail, cq_command_dedup;
 extern const cq_command cq_command_rename, cq_command_fillnull;
+extern const cq_command cq_command_rex, cq_command_regex;
+extern const cq_command cq_command_mvexpand, cq_command_makemv, cq_command_mvcombine;
+extern const cq_command cq_command_spath, cq_command_convert;
 
 #endif

@@ -86,3 +86,47 @@ const char *cq_field_unquote(cq_arena *a, const char *name)
         return cq_arena_strndup(a, name + 1, n - 2);
     return name;
 }
+
+void cq_col_gather(const cq_col *c, const uint32_t *src, uint32_t n, cq_arena *a, cq_col *out)
+{
+    memset(out, 0, sizeof *out);
+    out->n_rows = n;
+    out->kind = c->kind;
+    if (c->kind == CQ_COL_NULL)
+        return;
+    if (c->kind == CQ_COL_TIME) {
+        int64_t *t = cq_arena_alloc(a, (n + 1) * sizeof *t);
+        for (uint32_t i = 0; i < n; i++)
+            t[i] = c->times[src[i]];
+        out->times = t;
+        return;
+    }
+    if (c->kind == CQ_COL_NUM) {
+        double *d = cq_arena_alloc(a, (n + 1) * sizeof *d);
+        for (uint32_t i = 0; i < n; i++)
+            d[i] = c->nums[src[i]];
+        out->nums = d;
+        return;
+    }
+    if (c->kind == CQ_COL_DICT && !c->row_off) {
+        uint32_t *codes = cq_arena_alloc(a, (n + 1) * sizeof *codes);
+        for (uint32_t i = 0; i < n; i++)
+            codes[i] = c->codes[src[i]];
+        out->dict = c->dict;
+        out->n_dict = c->n_dict;
+        out->codes = codes;
+        return;
+    }
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < n; i++)
+        total += cq_col_nvals(c, src[i]);
+    uint32_t *off = cq_arena_alloc(a, (n + 1) * sizeof *off), k = 0;
+    cq_sv *v = cq_arena_alloc(a, (total + 1) * sizeof *v);
+    for (uint32_t i = 0; i < n; i++) {
+        off[i] = k;
+        for (uint32_t j = 0, nv = cq_col_nvals(c, src[i]); j < nv; j++)
+            v[k++] = cq_col_val(c, src[i], j);
+    }
+    off[n] = k;
+    cq_col_strs(out, n, v, off);
+}

@@ -44,4 +44,7 @@ void cq_batch_view(cq_batch *view, const cq_batch *b);
  */
 void cq_col_strs(cq_col *c, uint32_t n_rows, const cq_sv *vals, const uint32_t *off);
 
+/* out[i] = row src[i] of c, for n rows (values shared with c, arrays from a). */
+void cq_col_gather(const cq_col *c, const uint32_t *src, uint32_t n, cq_arena *a, cq_col *out);
+
 #endif
