@@ -22,14 +22,17 @@
  *     [ ... ]          SUBSEARCH: PIPELINE
  *   where          COMMAND "where": one eval expression
  *   eval           COMMAND "eval": ASSIGN name=field: expression, ...
+ *                  (eval a.b=... names the target "a.b", no quotes needed)
  *     expressions  FIELD (x, 'x.y'), STRING, NUMBER, CALL name (lower-case):
  *                  args, BINARY op: l r, UNARY op (NOT, NEG): x;
  *                  x IN (a, b) is CALL "in": x a b; x LIKE p is BINARY LIKE
  *   stats eventstats streamstats timechart
  *                  COMMAND: OPTION ..., AGG ..., BY (if any)
  *     AGG          name (lower-case): FIELD arg, or an expression for
- *                  count(eval(...)); no kid for `count`; alias from `as`
- *     BY           FIELD ...
+ *                  count(eval(...)); no kid for `count`; alias from `as`;
+ *                  `eval(expr) as y` (chart, timechart) is AGG "eval": expr
+ *     BY           FIELD ...; options written after the fields (timechart
+ *                  count by x limit=5) follow BY as OPTIONs of the command
  *   chart          like stats; `over f` adds OPTION "over": FIELD f
  *   tstats         like stats; `from datamodel=X` is OPTION "datamodel",
  *                  `where <search>` is OPTION "where": search expression
@@ -39,7 +42,10 @@
  *   sort           OPTION "limit": NUMBER (the leading count) or the
  *                  OPTIONs given (limit=N), then SORTKEY ...
  *                  (flags DESC, NUM/STR/IP; text=function for others)
- *   head tail      OPTION "limit": NUMBER for `head N`, or the OPTIONs given
+ *   head tail      lexed as eval expressions: OPTION "limit": NUMBER for
+ *                  `head N`, OPTION for a leading limit=/null=/keeplast=,
+ *                  else the condition (head count>10) as an expression kid;
+ *                  then OPTIONs (values: VALUE, or NUMBER)
  *   dedup          OPTION "limit": NUMBER (leading N), OPTION ..., FIELD ...,
  *                  then SORTKEY ... from `sortby`
  *   top rare       OPTION ..., FIELD ..., BY
