@@ -142,6 +142,7 @@ void cq_groups_free(cq_groups *g)
     cq_arena_free(&g->arena);
     free(g->keys);
     free(g->code_gid);
+    cq_strbuf_free(&g->keybuf);
 }
 
 /* A by-value as it is read from a column. */
@@ -193,6 +194,23 @@ static inline void push_pair(uint32_t **pos, uint32_t **gid, uint32_t *cap, uint
     (*n)++;
 }
 
+/* Encodes parts into buf: per part a tag byte, a length, the bytes. */
+static size_t encode_key(const kval *parts, uint32_t n, cq_strbuf *buf)
+{
+    cq_strbuf_reset(buf);
+    for (uint32_t i = 0; i < n; i++) {
+        if (parts[i].is_time) {
+            cq_strbuf_addc(buf, 'T');
+            cq_strbuf_add(buf, (const char *)&parts[i].t, sizeof parts[i].t);
+        } else {
+            cq_strbuf_addc(buf, 'S');
+            cq_strbuf_add(buf, (const char *)&parts[i].s.len, sizeof parts[i].s.len);
+            cq_strbuf_add(buf, parts[i].s.p, parts[i].s.len);
+        }
+    }
+    return buf->len;
+}
+
 /* Single-valued dictionary by-field: one lookup per distinct code. */
 static uint32_t map_dict(cq_groups *g, const cq_col *c, const uint16_t *rows, uint32_t n,
                          uint32_t **pos, uint32_t **gid, uint32_t *cap)
@@ -210,7 +228,8 @@ static uint32_t map_dict(cq_groups *g, const cq_col *c, const uint16_t *rows, ui
         uint32_t id = g->code_gid[code];
         if (id == UINT32_MAX) {
             kval part = {c->dict[code - 1], 0, 0};
-            id = g->code_gid[code] = group_of(g, part.s.p, part.s.len, &part);
+            size_t len = encode_key(&part, 1, &g->keybuf);
+            id = g->code_gid[code] = group_of(g, g->keybuf.buf, len, &part);
         }
         push_pair(pos, gid, cap, &k, i, id);
     }
@@ -232,23 +251,6 @@ static kval key_val(const cq_col *c, uint32_t r, uint32_t j, cq_arena *a)
     return v;
 }
 
-/* Encodes parts into buf: per part a tag byte, a length, the bytes. */
-static size_t encode_key(const kval *parts, uint32_t n, cq_strbuf *buf)
-{
-    cq_strbuf_reset(buf);
-    for (uint32_t i = 0; i < n; i++) {
-        if (parts[i].is_time) {
-            cq_strbuf_addc(buf, 'T');
-            cq_strbuf_add(buf, (const char *)&parts[i].t, sizeof parts[i].t);
-        } else {
-            cq_strbuf_addc(buf, 'S');
-            cq_strbuf_add(buf, (const char *)&parts[i].s.len, sizeof parts[i].s.len);
-            cq_strbuf_add(buf, parts[i].s.p, parts[i].s.len);
-        }
-    }
-    return buf->len;
-}
-
 uint32_t cq_groups_map(cq_groups *g, const cq_batch *b, const uint16_t *rows, uint32_t n,
                        uint32_t **pos, uint32_t **gid, uint32_t *cap)
 {
@@ -268,7 +270,7 @@ uint32_t cq_groups_map(cq_groups *g, const cq_batch *b, const uint16_t *rows, ui
         return map_dict(g, cols[0], rows, n, pos, gid, cap);
     cq_arena tmp;
     cq_arena_init(&tmp);
-    cq_strbuf key = CQ_STRBUF_INIT;
+    cq_strbuf *key = &g->keybuf;
     kval parts[CQ_GROUPS_MAX_BY];
     uint32_t nv[CQ_GROUPS_MAX_BY], at[CQ_GROUPS_MAX_BY];
     for (uint32_t i = 0; i < n; i++) {
@@ -284,8 +286,8 @@ uint32_t cq_groups_map(cq_groups *g, const cq_batch *b, const uint16_t *rows, ui
         for (;;) {              /* every combination of the values */
             for (f = 0; f < g->n_by; f++)
                 parts[f] = key_val(cols[f], r, at[f], &tmp);
-            size_t len = encode_key(parts, g->n_by, &key);
-            push_pair(pos, gid, cap, &k, i, group_of(g, key.buf, len, parts));
+            size_t len = encode_key(parts, g->n_by, key);
+            push_pair(pos, gid, cap, &k, i, group_of(g, key->buf, len, parts));
             for (f = g->n_by; f-- > 0;) {
                 if (++at[f] < nv[f])
                     break;
@@ -296,7 +298,6 @@ uint32_t cq_groups_map(cq_groups *g, const cq_batch *b, const uint16_t *rows, ui
         }
         cq_arena_reset(&tmp);
     }
-    cq_strbuf_free(&key);
     cq_arena_free(&tmp);
     return k;
 }
@@ -897,130 +898,4 @@ void cq_aggset_report(const cq_aggset *s, const char *cmd)
                 "cquery: note: %s: list() kept the first %u values of each group and left out "
                 "%llu (set list_maxsize=N, 0 for no limit)\n",
                 cmd, s->list_max, (unsigned long long)s->list_cut);
-}
-
-/* ------------------------------------------------------------ commands */
-
-const char *cq_opt_text(const cq_ast *cmd, const char *name)
-{
-    const cq_ast *o = cq_ast_option(cmd, name);
-    if (!o || !o->kids)
-        return NULL;
-    return o->kids->text ? o->kids->text : o->kids->name;
-}
-
-int cq_opt_uint(const cq_ast *cmd, const char *name, long def, long *out, cq_diag *d)
-{
-    const cq_ast *o = cq_ast_option(cmd, name);
-    const char *t = cq_opt_text(cmd, name);
-    *out = def;
-    if (!t)
-        return 0;
-    char *end;
-    long v = strtol(t, &end, 10);
-    if (*end || end == t || v < 0)
-        return cq_diag_set(d, o->span, "%s= takes a whole number, not \"%s\"", name, t);
-    *out = v;
-    return 0;
-}
-
-int cq_opt_bool(const cq_ast *cmd, const char *name, int def, int *out, cq_diag *d)
-{
-    const char *t = cq_opt_text(cmd, name);
-    *out = def;
-    if (!t)
-        return 0;
-    if (!strcasecmp(t, "true") || !strcasecmp(t, "t") || !strcmp(t, "1"))
-        *out = 1;
-    else if (!strcasecmp(t, "false") || !strcasecmp(t, "f") || !strcmp(t, "0"))
-        *out = 0;
-    else
-        return cq_diag_set(d, cq_ast_option(cmd, name)->span,
-                           "%s= takes true or false, not \"%s\"", name, t);
-    return 0;
-}
-
-int cq_aggcmd_prepare(cq_arena *a, const cq_ast *cmd, int need_agg, cq_aggcmd *out,
-                      cq_diag *d)
-{
-    memset(out, 0, sizeof *out);
-    out->aggs = cq_arena_calloc(a, (cmd->n_kids + 1) * sizeof *out->aggs);
-    for (const cq_ast *k = cmd->kids; k; k = k->next) {
-        if (k->kind == CQ_AST_AGG) {
-            if (!strcmp(k->name, "eval"))
-                return cq_diag_set(d, k->span, "not supported yet: eval() over aggregations");
-            if (cq_agg_prepare(a, k, &out->aggs[out->n_aggs], d))
-                return -1;
-            out->n_aggs++;
-        } else if (k->kind == CQ_AST_BY) {
-            out->by = cq_arena_calloc(a, (k->n_kids + 1) * sizeof *out->by);
-            for (const cq_ast *f = k->kids; f; f = f->next) {
-                if (f->kind != CQ_AST_FIELD || !f->name)
-                    return cq_diag_set(d, f->span, "expected a field name after by");
-                if (out->n_by == CQ_GROUPS_MAX_BY)
-                    return cq_diag_set(d, f->span, "at most %d fields after by",
-                                       CQ_GROUPS_MAX_BY);
-                out->by[out->n_by++] = unquote(a, f->name);
-            }
-        }
-    }
-    if (need_agg && !out->n_aggs)
-        return cq_diag_set(d, cq_span_make(cmd->span.start, cmd->span.start +
-                                           (uint32_t)strlen(cmd->name)),
-                           "%s needs a function, e.g. %s count by host", cmd->name, cmd->name);
-    long lm;
-    if (cq_opt_uint(cmd, "list_maxsize", 100, &lm, d))
-        return -1;
-    out->list_max = (uint32_t)lm;
-    return 0;
-}
-
-void cq_groups_col(const cq_groups *g, uint32_t f, const uint32_t *ids, uint32_t n,
-                   cq_arena *a, cq_col *out)
-{
-    memset(out, 0, sizeof *out);
-    out->n_rows = n;
-    int all_time = n > 0;
-    for (uint32_t i = 0; i < n && all_time; i++)
-        all_time = g->keys[(size_t)ids[i] * g->n_by + f].is_time;
-    if (all_time) {
-        int64_t *t = cq_arena_alloc(a, (n + 1) * sizeof *t);
-        for (uint32_t i = 0; i < n; i++)
-            t[i] = g->keys[(size_t)ids[i] * g->n_by + f].t;
-        out->kind = CQ_COL_TIME;
-        out->times = t;
-        return;
-    }
-    cq_sv *s = cq_arena_alloc(a, (n + 1) * sizeof *s);
-    for (uint32_t i = 0; i < n; i++) {
-        const cq_gkey *k = &g->keys[(size_t)ids[i] * g->n_by + f];
-        s[i] = k->is_time ? cq_num_format((double)k->t / 1e6, a) : k->s;
-    }
-    out->kind = CQ_COL_STR;
-    out->strs = s;
-}
-
-int cq_aggset_emit(cq_aggset *s, const cq_groups *g, const uint32_t *ids, uint32_t n,
-                   cq_batch *out, cq_arena *a, cq_diag *d)
-{
-    cq_batch_clear(out);
-    out->n_rows = out->n_sel = n;
-    for (uint32_t f = 0; f < g->n_by; f++) {
-        cq_col c;
-        cq_groups_col(g, f, ids, n, a, &c);
-        cq_batch_put(out, g->by[f], &c);
-    }
-    uint16_t *rows = cq_arena_alloc(a, (n + 1) * sizeof *rows);
-    for (uint32_t i = 0; i < n; i++)
-        rows[i] = (uint16_t)i;
-    cq_val *v = cq_arena_alloc(a, (n + 1) * sizeof *v);
-    for (uint32_t k = 0; k < s->n_aggs; k++) {
-        for (uint32_t i = 0; i < n; i++)
-            cq_aggset_result(s, ids[i], k, a, &v[i]);
-        cq_col c;
-        if (cq_vals_to_col(v, rows, n, n, a, &c, NULL, d))
-            return -1;
-        cq_batch_put(out, s->aggs[k].name, &c);
-    }
-    return 0;
 }

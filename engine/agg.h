@@ -37,6 +37,7 @@
 
 #include "common/arena.h"
 #include "common/diag.h"
+#include "common/strbuf.h"
 #include "common/strmap.h"
 #include "engine/batch.h"
 #include "engine/eval.h"
@@ -106,6 +107,7 @@ typedef struct cq_groups {
     /* per-batch cache for a single dictionary by-column: code -> group */
     uint32_t *code_gid;
     uint32_t code_cap;
+    cq_strbuf keybuf;       /* the key being looked up */
 } cq_groups;
 
 void cq_groups_init(cq_groups *g, const char *const *by, uint32_t n_by);
@@ -193,5 +195,21 @@ int cq_aggset_emit(cq_aggset *s, const cq_groups *g, const uint32_t *ids, uint32
 /* Column of a by-field for groups ids[0..n) (TIME when every key is a time). */
 void cq_groups_col(const cq_groups *g, uint32_t f, const uint32_t *ids, uint32_t n,
                    cq_arena *a, cq_col *out);
+
+/* ------------------------------------------------------------ bins */
+
+/* A bin span: a number (span=10), or a time (5m, 1h, 1d; 1mon, 1q, 1y are
+ * calendar months). */
+typedef struct cq_binspan {
+    int is_time;
+    int64_t us;             /* fixed time spans */
+    int months;             /* calendar spans */
+    double num;             /* the number as written */
+} cq_binspan;
+
+/* Parses a span= value.  Returns 0, or -1 when it is not one. */
+int cq_binspan_parse(const char *text, cq_binspan *out);
+/* The start of t's bucket (a span without unit counts seconds). */
+int64_t cq_bin_time(const cq_binspan *s, int64_t t);
 
 #endif
