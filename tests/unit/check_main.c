@@ -20,7 +20,7 @@ static const struct {
 } suites[] = {
     {"common", common_suite}, {"lexer", lexer_suite},   {"parser", parser_suite},
     {"index", index_suite},   {"ingest", ingest_suite}, {"engine", engine_suite},
-    {"cases", cases_suite},
+    {"cases", cases_suite}, {"diff", diff_suite},
     {"macro", macro_suite},   {"resolve", resolve_suite}, {"corpus", corpus_suite},
 };
 
