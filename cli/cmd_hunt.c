@@ -233,9 +233,9 @@ static void print_json_report(const hunt *h, const cq_run_opts *o, FILE *out)
     char b1[CQ_TIME_BUFLEN], b2[CQ_TIME_BUFLEN];
     for (size_t i = 0; i < h->n; i++) {
         const analytic *a = &h->a[i];
-        json_t *s = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "summary", "analytic_id",
+        json_t *s = json_pack("{s:s, s:s, s:s, s:s}", "type", "summary", "analytic_id",
                               hdr(a, "id"), "title", hdr(a, "title"), "technique",
-                              hdr(a, "technique"), "file", a->spl->path);
+                              hdr(a, "technique"));
         if (a->failed) {
             json_object_set_new(s, "error", json_true());
         } else {

@@ -13,6 +13,7 @@
  *                    (with expected.out too: both, exit status 0, e.g. a
  *                    note that a limit cut the results)
  *     expected.plan  optional: `cquery explain` output
+ *     expected.rc    optional: the exit status (default 0 or 1; 2 with expected.err)
  *
  * Every case runs the real binary ($CQUERY_BIN).  CQ_UPDATE_EXPECTED=1
  * rewrites the expected files (review the diff before committing).
@@ -193,12 +194,33 @@ static char *subst(const char *w, const char *index, const char *dir)
     return sb.buf;
 }
 
+/* Output names files by absolute path; expected files say {srcdir} so they
+ * hold wherever the tree is checked out. */
+static char *portable(char *text)
+{
+    const char *src = test_srcdir();
+    size_t n = strlen(src);
+    if (!text || n < 2)
+        return text;
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    for (const char *p = text; *p;) {
+        if (!strncmp(p, src, n)) {
+            cq_strbuf_adds(&sb, "{srcdir}");
+            p += n;
+        } else {
+            cq_strbuf_addc(&sb, *p++);
+        }
+    }
+    free(text);
+    return sb.buf ? sb.buf : strdup("");
+}
+
 /* Compares actual to the expected file, or rewrites it in update mode. */
 static void check_file(const char *dir, const char *name, const char *actual_path)
 {
     char exp[4096];
     snprintf(exp, sizeof exp, "%s/%s", dir, name);
-    char *actual = slurp(actual_path);
+    char *actual = portable(slurp(actual_path));
     const char *upd = getenv("CQ_UPDATE_EXPECTED");
     if (upd && *upd == '1') {
         spit(exp, actual ? actual : "");
@@ -209,6 +231,7 @@ static void check_file(const char *dir, const char *name, const char *actual_pat
     ck_assert_msg(want != NULL, "%s: missing %s", dir, name);
     int same = actual && !strcmp(want, actual);
     if (!same) {
+        spit(actual_path, actual ? actual : "");    /* the diff shows the portable text */
         char cmd[9000];
         snprintf(cmd, sizeof cmd, "diff -u '%s' '%s' | head -40 >&2", exp, actual_path);
         if (system(cmd) < 0)
@@ -269,7 +292,14 @@ START_TEST(test_case)
         ck_assert_msg(rc == 2, "%s: exit status %d, expected 2", dir, rc);
     } else {
         char *e = slurp(err);
-        ck_assert_msg(rc == 0 || rc == 1, "%s: exit status %d: %s", dir, rc, e ? e : "");
+        snprintf(path, sizeof path, "%s/expected.rc", dir);
+        char *want_rc = slurp(path);
+        if (want_rc)
+            ck_assert_msg(rc == atoi(want_rc), "%s: exit status %d, expected %d: %s", dir, rc,
+                          atoi(want_rc), e ? e : "");
+        else
+            ck_assert_msg(rc == 0 || rc == 1, "%s: exit status %d: %s", dir, rc, e ? e : "");
+        free(want_rc);
         free(e);
         check_file(dir, "expected.out", out);
     }
