@@ -71,7 +71,11 @@ int cq_kv_parse(const char *s, size_t len, cq_record *r, cq_strbuf *scratch,
         while (i < len && s[i] != '=' && s[i] != ' ' && s[i] != '\t')
             i++;
         size_t ke = i;
-        if (i >= len || s[i] != '=' || ke == ks)
+        if (i < len && s[i] == '=' && ke == ks) {
+            i++;                            /* "=x": no key; step past the '=' */
+            continue;
+        }
+        if (i >= len || s[i] != '=')
             continue;                       /* a bare word: not a pair, skipped */
         i++;
         if (i < len && s[i] == '"') {
