@@ -194,22 +194,27 @@ static char *subst(const char *w, const char *index, const char *dir)
     return sb.buf;
 }
 
-/* Output names files by absolute path; expected files say {srcdir} so they
- * hold wherever the tree is checked out. */
-static char *portable(char *text)
+/* Output names files by absolute path; expected files say {srcdir} and
+ * {tmp} (the case's scratch directory) so they hold wherever the tree is
+ * checked out and whatever name the scratch directory gets. */
+static char *portable(char *text, const char *tmp)
 {
-    const char *src = test_srcdir();
-    size_t n = strlen(src);
-    if (!text || n < 2)
+    const char *from[2] = {test_srcdir(), tmp}, *to[2] = {"{srcdir}", "{tmp}"};
+    if (!text)
         return text;
     cq_strbuf sb = CQ_STRBUF_INIT;
     for (const char *p = text; *p;) {
-        if (!strncmp(p, src, n)) {
-            cq_strbuf_adds(&sb, "{srcdir}");
-            p += n;
-        } else {
-            cq_strbuf_addc(&sb, *p++);
+        int done = 0;
+        for (int k = 0; k < 2 && !done; k++) {
+            size_t n = strlen(from[k]);
+            if (n > 1 && !strncmp(p, from[k], n)) {
+                cq_strbuf_adds(&sb, to[k]);
+                p += n;
+                done = 1;
+            }
         }
+        if (!done)
+            cq_strbuf_addc(&sb, *p++);
     }
     free(text);
     return sb.buf ? sb.buf : strdup("");
@@ -220,7 +225,12 @@ static void check_file(const char *dir, const char *name, const char *actual_pat
 {
     char exp[4096];
     snprintf(exp, sizeof exp, "%s/%s", dir, name);
-    char *actual = portable(slurp(actual_path));
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", actual_path);
+    char *slash = strrchr(tmp, '/');
+    if (slash)
+        *slash = '\0';
+    char *actual = portable(slurp(actual_path), tmp);
     const char *upd = getenv("CQ_UPDATE_EXPECTED");
     if (upd && *upd == '1') {
         spit(exp, actual ? actual : "");
