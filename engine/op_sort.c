@@ -10,7 +10,9 @@
  * `desc` (or `d`) reverses the whole result.
  *
  * Splunk keeps 10,000 results unless told otherwise (`sort 0` keeps all).
- * cquery keeps that default but says on stderr when it cut results.  Memory
+ * cquery keeps that default but says on stderr when it cut results (a
+ * count written in the query, `sort 10 -n`, cuts silently: it is what the
+ * query asked for).  Memory
  * stays bounded by the limit: whenever twice the limit is held, the rows
  * are sorted and all but the first `limit` dropped.
  *
@@ -22,7 +24,6 @@
 #include "engine/rowstore.h"
 
 #include <arpa/inet.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,7 @@ typedef struct sort_cfg {
     uint32_t n_keys;
     uint64_t limit;         /* 0: all */
     int reverse;            /* trailing desc */
+    int explicit_limit;     /* the query gave a count: cutting is what it asked */
 } sort_cfg;
 
 /* A key's value in a row, ready to compare. */
@@ -113,6 +115,7 @@ static int sort_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, v
         if (k->kind == CQ_AST_OPTION) {
             if (limit_opt(k, &sc->limit, "sort", d))
                 return -1;
+            sc->explicit_limit = 1;
         } else if (add_key(a, sc, k, d)) {
             return -1;
         }
@@ -344,11 +347,11 @@ static int read_input(sort_op *s)
             s->order[i] = s->order[j - 1];
             s->order[j - 1] = t;
         }
-    if (s->cfg->limit && s->n_in > s->cfg->limit)
-        fprintf(stderr,
-                "cquery: note: sort kept the first %llu of %llu results (Splunk's default "
-                "limit is 10000); write `sort 0 ...` to keep all, or `sort N ...`\n",
-                (unsigned long long)s->cfg->limit, (unsigned long long)s->n_in);
+    if (s->cfg->limit && s->n_in > s->cfg->limit && !s->cfg->explicit_limit)
+        cq_exec_note(s->base.ctx,
+                     "sort: kept the first %llu of %llu results (Splunk's default limit is "
+                     "10000); write `sort 0 ...` to keep all, or `sort N ...`",
+                     (unsigned long long)s->cfg->limit, (unsigned long long)s->n_in);
     return 0;
 }
 
