@@ -10,6 +10,7 @@ static const cq_command *const commands[] = {
     &cq_command_search, &cq_command_head, &cq_command_table, &cq_command_fields,
     &cq_command_where,  &cq_command_eval,
     &cq_command_stats, &cq_command_top, &cq_command_rare, &cq_command_bin,
+    &cq_command_eventstats, &cq_command_streamstats, &cq_command_chart, &cq_command_timechart,
     &cq_command_join, &cq_command_append, &cq_command_multisearch,
     &cq_command_format, &cq_command_return,
     &cq_command_lookup, &cq_command_inputlookup, &cq_command_transaction,

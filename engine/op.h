@@ -100,6 +100,8 @@ int cq_subsearch_substitute(const cq_plan *p, cq_exec_ctx *ctx, const cq_plan **
 extern const cq_command cq_command_search, cq_command_head, cq_command_table, cq_command_fields;
 extern const cq_command cq_command_where, cq_command_eval;
 extern const cq_command cq_command_stats, cq_command_top, cq_command_rare, cq_command_bin;
+extern const cq_command cq_command_eventstats, cq_command_streamstats;
+extern const cq_command cq_command_chart, cq_command_timechart;
 extern const cq_command cq_command_join, cq_command_append, cq_command_multisearch;
 extern const cq_command cq_command_format, cq_command_return;
 extern const cq_command cq_command_lookup, cq_command_inputlookup, cq_command_transaction;
