@@ -8,6 +8,7 @@
 #include "tests/diff/diff.h"
 #include "tests/diff/diff_int.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -21,7 +22,7 @@
 extern char **environ;
 
 static const char *const kind_names[] = {"search|table", "stats", "dedup", "sort|head",
-                                         "where", "head"};
+                                         "where", "head", "top/rare", "tail"};
 
 const char *cq_diff_kind_name(int i)
 {
@@ -43,6 +44,35 @@ static int exec_sql(sqlite3 *db, const char *sql, FILE *log)
     return 0;
 }
 
+/* Splunk's default breakers (segmenters.conf): major, then minor. */
+static int is_breaker(char c)
+{
+    return c && strchr(" \t\r\n[]<>(){}|!;,'\"&?+" "/:=@.-$#%\\_", c) != NULL;
+}
+
+/* The tokens of raw (split at every breaker, lower case) into tok: a bare
+ * search term matches an event that has it as a whole token. */
+static void add_tokens(sqlite3_stmt *ins, int eid, const char *raw)
+{
+    char buf[256];
+    while (*raw) {
+        while (*raw && is_breaker(*raw))
+            raw++;
+        size_t n = 0;
+        while (raw[n] && !is_breaker(raw[n]))
+            n++;
+        if (n && n < sizeof buf) {
+            for (size_t i = 0; i < n; i++)
+                buf[i] = (char)tolower((unsigned char)raw[i]);
+            sqlite3_bind_int(ins, 1, eid);
+            sqlite3_bind_text(ins, 2, buf, (int)n, SQLITE_TRANSIENT);
+            sqlite3_step(ins);
+            sqlite3_reset(ins);
+        }
+        raw += n;
+    }
+}
+
 /* Writes the events of seed to path and loads them into db. */
 static int make_events(uint64_t seed, int n, const char *path, sqlite3 *db, FILE *log)
 {
@@ -51,25 +81,24 @@ static int make_events(uint64_t seed, int n, const char *path, sqlite3 *db, FILE
         fprintf(log, "diff: cannot write %s: %s\n", path, strerror(errno));
         return -1;
     }
-    if (exec_sql(db, "CREATE TABLE ev(eid INTEGER PRIMARY KEY, t INTEGER, id TEXT);"
+    if (exec_sql(db, "CREATE TABLE ev(eid INTEGER PRIMARY KEY, t INTEGER, id TEXT, raw TEXT);"
                      "CREATE TABLE v(eid INTEGER, f TEXT, pos INTEGER, val TEXT, num REAL);"
+                     "CREATE TABLE tok(eid INTEGER, t TEXT, PRIMARY KEY (eid, t));"
                      "BEGIN", log)) {
         fclose(f);
         return -1;
     }
-    sqlite3_stmt *ins_ev = NULL, *ins_v = NULL;
-    sqlite3_prepare_v2(db, "INSERT INTO ev VALUES (?, ?, ?)", -1, &ins_ev, NULL);
+    sqlite3_stmt *ins_ev = NULL, *ins_v = NULL, *ins_tok = NULL;
+    sqlite3_prepare_v2(db, "INSERT INTO ev VALUES (?, ?, ?, ?)", -1, &ins_ev, NULL);
     sqlite3_prepare_v2(db, "INSERT INTO v VALUES (?, ?, ?, ?, ?)", -1, &ins_v, NULL);
+    sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO tok VALUES (?, ?)", -1, &ins_tok, NULL);
     diff_rng r = {seed};
+    cq_strbuf line = CQ_STRBUF_INIT;
     for (int i = 0; i < n; i++) {
         char id[32];
         snprintf(id, sizeof id, "%d", i);
-        fprintf(f, "{\"_time\":%d,\"id\":%d", DIFF_T0 - i, i);
-        sqlite3_bind_int(ins_ev, 1, i);
-        sqlite3_bind_int(ins_ev, 2, DIFF_T0 - i);
-        sqlite3_bind_text(ins_ev, 3, id, -1, SQLITE_TRANSIENT);
-        sqlite3_step(ins_ev);
-        sqlite3_reset(ins_ev);
+        cq_strbuf_reset(&line);
+        cq_strbuf_addf(&line, "{\"_time\":%d,\"id\":%d", DIFF_T0 - i, i);
         for (int fi = 0; fi < diff_n_fields; fi++) {
             const diff_field *fd = &diff_fields[fi];
             if (!diff_chance(&r, fd->present))
@@ -85,14 +114,14 @@ static int make_events(uint64_t seed, int n, const char *path, sqlite3 *db, FILE
                 } while (dup);
             }
             if (!strcmp(fd->name, "u.name"))
-                fprintf(f, ",\"u\":{\"name\":");
+                cq_strbuf_adds(&line, ",\"u\":{\"name\":");
             else if (fd->mv)
-                fprintf(f, ",\"%.*s\":[", (int)(strlen(fd->name) - 2), fd->name);
+                cq_strbuf_addf(&line, ",\"%.*s\":[", (int)(strlen(fd->name) - 2), fd->name);
             else
-                fprintf(f, ",\"%s\":", fd->name);
+                cq_strbuf_addf(&line, ",\"%s\":", fd->name);
             for (int k = 0; k < np; k++) {
                 const char *val = fd->pool[picks[k]];
-                fprintf(f, fd->json_num ? "%s%s" : "%s\"%s\"", k ? "," : "", val);
+                cq_strbuf_addf(&line, fd->json_num ? "%s%s" : "%s\"%s\"", k ? "," : "", val);
                 double num;
                 sqlite3_bind_int(ins_v, 1, i);
                 sqlite3_bind_text(ins_v, 2, fd->name, -1, SQLITE_STATIC);
@@ -105,12 +134,22 @@ static int make_events(uint64_t seed, int n, const char *path, sqlite3 *db, FILE
                 sqlite3_step(ins_v);
                 sqlite3_reset(ins_v);
             }
-            fputs(!strcmp(fd->name, "u.name") ? "}" : fd->mv ? "]" : "", f);
+            cq_strbuf_adds(&line, !strcmp(fd->name, "u.name") ? "}" : fd->mv ? "]" : "");
         }
-        fputs("}\n", f);
+        cq_strbuf_adds(&line, "}");
+        fprintf(f, "%s\n", cq_strbuf_str(&line));
+        sqlite3_bind_int(ins_ev, 1, i);
+        sqlite3_bind_int(ins_ev, 2, DIFF_T0 - i);
+        sqlite3_bind_text(ins_ev, 3, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins_ev, 4, cq_strbuf_str(&line), -1, SQLITE_TRANSIENT);
+        sqlite3_step(ins_ev);
+        sqlite3_reset(ins_ev);
+        add_tokens(ins_tok, i, cq_strbuf_str(&line));
     }
+    cq_strbuf_free(&line);
     sqlite3_finalize(ins_ev);
     sqlite3_finalize(ins_v);
+    sqlite3_finalize(ins_tok);
     int bad = ferror(f);
     if (fclose(f) || bad) {
         fprintf(log, "diff: cannot write %s\n", path);
@@ -208,20 +247,33 @@ static int cmp_lines(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The header line, then the other lines sorted (rows of an unordered
- * answer; none of them holds a newline). */
+/* The end of the CSV record at p (a quoted cell may hold newlines). */
+static char *record_end(char *p)
+{
+    int quoted = 0;
+    for (; *p; p++) {
+        if (*p == '"')
+            quoted = !quoted;
+        else if (*p == '\n' && !quoted)
+            return p;
+    }
+    return NULL;
+}
+
+/* The header record, then the other records sorted (the rows of an
+ * unordered answer). */
 static char *sorted_copy(const char *text)
 {
     char *dup = strdup(text), *p = dup, **lines = NULL;
     size_t n = 0, cap = 0;
     cq_strbuf out = CQ_STRBUF_INIT;
-    char *nl = strchr(p, '\n');
+    char *nl = record_end(p);
     if (nl) {
         cq_strbuf_add(&out, p, (size_t)(nl - p) + 1);
         p = nl + 1;
     }
     while (*p) {
-        nl = strchr(p, '\n');
+        nl = record_end(p);
         if (nl)
             *nl = '\0';
         if (n == cap) {
@@ -231,7 +283,8 @@ static char *sorted_copy(const char *text)
         lines[n++] = p;
         p = nl ? nl + 1 : p + strlen(p);
     }
-    qsort(lines, n, sizeof *lines, cmp_lines);
+    if (n)
+        qsort(lines, n, sizeof *lines, cmp_lines);
     for (size_t i = 0; i < n; i++)
         cq_strbuf_addf(&out, "%s\n", lines[i]);
     free(lines);

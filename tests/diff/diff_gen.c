@@ -2,10 +2,11 @@
  * diff_gen.c - the differential test's questions: random SPL and, for each,
  * SQL that answers the same question over tables
  *
- *   ev(eid, t, id)                  one row per event (t = _time, distinct)
+ *   ev(eid, t, id, raw)             one row per event (t = _time, distinct)
  *   v(eid, f, pos, val, num)        one row per value of a field of an event
  *                                   (a multivalue field has several; num is
  *                                   the value as a number, NULL if it is not one)
+ *   tok(eid, t)                     the tokens of each event's _raw, lower case
  *
  * The SQL spells out Splunk's rules (../shared/SPL-NOTES.md) instead of
  * reusing anything of cquery's:
@@ -17,6 +18,8 @@
  *   search f<c       numbers compare numerically when both sides are numbers,
  *                    byte-wise as strings otherwise (item 7)
  *   search f=*       f is present; field names are case-sensitive (items 2, 3)
+ *   bare term        a whole token of _raw (split at Splunk's default breakers),
+ *                    case-insensitively; "phrase": a substring of _raw (item 5)
  *   precedence       search: NOT, then OR, then AND; where: NOT, AND, OR (item 1)
  *   where f="v"      case-sensitive; = on a multivalue field: any value (items 2, 8)
  *   where f<N        numeric when the value is a number, else as strings (item 7)
@@ -31,6 +34,9 @@
  *                    each value, drops events without f (item 11)
  *   sort f           stable; numbers before strings, numbers numerically,
  *                    strings byte-wise; missing last either way (issue 5)
+ *
+ * Numbers keep the text they were written with ("1.0" and "1" are equal
+ * numbers but different values to search's = , stats, dedup and values).
  *
  * Generated values never contain GLOB's other specials ([ ] ?), quotes,
  * commas or backslashes, so the SQL needs no escaping.
@@ -86,8 +92,9 @@ static const char *const pool_s[] = {"alpha", "Alpha", "ALPHA", "alphabet", "bet
                                      "gamma", "gamma-ray", "delta.x", "Delta.X", "hello world",
                                      "Hello World", "zeta:1", "omega"};
 static const char *const pool_n[] = {"-3", "-1", "0", "0.5", "1", "2", "2.5", "3",
-                                     "5", "7", "9", "10", "12", "20", "25", "100"};
-static const char *const pool_ns[] = {"10", "9", "007", "-2", "3.5", "100", "0",
+                                     "5", "7", "9", "10", "12", "20", "25", "100",
+                                     "1.0", "10.50"};
+static const char *const pool_ns[] = {"10", "9", "007", "-2", "3.5", "100", "0", "01",
                                       "abc", "ABC", "Abc", "10a", "x9", "b"};
 static const char *const pool_u[] = {"admin", "Admin", "ADMIN", "bob", "Bob", "alice",
                                      "system:node:w1", "system:node:w2", "root", "svc-ci"};
@@ -206,6 +213,34 @@ static void cmp_cond(char *cond, size_t cap, const char *op, const char *c)
 
 /* ---- search expressions */
 
+/* A bare term (a whole token of _raw, case-insensitively, * a wildcard at
+ * either end) or a quoted phrase (a substring of _raw, case-insensitively;
+ * the phrases used start and end at token boundaries wherever they occur,
+ * so substring and token-sequence readings agree). */
+static void gen_term(diff_rng *r, cq_strbuf *spl, cq_strbuf *sql)
+{
+    static const char *const terms[] = {
+        "alpha", "beta", "gamma", "ray", "delta", "x", "hello", "world", "zeta", "omega",
+        "admin", "bob", "system", "node", "w1", "root", "svc", "ci", "web", "db", "abc",
+        "10a", "x9", "id", "tags", "name", "u", "s", "n", "k1", "k10", "1", "0", "5", "9",
+        "10", "007", "alp*", "*ta", "gam*", "*a*", "k*", "w*", "*9", "no", "alphabet"};
+    static const char *const phrases[] = {"hello world", "gamma-ray", "delta.x", "system:node",
+                                          "node:w2", "zeta:1", "svc-ci", "Hello World"};
+    char t[64];
+    if (diff_chance(r, 75)) {
+        snprintf(t, sizeof t, "%s", terms[diff_pick(r, (int)(sizeof terms / sizeof terms[0]))]);
+        flip_case(r, t);
+        cq_strbuf_adds(spl, t);
+        cq_strbuf_addf(sql, "EXISTS(SELECT 1 FROM tok WHERE tok.eid=e.eid AND tok.t GLOB "
+                            "lower('%s'))", t);
+    } else {
+        snprintf(t, sizeof t, "%s", phrases[diff_pick(r, (int)(sizeof phrases / sizeof phrases[0]))]);
+        flip_case(r, t);
+        cq_strbuf_addf(spl, "\"%s\"", t);
+        cq_strbuf_addf(sql, "instr(lower(e.raw), lower('%s')) > 0", t);
+    }
+}
+
 static void gen_leaf(diff_rng *r, cq_strbuf *spl, cq_strbuf *sql)
 {
     static const char *const consts[] = {"-1", "0", "2.5", "5", "9", "10", "50", "B",
@@ -214,6 +249,10 @@ static void gen_leaf(diff_rng *r, cq_strbuf *spl, cq_strbuf *sql)
     const diff_field *f = any_field(r);
     const char *name = f->name;
     char pat[128], cond[512];
+    if (diff_chance(r, 14)) {
+        gen_term(r, spl, sql);
+        return;
+    }
     if (diff_chance(r, 4))
         name = bogus_names[diff_pick(r, 4)];
     int op = diff_pick(r, 100);
@@ -465,47 +504,64 @@ static int pick_fields(diff_rng *r, int max, int single, const diff_field **out)
     return n;
 }
 
-/* `| table id f...` and the matching SELECT list. */
-static void gen_table(diff_rng *r, diff_query *q, const char *where, const char *order_limit)
+/* `| table id f...` and the matching SELECT list; order is the SQL's ORDER
+ * BY (and LIMIT) clause. */
+static void gen_table(diff_rng *r, diff_query *q, const char *where, const char *order)
 {
     const diff_field *f[3];
-    int n = pick_fields(r, 3, 0, f);
+    int n = pick_fields(r, 3, 0, f), ren = diff_chance(r, 15);
+    if (ren)
+        cq_strbuf_addf(&q->spl, " | rename %s AS renamed", f[0]->name);
     cq_strbuf_adds(&q->spl, " | table id");
     cq_strbuf_adds(&q->header, "id");
     cq_strbuf_adds(&q->sql, "SELECT e.id");
     for (int i = 0; i < n; i++) {
-        cq_strbuf_addf(&q->spl, " %s", f[i]->name);
-        cq_strbuf_addf(&q->header, ",%s", f[i]->name);
+        const char *name = ren && i == 0 ? "renamed" : f[i]->name;
+        cq_strbuf_addf(&q->spl, " %s", name);
+        cq_strbuf_addf(&q->header, ",%s", name);
         cq_strbuf_adds(&q->sql, ", ");
         sql_cell(&q->sql, f[i]);
     }
-    cq_strbuf_addf(&q->sql, " FROM ev e WHERE %s ORDER BY e.t DESC%s", where, order_limit);
+    cq_strbuf_addf(&q->sql, " FROM ev e WHERE %s %s", where, order);
 }
 
 static void gen_stats(diff_rng *r, diff_query *q, const char *where)
 {
     const diff_field *a = any_field(r), *b = single_field(r), *g = any_field(r);
     cq_strbuf *s = &q->sql;
+    int post = diff_chance(r, 25);          /* | search count OP N afterwards */
     cq_strbuf_addf(s, "WITH sel AS (SELECT e.eid FROM ev e WHERE %s) ", where);
-    switch (diff_pick(r, 5)) {
+    switch (diff_pick(r, 7)) {
     case 0:                                             /* stats count */
         cq_strbuf_adds(&q->spl, " | stats count");
         cq_strbuf_adds(&q->header, "count");
-        cq_strbuf_adds(s, "SELECT count(*) FROM sel");
+        cq_strbuf_adds(s, "SELECT * FROM (SELECT count(*) AS c FROM sel)");
         break;
     case 1:                                             /* stats count by a */
         cq_strbuf_addf(&q->spl, " | stats count by %s", a->name);
         cq_strbuf_addf(&q->header, "%s,count", a->name);
         cq_strbuf_addf(s, ", g AS (SELECT DISTINCT v.val AS k, v.eid FROM v JOIN sel USING (eid) "
-                          "WHERE v.f='%s') SELECT k, count(*) FROM g GROUP BY k", a->name);
+                          "WHERE v.f='%s') SELECT * FROM (SELECT k, count(*) AS c FROM g GROUP BY k)",
+                       a->name);
         break;
     case 2:                                             /* stats count dc(g) by a */
-        cq_strbuf_addf(&q->spl, " | stats count dc(%s) by %s", g->name, a->name);
-        cq_strbuf_addf(&q->header, "%s,count,dc(%s)", a->name, g->name);
+        if (diff_chance(r, 50)) {
+            cq_strbuf_addf(&q->spl, " | stats count dc(%s) by %s", g->name, a->name);
+            cq_strbuf_addf(&q->header, "%s,count,dc(%s)", a->name, g->name);
+            cq_strbuf_addf(s, ", g AS (SELECT DISTINCT v.val AS k, v.eid FROM v JOIN sel USING "
+                              "(eid) WHERE v.f='%s') SELECT * FROM (SELECT k, count(*) AS c, "
+                              "(SELECT count(DISTINCT x.val) FROM v x JOIN g g2 ON x.eid=g2.eid "
+                              "WHERE g2.k=g.k AND x.f='%s') FROM g GROUP BY k)", a->name, g->name);
+            break;
+        }
+        /* values(): distinct, sorted byte-wise, one cell of lines */
+        cq_strbuf_addf(&q->spl, " | stats count values(%s) by %s", g->name, a->name);
+        cq_strbuf_addf(&q->header, "%s,count,values(%s)", a->name, g->name);
         cq_strbuf_addf(s, ", g AS (SELECT DISTINCT v.val AS k, v.eid FROM v JOIN sel USING (eid) "
-                          "WHERE v.f='%s') SELECT k, count(*), (SELECT count(DISTINCT x.val) "
-                          "FROM v x JOIN g g2 ON x.eid=g2.eid WHERE g2.k=g.k AND x.f='%s') "
-                          "FROM g GROUP BY k", a->name, g->name);
+                          "WHERE v.f='%s') SELECT * FROM (SELECT k, count(*) AS c, (SELECT "
+                          "group_concat(val, char(10)) FROM (SELECT DISTINCT x.val AS val FROM v x "
+                          "JOIN g g2 ON x.eid=g2.eid WHERE g2.k=g.k AND x.f='%s' ORDER BY x.val)) "
+                          "FROM g GROUP BY k)", a->name, g->name);
         break;
     case 3:                                             /* stats count by b, a */
         if (a == b)
@@ -515,16 +571,64 @@ static void gen_stats(diff_rng *r, diff_query *q, const char *where)
         cq_strbuf_addf(&q->header, "%s,%s,count", b->name, a->name);
         cq_strbuf_addf(s, ", g AS (SELECT DISTINCT x.val AS k1, y.val AS k2, sel.eid FROM sel "
                           "JOIN v x ON x.eid=sel.eid AND x.f='%s' JOIN v y ON y.eid=sel.eid AND "
-                          "y.f='%s') SELECT k1, k2, count(*) FROM g GROUP BY k1, k2",
+                          "y.f='%s') SELECT * FROM (SELECT k1, k2, count(*) AS c FROM g GROUP BY k1, k2)",
                        b->name, a->name);
         break;
+    case 4:                                             /* fillnull, then by */
+        cq_strbuf_addf(&q->spl, " | fillnull value=NONE %s | stats count by %s", b->name,
+                       b->name);
+        cq_strbuf_addf(&q->header, "%s,count", b->name);
+        cq_strbuf_addf(s, ", g AS (SELECT coalesce((SELECT val FROM v WHERE v.eid=sel.eid AND "
+                          "v.f='%s'), 'NONE') AS k FROM sel) SELECT * FROM (SELECT k, count(*) "
+                          "AS c FROM g GROUP BY k)", b->name);
+        break;
+    case 5:                                             /* eval lower(), then by */
+        cq_strbuf_addf(&q->spl, " | eval x=lower(%s) | stats count by x", b->where_name);
+        cq_strbuf_adds(&q->header, "x,count");
+        cq_strbuf_addf(s, ", g AS (SELECT lower(v.val) AS k FROM sel JOIN v USING (eid) WHERE "
+                          "v.f='%s') SELECT * FROM (SELECT k, count(*) AS c FROM g GROUP BY k)",
+                       b->name);
+        break;
     default:                                            /* stats count(b) dc(g) */
+        post = 0;
         cq_strbuf_addf(&q->spl, " | stats count(%s) dc(%s)", b->name, g->name);
         cq_strbuf_addf(&q->header, "count(%s),dc(%s)", b->name, g->name);
         cq_strbuf_addf(s, "SELECT (SELECT count(*) FROM sel JOIN v USING (eid) WHERE v.f='%s'), "
                           "(SELECT count(DISTINCT v.val) FROM sel JOIN v USING (eid) WHERE "
                           "v.f='%s')", b->name, g->name);
         break;
+    }
+    if (post) {                                         /* a numeric search on count */
+        static const char *const ops[] = {">", ">=", "<", "<=", "="};
+        int o = diff_pick(r, 5), n = diff_pick(r, 4) ? diff_pick(r, 60) : diff_pick(r, 1000);
+        cq_strbuf_addf(&q->spl, " | search count%s%d", ops[o], n);
+        cq_strbuf_addf(s, " WHERE c %s %d", ops[o], n);
+    }
+}
+
+/* top/rare with limit=0 and no percent: the counts of stats count by, with
+ * the by-fields first; the order of equal counts is not Splunk's contract,
+ * so rows compare sorted. */
+static void gen_top(diff_rng *r, diff_query *q, const char *where)
+{
+    const diff_field *f = any_field(r), *by = diff_chance(r, 40) ? single_field(r) : NULL;
+    if (by == f)
+        by = NULL;
+    cq_strbuf *s = &q->sql;
+    cq_strbuf_addf(&q->spl, " | %s limit=0 showperc=%s %s", diff_chance(r, 50) ? "top" : "rare",
+                   diff_chance(r, 50) ? "f" : "false", f->name);
+    cq_strbuf_addf(s, "WITH sel AS (SELECT e.eid FROM ev e WHERE %s) ", where);
+    if (by) {
+        cq_strbuf_addf(&q->spl, " by %s", by->name);
+        cq_strbuf_addf(&q->header, "%s,%s,count", by->name, f->name);
+        cq_strbuf_addf(s, ", g AS (SELECT DISTINCT x.val AS k1, y.val AS k2, sel.eid FROM sel "
+                          "JOIN v x ON x.eid=sel.eid AND x.f='%s' JOIN v y ON y.eid=sel.eid AND "
+                          "y.f='%s') SELECT k1, k2, count(*) FROM g GROUP BY k1, k2",
+                       by->name, f->name);
+    } else {
+        cq_strbuf_addf(&q->header, "%s,count", f->name);
+        cq_strbuf_addf(s, ", g AS (SELECT DISTINCT v.val AS k, v.eid FROM v JOIN sel USING (eid) "
+                          "WHERE v.f='%s') SELECT k, count(*) FROM g GROUP BY k", f->name);
     }
 }
 
@@ -598,7 +702,8 @@ static void gen_sort(diff_rng *r, diff_query *q, const char *where)
     cq_strbuf_adds(s, " FROM sel ORDER BY ");
     for (int i = 0; i < n; i++) {
         const char *d = desc[i] ? " DESC" : "";
-        cq_strbuf_addf(s, "(a%d IS NULL), (n%d IS NULL)%s, n%d%s, a%d%s, ", i, i, d, i, d, i, d);
+        cq_strbuf_addf(s, "(a%d IS NULL), (n%d IS NULL)%s, n%d%s, "
+                          "CASE WHEN n%d IS NULL THEN a%d END%s, ", i, i, d, i, d, i, i, d);
     }
     cq_strbuf_addf(s, "t DESC LIMIT %d", limit);
 }
@@ -611,12 +716,13 @@ void diff_make_query(uint64_t seed, int qno, diff_query *q)
     cq_strbuf where = CQ_STRBUF_INIT;
     gen_search(&r, &q->spl, &where);
     int k = diff_pick(&r, 100);
-    q->kind = k < 22 ? DIFF_TABLE : k < 46 ? DIFF_STATS : k < 60 ? DIFF_DEDUP
-            : k < 80 ? DIFF_SORT : k < 94 ? DIFF_WHERE : DIFF_HEAD;
-    q->ordered = q->kind != DIFF_STATS;
+    q->kind = k < 20 ? DIFF_TABLE : k < 42 ? DIFF_STATS : k < 55 ? DIFF_DEDUP
+            : k < 72 ? DIFF_SORT : k < 85 ? DIFF_WHERE : k < 90 ? DIFF_HEAD
+            : k < 96 ? DIFF_TOP : DIFF_TAIL;
+    q->ordered = q->kind != DIFF_STATS && q->kind != DIFF_TOP;
     switch (q->kind) {
     case DIFF_TABLE:
-        gen_table(&r, q, cq_strbuf_str(&where), "");
+        gen_table(&r, q, cq_strbuf_str(&where), "ORDER BY e.t DESC");
         break;
     case DIFF_STATS:
         gen_stats(&r, q, cq_strbuf_str(&where));
@@ -632,15 +738,27 @@ void diff_make_query(uint64_t seed, int qno, diff_query *q)
         gen_wexpr(&r, 0, &ws, &wq);
         cq_strbuf_addf(&q->spl, " | where %s", cq_strbuf_str(&ws));
         cq_strbuf_addf(&where, " AND (%s)", cq_strbuf_str(&wq));
-        gen_table(&r, q, cq_strbuf_str(&where), "");
+        gen_table(&r, q, cq_strbuf_str(&where), "ORDER BY e.t DESC");
         cq_strbuf_free(&ws);
         cq_strbuf_free(&wq);
+        break;
+    }
+    case DIFF_TOP:
+        gen_top(&r, q, cq_strbuf_str(&where));
+        break;
+    case DIFF_TAIL: {
+        /* tail: the last N results (the oldest), the last one first */
+        char lim[32];
+        int n = 1 + diff_pick(&r, 30);
+        snprintf(lim, sizeof lim, "ORDER BY e.t ASC LIMIT %d", n);
+        cq_strbuf_addf(&q->spl, " | tail %d", n);
+        gen_table(&r, q, cq_strbuf_str(&where), lim);
         break;
     }
     default: {
         char lim[32];
         int n = 1 + diff_pick(&r, 30);
-        snprintf(lim, sizeof lim, " LIMIT %d", n);
+        snprintf(lim, sizeof lim, "ORDER BY e.t DESC LIMIT %d", n);
         cq_strbuf_addf(&q->spl, " | head %d", n);
         gen_table(&r, q, cq_strbuf_str(&where), lim);
         break;

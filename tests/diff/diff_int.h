@@ -45,6 +45,8 @@ enum diff_kind {
     DIFF_SORT,              /* search | sort | head | table: ordered */
     DIFF_WHERE,             /* search | where | table: ordered */
     DIFF_HEAD,              /* search | head N | table: ordered */
+    DIFF_TOP,               /* search | top/rare limit=0: unordered */
+    DIFF_TAIL,              /* search | tail N | table: ordered */
     DIFF_N_KINDS
 };
 
