@@ -99,7 +99,9 @@ static void walk(need_set *ns, const cq_ast *n)
         ns->all = 1;    /* its results may name any field */
         return;
     case CQ_AST_TERM:
-        need(ns, "_raw");
+        /* a bare * matches every event without looking at it */
+        if ((n->flags & CQ_AST_QUOTED) || strcmp(n->text, "*"))
+            need(ns, "_raw");
         break;
     case CQ_AST_CALL:
         if (!strcmp(n->name, "searchmatch"))

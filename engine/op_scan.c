@@ -67,6 +67,21 @@ static int load_named(scan_op *s, size_t i, blockbuf *bb, const char **names, si
     return 0;
 }
 
+/* Does the plan read this block-level field? (Building a constant column
+ * costs a write per row, so only when something looks at it.) */
+static int plan_reads(const cq_plan *p, const char *name)
+{
+    if (p->need_all || !p->filter_need)
+        return 1;
+    for (size_t i = 0; i < p->n_need; i++)
+        if (!strcmp(p->need[i], name))
+            return 1;
+    for (size_t i = 0; i < p->n_filter_need; i++)
+        if (!strcmp(p->filter_need[i], name))
+            return 1;
+    return 0;
+}
+
 /* Step two: the columns the rest of the query reads (every column for
  * event output), once some row of the block matched. */
 static int load_rest(scan_op *s, size_t i, blockbuf *bb)
@@ -101,6 +116,8 @@ static blockbuf *load_block(scan_op *s, size_t i)
     static const char *const names[] = {"sourcetype", "source", "host", "index"};
     const char *vals[] = {bi->sourcetype, bi->source, bi->host, "main"};
     for (size_t k = 0; k < 4; k++) {
+        if (!plan_reads(s->plan, names[k]))
+            continue;
         cq_col_const(&c, &bb->arena, vals[k] ? cq_arena_strdup(&bb->arena, vals[k]) : NULL,
                      bi->n_rows);
         cq_batch_put(&bb->batch, names[k], &c);

@@ -418,6 +418,10 @@ static int first_search(cq_arena *a, const cq_ast *cmd, cq_plan *p, const cq_pla
     }
     push_terms(a, p, e);
     p->scan_expr = take_time_mods(a, e, p, o, d);
+    /* `*` alone keeps every event: nothing to re-check per row. */
+    if (p->scan_expr && p->scan_expr->kind == CQ_AST_TERM &&
+        !(p->scan_expr->flags & CQ_AST_QUOTED) && !strcmp(p->scan_expr->text, "*"))
+        p->scan_expr = NULL;
     return d->set ? -1 : 0;
 }
 
