@@ -73,12 +73,45 @@ void cq_diag_locate(const char *text, size_t len, uint32_t off,
     *col = c;
 }
 
-/* Prints text[from..to) with controls flattened to spaces. */
+/* Bytes of the terminal-driving character at s[i] (a C1 control U+0080..
+ * U+009F, or a bidirectional override U+202A..U+202E / isolate U+2066..
+ * U+2069, UTF-8 encoded), or 0. */
+static size_t c1_or_bidi(const unsigned char *s, size_t i, size_t to)
+{
+    if (s[i] == 0xC2 && i + 1 < to && s[i + 1] >= 0x80 && s[i + 1] <= 0x9F)
+        return 2;
+    if (s[i] == 0xE2 && i + 2 < to &&
+        ((s[i + 1] == 0x80 && s[i + 2] >= 0xAA && s[i + 2] <= 0xAE) ||
+         (s[i + 1] == 0x81 && s[i + 2] >= 0xA6 && s[i + 2] <= 0xA9)))
+        return 3;
+    return 0;
+}
+
+/* Prints text[from..to) with controls (C0, DEL, C1, bidi overrides) flattened
+ * to one space each and stray continuation bytes dropped, so that echoing a
+ * query never drives the terminal and the caret stays under the same
+ * character. */
 static void put_flat(FILE *out, const char *s, size_t from, size_t to)
 {
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned cont = 0;      /* continuation bytes the last lead byte announced */
     for (size_t i = from; i < to; i++) {
-        unsigned char c = (unsigned char)s[i];
-        fputc(c < 0x20 || c == 0x7f ? ' ' : c, out);
+        size_t n = c1_or_bidi(u, i, to);
+        if (n) {
+            fputc(' ', out);
+            i += n - 1;
+            cont = 0;
+            continue;
+        }
+        if (is_cont(u[i])) {
+            if (cont)
+                cont--, fputc(u[i], out);
+            /* else a stray byte (0x9B is CSI to an 8-bit terminal): dropped,
+               as it has no width for the caret either */
+            continue;
+        }
+        cont = u[i] >= 0xF0 ? 3 : u[i] >= 0xE0 ? 2 : u[i] >= 0xC0 ? 1 : 0;
+        fputc(u[i] < 0x20 || u[i] == 0x7f ? ' ' : u[i], out);
     }
 }
 
@@ -119,7 +152,9 @@ void cq_diag_print(FILE *out, const cq_diag *d, const char *source,
     if (!d->set)
         return;
     if (d->span.start == UINT32_MAX || !text) {
-        fprintf(out, "%s: error: %s\n", source, d->msg);
+        fprintf(out, "%s: error: ", source);
+        put_flat(out, d->msg, 0, strlen(d->msg));
+        fputc('\n', out);
         if (d->hint[0])
             fprintf(out, "    hint: %s\n", d->hint);
         return;
@@ -130,7 +165,9 @@ void cq_diag_print(FILE *out, const cq_diag *d, const char *source,
         end = start;
     unsigned line, col;
     cq_diag_locate(text, len, (uint32_t)start, &line, &col);
-    fprintf(out, "%s:%u:%u: error: %s\n", source, line + line_base, col, d->msg);
+    fprintf(out, "%s:%u:%u: error: ", source, line + line_base, col);
+    put_flat(out, d->msg, 0, strlen(d->msg));     /* messages quote the query */
+    fputc('\n', out);
 
     size_t ls = start, le = start;
     while (ls > 0 && text[ls - 1] != '\n')
@@ -156,6 +193,9 @@ void cq_diag_print(FILE *out, const cq_diag *d, const char *source,
     for (size_t i = 0; i < (width ? width : 1); i++)
         fputc('^', out);
     fputc('\n', out);
-    if (d->hint[0])
-        fprintf(out, "    hint: %s\n", d->hint);
+    if (d->hint[0]) {
+        fputs("    hint: ", out);
+        put_flat(out, d->hint, 0, strlen(d->hint));
+        fputc('\n', out);
+    }
 }
