@@ -35,6 +35,7 @@ typedef struct cq_run_opts {
     int64_t earliest, latest;
     const char *lookups;    /* --lookups DIR, or NULL */
     cq_limits limits;       /* --subsearch-maxout and friends */
+    int csv_raw;            /* --csv-raw: no defusing of formula-like cells */
 } cq_run_opts;
 
 /* Parses --earliest/--latest/--tz/--format values.  Returns 0 or prints an

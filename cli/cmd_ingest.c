@@ -55,24 +55,30 @@ int cq_cmd_ingest(int argc, char **argv)
         return CQ_EXIT_USAGE;
     }
     io.progress = !quiet && isatty(STDERR_FILENO);
+    /* reports quote file names and log lines: never let them drive the terminal */
+    io.err = cq_safe_stream(stderr);
     char err[600];
-    cq_ingest *g;
+    cq_ingest *g = NULL;
+    cq_index *idx = NULL;
+    int rc = CQ_EXIT_OK;
     if (cq_ingest_new(&io, &g, err, sizeof err)) {
         cq_cli_error("%s", err);
-        return CQ_EXIT_USAGE;
+        rc = CQ_EXIT_USAGE;
+        goto done;
     }
-    cq_index *idx;
     if (cq_index_open(cq_cli_index_path(index), CQ_INDEX_WRITE, &idx, err, sizeof err)) {
         cq_cli_error("%s", err);
-        cq_ingest_free(g);
-        return CQ_EXIT_INPUT;
+        rc = CQ_EXIT_INPUT;
+        goto done;
     }
-    int rc = CQ_EXIT_OK;
     for (int i = optind; i < argc; i++)
         if (cq_ingest_path(g, idx, argv[i]))
             rc = CQ_EXIT_INPUT;     /* reported; go on with the other inputs */
     if (!quiet)
-        cq_ingest_summary(g, stderr);
+        cq_ingest_summary(g, io.err);
+done:
+    if (io.err != stderr)
+        fclose(io.err);
     cq_index_close(idx);
     cq_ingest_free(g);
     return rc;

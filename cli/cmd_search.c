@@ -23,6 +23,8 @@ static const char search_usage[] =
     "      --earliest T     only events at or after T (ISO 8601, epoch, -24h, -7d@d)\n"
     "      --latest T       only events before T; earliest=/latest= in the query win\n"
     "      --tz ZONE        zone for printed times: UTC (default), +02:00, -0530\n"
+    "      --csv-raw        CSV: print cells starting with = + - @ as they are (by\n"
+    "                       default they get a leading ' so spreadsheets show text)\n"
     "      --lookups DIR    lookup tables for lookup/inputlookup (default\n"
     "                       $CQUERY_LOOKUPS, else the data directory's lookups/)\n"
     "      --subsearch-maxout N    rows a [subsearch] passes on (Splunk: 10000; 0: all)\n"
@@ -36,6 +38,7 @@ static const struct option run_opts[] = {
     {"earliest", required_argument, NULL, 'E'},
     {"latest", required_argument, NULL, 'L'},
     {"tz", required_argument, NULL, 'z'},
+    {"csv-raw", no_argument, NULL, 'R'},
     {"lookups", required_argument, NULL, 'K'},
     {"subsearch-maxout", required_argument, NULL, 'S'},
     {"subsearch-maxtime", required_argument, NULL, 'T'},
@@ -74,6 +77,7 @@ static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usa
         case 'E': if (cq_cli_time("--earliest", optarg, &o->earliest)) return -1; break;
         case 'L': if (cq_cli_time("--latest", optarg, &o->latest)) return -1; break;
         case 'z': if (cq_cli_tz(optarg, &o->tz)) return -1; break;
+        case 'R': o->csv_raw = 1; break;
         case 'K': o->lookups = optarg; break;
         case 'S': if (limit_arg("--subsearch-maxout", optarg, &o->limits.subsearch_maxout)) return -1; break;
         case 'J': if (limit_arg("--join-maxout", optarg, &o->limits.join_maxout)) return -1; break;
@@ -138,6 +142,7 @@ int cq_cmd_search(int argc, char **argv)
         return CQ_EXIT_INPUT;
     }
     cq_output *out = cq_output_new(o.format, stdout, o.tz, q->plan->fixed_columns);
+    cq_output_csv_raw(out, o.csv_raw);
     int rc = CQ_EXIT_OK;
     if (cq_query_run(q, idx, cq_output_sink(out), NULL)) {
         cq_query_print_error(q, stderr);

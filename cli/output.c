@@ -6,6 +6,7 @@
  * the end, because the columns of events are only known once every event
  * has been seen, and a table needs every width.
  */
+#define _GNU_SOURCE         /* fopencookie */
 #include "cli/output.h"
 #include "common/strbuf.h"
 #include "common/strmap.h"
@@ -13,6 +14,7 @@
 #include "engine/match.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +35,7 @@ struct cq_output {
     FILE *out;
     int tz;
     int fixed;              /* the query fixed the columns: keep their order */
+    int csv_raw;            /* CSV: leave formula-like cells as they are */
     cq_arena arena;
     cq_strmap col_ids;      /* name -> column index */
     char **cols;
@@ -127,23 +130,90 @@ static void take_row(cq_output *o, const cq_batch *b, uint32_t r, row *out)
     }
 }
 
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when s[0..len) does
+ * not start with one (a stray continuation byte, an overlong form, a
+ * surrogate, a code point past U+10FFFF, or a truncated sequence).  *cp
+ * receives the code point. */
+static size_t utf8_seq(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    unsigned char c = s[0];
+    size_t n;
+    uint32_t v, min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2, v = c & 0x1F, min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3, v = c & 0x0F, min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4, v = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = v << 6 | (s[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return n;
+}
+
+/* s with every byte that is not part of valid UTF-8 replaced by U+FFFD, so
+ * that a JSON row always holds the rest of a value from a broken log line;
+ * returns s itself when it is valid.  sb is scratch. */
+static const char *valid_utf8(const char *s, cq_strbuf *sb)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s), i = 0;
+    uint32_t cp;
+    size_t n;
+    while (i < len && (n = utf8_seq(p + i, len - i, &cp)))
+        i += n;
+    if (i == len)
+        return s;
+    cq_strbuf_reset(sb);
+    cq_strbuf_add(sb, s, i);
+    while (i < len) {
+        if ((n = utf8_seq(p + i, len - i, &cp))) {
+            cq_strbuf_add(sb, s + i, n);
+            i += n;
+        } else {
+            cq_strbuf_adds(sb, "\xEF\xBF\xBD");
+            i++;
+        }
+    }
+    return cq_strbuf_str(sb);
+}
+
+static json_t *json_text(const char *s, cq_strbuf *sb)
+{
+    return json_string(valid_utf8(s, sb));
+}
+
 static void json_row(cq_output *o, const row *rw)
 {
+    cq_strbuf sb = CQ_STRBUF_INIT, key = CQ_STRBUF_INIT;
     json_t *obj = json_object();
     if (o->tag_name)
-        json_object_set_new(obj, o->tag_name, json_string(o->tag_value));
+        json_object_set_new(obj, o->tag_name, json_text(o->tag_value, &sb));
     for (uint32_t i = 0; i < rw->n_cells; i++) {
         const cell *c = &rw->cells[i];
         json_t *v;
         if (c->n_vals == 1) {
-            v = json_string(c->vals[0]);
+            v = json_text(c->vals[0], &sb);
         } else {
             v = json_array();
             for (uint32_t k = 0; k < c->n_vals; k++)
-                json_array_append_new(v, json_string(c->vals[k]));
+                json_array_append_new(v, json_text(c->vals[k], &sb));
         }
-        /* invalid UTF-8 from a log: keep the row, mark the value */
-        json_object_set_new(obj, o->cols[c->col], v ? v : json_string("\xEF\xBF\xBD"));
+        json_object_set_new(obj, valid_utf8(o->cols[c->col], &key), v);
     }
     char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
     if (s) {
@@ -152,6 +222,8 @@ static void json_row(cq_output *o, const row *rw)
         free(s);
     }
     json_decref(obj);
+    cq_strbuf_free(&sb);
+    cq_strbuf_free(&key);
 }
 
 static int out_batch(cq_sink *s, const cq_batch *b)
@@ -199,6 +271,11 @@ void cq_output_tag(cq_output *o, const char *name, const char *value)
     o->tag_value = value;
 }
 
+void cq_output_csv_raw(cq_output *o, int raw)
+{
+    o->csv_raw = raw;
+}
+
 cq_sink *cq_output_sink(cq_output *o)
 {
     return &o->sink;
@@ -215,20 +292,88 @@ void cq_output_time_range(const cq_output *o, int64_t *first, int64_t *last)
     *last = o->t_last;
 }
 
-void cq_put_safe(FILE *out, const char *s, size_t len)
+/* Code points a terminal must not receive from a log: C0 controls, DEL, C1
+ * controls (U+0080..U+009F, CSI among them) and the bidirectional overrides
+ * and isolates that can make displayed text differ from its bytes. */
+static int unsafe_cp(uint32_t cp)
 {
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        /* C1 controls arrive UTF-8 encoded as C2 80..9F */
-        if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
-            (unsigned char)s[i + 1] <= 0x9F) {
-            fprintf(out, "\\u%04x", (unsigned char)s[++i]);
-        } else if (c < 0x20 || c == 0x7F) {
-            fprintf(out, "\\x%02x", c);
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Prints s as cq_put_safe does when out is not NULL; returns the width in
+ * characters (table columns are padded with it). */
+static size_t put_safe(FILE *out, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t w = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = utf8_seq(p + i, len - i, &cp);
+        if (!n) {                       /* not UTF-8: the byte, escaped */
+            if (out)
+                fprintf(out, "\\x%02x", p[i]);
+            w += 4;
+            i++;
+        } else if (unsafe_cp(cp)) {
+            if (out)
+                fprintf(out, cp < 0x80 ? "\\x%02x" : "\\u%04x", (unsigned)cp);
+            w += cp < 0x80 ? 4 : 6;
+            i += n;
         } else {
-            fputc(c, out);
+            if (out)
+                fwrite(p + i, 1, n, out);
+            w++;
+            i += n;
         }
     }
+    return w;
+}
+
+void cq_put_safe(FILE *out, const char *s, size_t len)
+{
+    put_safe(out, s, len);
+}
+
+size_t cq_safe_width(const char *s, size_t len)
+{
+    return put_safe(NULL, s, len);
+}
+
+/* ---- a stream that escapes what it is given, for reports quoting logs ---- */
+
+static ssize_t safe_write(void *cookie, const char *buf, size_t len)
+{
+    FILE *to = cookie;
+    for (size_t i = 0; i < len;) {      /* newlines end report lines: keep them */
+        const char *nl = memchr(buf + i, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - (buf + i)) : len - i;
+        put_safe(to, buf + i, n);
+        i += n;
+        if (nl) {
+            fputc('\n', to);
+            i++;
+        }
+    }
+    fflush(to);
+    return (ssize_t)len;
+}
+
+static int safe_close(void *cookie)
+{
+    (void)cookie;
+    return 0;
+}
+
+FILE *cq_safe_stream(FILE *to)
+{
+    cookie_io_functions_t io = {NULL, safe_write, NULL, safe_close};
+    FILE *f = fopencookie(to, "w", io);
+    if (!f)
+        return to;
+    /* whole lines at a time, so that a UTF-8 character is never split */
+    setvbuf(f, NULL, _IOLBF, 1 << 16);
+    return f;
 }
 
 static int str_cmp(const void *a, const void *b)
@@ -287,13 +432,53 @@ static const cell *find_cell(const row *rw, uint32_t col)
     return NULL;
 }
 
-static void csv_field(FILE *out, const char *s)
+/* A plain decimal number (-5, +1.5e3): a spreadsheet reads it as that
+ * number, so it is safe to leave alone even though it starts with - or +. */
+static int is_number(const char *s)
 {
+    const char *p = s + (*s == '-' || *s == '+');
+    size_t digits = 0;
+    for (; *p >= '0' && *p <= '9'; p++)
+        digits++;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            digits++;
+    if (digits && (*p == 'e' || *p == 'E')) {
+        p += 1 + (p[1] == '-' || p[1] == '+');
+        if (!(*p >= '0' && *p <= '9'))
+            return 0;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    return digits && !*p;
+}
+
+/* Formula injection (OWASP, "CSV Injection"): a cell a spreadsheet would
+ * run as a formula starts with =, +, -, @, tab or carriage return (a plain
+ * number or a lone sign excepted). */
+static int looks_like_formula(const char *s)
+{
+    if (!*s || !strchr("=+-@\t\r", *s))
+        return 0;
+    if ((*s == '-' || *s == '+') && !s[1])
+        return 0;       /* a lone sign (fillnull value=-) is text everywhere */
+    return !is_number(s);
+}
+
+/* One CSV cell (RFC 4180 quoting); unless raw, a cell that looks like a
+ * formula gets a leading ' so a spreadsheet shows it as text. */
+static void csv_field(FILE *out, const char *s, int raw)
+{
+    int defuse = !raw && looks_like_formula(s);
     if (!strpbrk(s, ",\"\r\n")) {
+        if (defuse)
+            fputc('\'', out);
         fputs(s, out);
         return;
     }
     fputc('"', out);
+    if (defuse)
+        fputc('\'', out);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', out);
@@ -309,7 +494,7 @@ static void print_csv(cq_output *o, const uint32_t *ord, uint32_t n)
     for (uint32_t j = 0; j < n; j++) {
         if (j)
             fputc(',', o->out);
-        csv_field(o->out, o->cols[ord[j]]);
+        csv_field(o->out, o->cols[ord[j]], o->csv_raw);
     }
     fputc('\n', o->out);
     cq_strbuf sb = CQ_STRBUF_INIT;
@@ -326,7 +511,7 @@ static void print_csv(cq_output *o, const uint32_t *ord, uint32_t n)
                     cq_strbuf_addc(&sb, '\n');  /* Splunk's multivalue cells */
                 cq_strbuf_adds(&sb, c->vals[k]);
             }
-            csv_field(o->out, cq_strbuf_str(&sb));
+            csv_field(o->out, cq_strbuf_str(&sb), o->csv_raw);
         }
         fputc('\n', o->out);
     }
@@ -336,14 +521,7 @@ static void print_csv(cq_output *o, const uint32_t *ord, uint32_t n)
 /* Width in characters as cq_put_safe prints it. */
 static size_t text_width(const char *s)
 {
-    size_t w = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7F)
-            w += 4;
-        else if ((*p & 0xC0) != 0x80)
-            w++;
-    }
-    return w;
+    return put_safe(NULL, s, strlen(s));
 }
 
 static size_t cell_width(const cell *c)

@@ -6,6 +6,7 @@
 #ifndef CQ_CLI_OUTPUT_H
 #define CQ_CLI_OUTPUT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -25,6 +26,11 @@ int cq_format_parse(const char *s, cq_format *f);
  * field, _time first and _raw last).
  */
 cq_output *cq_output_new(cq_format f, FILE *out, int tz_offset_s, int fixed_columns);
+/* CSV cells that a spreadsheet would run as a formula (starting with =, +,
+ * -, @, tab or CR, and not a plain number) are printed with a leading ' by
+ * default (OWASP's advice against CSV injection); raw=1 (--csv-raw) prints
+ * them as they are. */
+void cq_output_csv_raw(cq_output *o, int raw);
 cq_sink *cq_output_sink(cq_output *o);
 /* JSON only: adds name=value as the first key of every row (both strings
  * must outlive the output). */
@@ -36,8 +42,18 @@ uint64_t cq_output_rows(const cq_output *o);
 void cq_output_time_range(const cq_output *o, int64_t *first, int64_t *last);
 void cq_output_free(cq_output *o);
 
-/* Writes s to out with C0/C1 controls, DEL and ESC shown as \xNN, so log
- * content can never drive the analyst's terminal. */
+/* Writes s to out so that log content can never drive the analyst's
+ * terminal: C0 controls (ESC included) and DEL as \xNN, C1 controls and the
+ * bidirectional overrides (U+202A..U+202E, U+2066..U+2069) as \uNNNN, and
+ * every byte that is not valid UTF-8 as \xNN.  Table output, `cquery
+ * sources` and messages that echo log content print through it. */
 void cq_put_safe(FILE *out, const char *s, size_t len);
+/* A stream that writes to `to` through cq_put_safe, line by line (newlines
+ * kept): for reports that quote logs, such as ingest's "path:LINE: reason".
+ * Close it with fclose() (which leaves `to` open); returns `to` itself if
+ * the stream cannot be made. */
+FILE *cq_safe_stream(FILE *to);
+/* Characters cq_put_safe prints for s[0..len). */
+size_t cq_safe_width(const char *s, size_t len);
 
 #endif

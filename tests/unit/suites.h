@@ -17,6 +17,7 @@ Suite *cases_suite(void);
 Suite *macro_suite(void);
 Suite *resolve_suite(void);
 Suite *corpus_suite(void);
+Suite *safety_suite(void);
 Suite *diff_suite(void);
 
 /* Directory of the source tree (for fixtures), from $CQUERY_SRCDIR or ".". */
