@@ -466,4 +466,5 @@ static cq_oper *mvcombine_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx
 const cq_command cq_command_mvexpand = {"mvexpand", mv_prepare_cmd, mvexpand_open,
                                        CQ_CMD_STREAMING};
 const cq_command cq_command_makemv = {"makemv", mv_prepare_cmd, makemv_open, CQ_CMD_STREAMING};
-const cq_command cq_command_mvcombine = {"mvcombine", mv_prepare_cmd, mvcombine_open, 0};
+const cq_command cq_command_mvcombine = {"mvcombine", mv_prepare_cmd, mvcombine_open,
+                                        CQ_CMD_ORDERED};
