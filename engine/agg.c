@@ -751,6 +751,21 @@ void cq_aggset_add(cq_aggset *s, const uint32_t *pos, const uint32_t *gid, uint3
                              s->times ? s->times[pos[i]] : 0);
             }
             break;
+        case CQ_AGG_SUM:        /* the hot numeric case, without the switch */
+        case CQ_AGG_AVG:
+        case CQ_AGG_SUMSQ:
+            for (uint32_t i = 0; i < n; i++) {
+                cq_agg_state *x = &st[(size_t)gid[i] * na];
+                for (uint32_t j = in->off[pos[i]]; j < in->off[pos[i] + 1]; j++) {
+                    double d = in->it[j].num;
+                    if (d == d) {
+                        x->n++;
+                        x->x += d;
+                        x->y += d * d;
+                    }
+                }
+            }
+            break;
         default:
             for (uint32_t i = 0; i < n; i++) {
                 cq_agg_state *x = &st[(size_t)gid[i] * na];
