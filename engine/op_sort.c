@@ -290,6 +290,8 @@ static void sort_trim(sort_op *s)
 {
     sort_rows(s);
     size_t keep = s->cfg->limit && s->n_order > s->cfg->limit ? s->cfg->limit : s->n_order;
+    if (keep == s->n_order)
+        return;     /* nothing to drop: keep the rows where they are, in s->order */
     cq_rows_keep(&s->rows, s->order, keep);
     for (size_t i = 0; i < keep; i++)
         s->order[i] = i;
@@ -300,6 +302,8 @@ static void sort_trim(sort_op *s)
 static void tail_trim(sort_op *s)
 {
     size_t n = s->rows.n_rows, keep = n > s->cfg->limit ? s->cfg->limit : n;
+    if (keep == n)
+        return;
     size_t *idx = cq_xmalloc((keep + 1) * sizeof *idx);
     for (size_t i = 0; i < keep; i++)
         idx[i] = n - keep + i;
