@@ -362,8 +362,10 @@ static int ask(const cq_diff_opts *o, sqlite3 *db, const char *index, int qno,
     char out[4200], err[4200];
     snprintf(out, sizeof out, "%s/out.csv", o->workdir);
     snprintf(err, sizeof err, "%s/err.txt", o->workdir);
-    char *argv[] = {(char *)o->cquery, "search", "--format", "csv", "--index", (char *)index,
-                    (char *)cq_strbuf_str(&q.spl), NULL};
+    /* --csv-raw: cells as they are; the default defuses cells a spreadsheet
+     * would run as formulas, e.g. values() whose first line is "-2" */
+    char *argv[] = {(char *)o->cquery, "search", "--format", "csv", "--csv-raw", "--index",
+                    (char *)index, (char *)cq_strbuf_str(&q.spl), NULL};
     int rc = run(argv, out, err);
     char *got = slurp(out), *e = slurp(err);
     /* an empty answer: cquery prints no header, the oracle always does */

@@ -86,7 +86,7 @@ int main(int argc, char **argv)
                    (unsigned long long)o.seed, st.asked, st.mismatches);
         fflush(stdout);
     }
-    printf("cquery-diff: %d queries over %d data set%s (seeds %llu..%llu), %d rows compared, "
+    printf("cquery-diff: %d queries over %d data set%s (seeds %llu..%llu), %d CSV lines compared, "
            "%d mismatch%s, %ld s\n  by kind:",
            total.asked, rounds, rounds == 1 ? "" : "s", (unsigned long long)seed0,
            (unsigned long long)(seed0 + (uint64_t)rounds - 1), total.rows, total.mismatches,
