@@ -19,6 +19,7 @@ Suite *resolve_suite(void);
 Suite *corpus_suite(void);
 Suite *safety_suite(void);
 Suite *diff_suite(void);
+Suite *rows_suite(void);
 
 /* Directory of the source tree (for fixtures), from $CQUERY_SRCDIR or ".". */
 const char *test_srcdir(void);
