@@ -182,7 +182,7 @@ static int run_one(analytic *a, cq_index *idx, const cq_run_opts *o)
             cq_output_finish(out);
         }
         a->hits = cq_output_rows(out);
-        cq_output_time_range(out, &a->last, &a->first);   /* newest first */
+        cq_output_time_range(out, &a->first, &a->last);
         cq_output_free(out);
     }
     fclose(mem);
@@ -328,16 +328,29 @@ static int path_exists(const char *p)
     return stat(p, &st) == 0;
 }
 
+/* Does the technique header (one or more ids, "T1609 Container ..." or
+ * "T1552 T1552.007") name technique t?  T1552 also selects T1552.007. */
+static int names_technique(const char *header, const char *t)
+{
+    size_t n = strlen(t);
+    for (const char *p = header; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = strcspn(p, " ,");
+        if (len >= n && !strncasecmp(p, t, n) && (len == n || p[n] == '.'))
+            return 1;
+        p += len;
+    }
+    return 0;
+}
+
 static int technique_wanted(const hunt_opts *ho, const analytic *a)
 {
     if (!ho->n_techniques)
         return 1;
-    const char *t = hdr(a, "technique");
-    for (size_t i = 0; i < ho->n_techniques; i++) {
-        size_t n = strlen(ho->techniques[i]);
-        if (!strncasecmp(t, ho->techniques[i], n) && (t[n] == '\0' || t[n] == ' ' || t[n] == '.'))
+    for (size_t i = 0; i < ho->n_techniques; i++)
+        if (names_technique(hdr(a, "technique"), ho->techniques[i]))
             return 1;
-    }
     return 0;
 }
 

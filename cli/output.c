@@ -82,6 +82,24 @@ static uint32_t col_id(cq_output *o, const char *name)
 }
 
 /* Text of value k of row r in column c (times formatted). */
+/* _time made by a command (stats min(_time) as _time, eval _time=...) is
+ * epoch seconds; it prints as a time all the same, as in Splunk. */
+static int epoch_text(cq_output *o, const cq_col *c, uint32_t r, uint32_t k, char **out)
+{
+    double secs;
+    if (c->kind == CQ_COL_NUM) {
+        secs = c->nums[r];
+    } else {
+        cq_sv v = cq_col_val(c, r, k);
+        if (!v.p || !cq_parse_num(v.p, v.len, &secs))
+            return 0;
+    }
+    char buf[CQ_TIME_BUFLEN];
+    size_t n = cq_time_format((int64_t)(secs * 1e6 + (secs < 0 ? -0.5 : 0.5)), o->tz, buf);
+    *out = cq_arena_strndup(&o->arena, buf, n);
+    return 1;
+}
+
 static char *cell_text(cq_output *o, const cq_col *c, uint32_t r, uint32_t k)
 {
     if (c->kind == CQ_COL_TIME) {
@@ -96,6 +114,27 @@ static char *cell_text(cq_output *o, const cq_col *c, uint32_t r, uint32_t k)
     }
     cq_sv v = cq_col_val(c, r, k);
     return cq_arena_strndup(&o->arena, v.p ? v.p : "", v.p ? v.len : 0);
+}
+
+/* Widens the range of _time seen (any order: stats output is not sorted by
+ * time), from a time column or epoch seconds. */
+static void note_time(cq_output *o, const cq_col *c, uint32_t r)
+{
+    int64_t t;
+    double secs;
+    cq_sv v;
+    if (c->kind == CQ_COL_TIME)
+        t = c->times[r];
+    else if (c->kind == CQ_COL_NUM && c->nums[r] == c->nums[r])
+        t = (int64_t)(c->nums[r] * 1e6);
+    else if ((v = cq_col_val(c, r, 0)).p && cq_parse_num(v.p, v.len, &secs))
+        t = (int64_t)(secs * 1e6);
+    else
+        return;
+    if (o->t_first == INT64_MIN || t < o->t_first)
+        o->t_first = t;
+    if (o->t_last == INT64_MIN || t > o->t_last)
+        o->t_last = t;
 }
 
 static void take_row(cq_output *o, const cq_batch *b, uint32_t r, row *out)
@@ -115,18 +154,18 @@ static void take_row(cq_output *o, const cq_batch *b, uint32_t r, row *out)
         uint32_t nv = cq_col_nvals(&bc->col, r);
         if (!nv)
             continue;
-        if (!strcmp(bc->name, "_time") && bc->col.kind == CQ_COL_TIME) {
-            int64_t t = bc->col.times[r];
-            if (o->t_first == INT64_MIN)
-                o->t_first = t;
-            o->t_last = t;
-        }
+        if (!strcmp(bc->name, "_time"))
+            note_time(o, &bc->col, r);
         cell *c = &out->cells[out->n_cells++];
         c->col = col_id(o, bc->name);
         c->n_vals = nv;
         c->vals = cq_arena_alloc(&o->arena, nv * sizeof *c->vals);
-        for (uint32_t k = 0; k < nv; k++)
+        for (uint32_t k = 0; k < nv; k++) {
+            if (!strcmp(bc->name, "_time") && bc->col.kind != CQ_COL_TIME &&
+                epoch_text(o, &bc->col, r, k, &c->vals[k]))
+                continue;
             c->vals[k] = cell_text(o, &bc->col, r, k);
+        }
     }
 }
 

@@ -38,7 +38,7 @@ void cq_output_tag(cq_output *o, const char *name, const char *value);
 /* Prints what was buffered (table, csv).  Returns 0, or -1 on a write error. */
 int cq_output_finish(cq_output *o);
 uint64_t cq_output_rows(const cq_output *o);
-/* Time of the first and last row seen (INT64_MIN when none had _time). */
+/* Oldest and newest _time seen (INT64_MIN when no row had _time). */
 void cq_output_time_range(const cq_output *o, int64_t *first, int64_t *last);
 void cq_output_free(cq_output *o);
 

@@ -410,7 +410,8 @@ static void substitute(const cq_macro *d, const mcall *c, cq_strbuf *sb)
 }
 
 /* The definition a call refers to; NULL with *none set for an undefined
- * `..._filter` macro; NULL with the error set otherwise. */
+ * `..._filter` macro (it stands for `search *`); NULL with the error set
+ * otherwise. */
 static const cq_macro *lookup(xctx *x, const mcall *c, cq_span at, int *none)
 {
     *none = 0;
@@ -464,8 +465,14 @@ static int expand_call(xctx *x, const char *s, size_t open, size_t close, uint32
         return -1;
     int none;
     const cq_macro *d = lookup(x, &c, at, &none);
+    if (!d && none) {
+        /* Splunk ships every detection's *_filter macro as `search *`: the
+         * same text keeps `| `x_filter` | more` a valid pipeline. */
+        static const char keep_all[] = "search *";
+        return expand(x, keep_all, sizeof keep_all - 1, 0);
+    }
     if (!d)
-        return none ? 0 : -1;
+        return -1;
     if (check_cycle(x, d, at))
         return -1;
     cq_strbuf body = CQ_STRBUF_INIT;
