@@ -429,7 +429,8 @@ static uint32_t *column_order(cq_output *o, uint32_t *n_out)
     uint32_t *ord = cq_arena_alloc(&o->arena, (o->n_cols + 1) * sizeof *ord), n = 0;
     uint8_t *used = cq_arena_calloc(&o->arena, o->n_cols + 1);
     char **sorted = cq_arena_alloc(&o->arena, (o->n_cols + 1) * sizeof *sorted);
-    memcpy(sorted, o->cols, o->n_cols * sizeof *sorted);
+    if (o->n_cols)      /* o->cols is NULL before the first column */
+        memcpy(sorted, o->cols, o->n_cols * sizeof *sorted);
     qsort(sorted, o->n_cols, sizeof *sorted, str_cmp);
     uint32_t id;
 #define TAKE(name) \

@@ -140,7 +140,8 @@ static int fill(rdr *R, job *j)
     par *P = R->P;
     size_t max_line = P->g->conf->max_line;
     reserve(j, R->carry.len + JOB_BYTES);
-    memcpy(j->text, R->carry.buf, R->carry.len);
+    if (R->carry.len)   /* carry.buf is NULL until the first carried line */
+        memcpy(j->text, R->carry.buf, R->carry.len);
     j->len = R->carry.len;
     cq_strbuf_reset(&R->carry);
     size_t want = JOB_BYTES;
