@@ -22,7 +22,8 @@
 # them once into a cquery index and once into an SQLite table raw(line TEXT),
 # then time every question with every tool.  Timing is wall clock of the whole
 # process (date +%s%N around it); peak RSS is /usr/bin/time's %M (the largest
-# process of a pipeline).  rows/s and MB/s are events and bytes of the raw
+# process of a pipeline); CPU is its user+sys time (all processes of a
+# pipeline), and rows/CPU-s the rate per core-second.  rows/s and MB/s are events and bytes of the raw
 # JSON file divided by the median time, so every tool is measured against the
 # same input.  Every tool's answer is normalized and compared with cquery's;
 # a disagreement is printed and marked in the table.
@@ -69,22 +70,25 @@ NOTES="$WORK/notes.txt"
 ms_now() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # measure NAME CMD: runs CMD (a bash command line) RUNS times, its stdout to
-# $WORK/NAME.out; sets MED_MS (median wall time), RSS_KB (largest peak RSS
-# over the runs) and NRUNS.
+# $WORK/NAME.out; sets MED_MS (median wall time), CPU_MS (median user+sys
+# time of the whole pipeline), RSS_KB (largest peak RSS over the runs) and
+# NRUNS.  CPU time is the steadier figure on a shared machine.
 measure() {
-    local name=$1 cmd=$2 i t0 t1 r times=() rss=0
+    local name=$1 cmd=$2 i t0 t1 r u sy times=() cpus=() rss=0
     NRUNS=$RUNS
     for ((i = 0; i < NRUNS; i++)); do
         t0=$(ms_now)
-        /usr/bin/time -f %M -o "$WORK/$name.rss" bash -c "$cmd" > "$WORK/$name.out" 2> "$WORK/$name.err" || {
+        /usr/bin/time -f '%M %U %S' -o "$WORK/$name.rss" bash -c "$cmd" > "$WORK/$name.out" 2> "$WORK/$name.err" || {
             log "  $name: command failed: $cmd"; sed 's/^/    /' "$WORK/$name.err" | head -5 >&2; }
         t1=$(ms_now)
         times+=($((t1 - t0)))
-        r=$(tail -n 1 "$WORK/$name.rss")
+        read -r r u sy < <(tail -n 1 "$WORK/$name.rss")
         [[ $r =~ ^[0-9]+$ ]] && [ "$r" -gt "$rss" ] && rss=$r
+        cpus+=("$(awk -v u="$u" -v s="$sy" 'BEGIN { printf "%d", (u + s) * 1000 }')")
         if [ "$i" = 0 ] && [ $((t1 - t0)) -gt $((SLOW_S * 1000)) ]; then NRUNS=1; fi
     done
     MED_MS=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    CPU_MS=$(printf '%s\n' "${cpus[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
     RSS_KB=$rss
 }
 
@@ -129,9 +133,11 @@ row() {
     fi
     [ "$NRUNS" = 1 ] && note="$note (1 run)"
     tool=${tool//|/\\|}   # a pipe inside a markdown cell
-    printf '| %s | %s | %s%s | %s | %s | %s | %s |\n' "$q" "$(fmt_n "$n")" \
+    printf '| %s | %s | %s%s | %s | %s | %s | %s | %s | %s |\n' "$q" "$(fmt_n "$n")" \
         "$tool" "$note" "$(fmt_ms "$MED_MS")" "$(fmt_rows "$n" "$MED_MS")" \
-        "$(fmt_mbs "$BYTES" "$MED_MS")" "$(fmt_rss "$RSS_KB")" >> "$ROWS_MD"
+        "$(fmt_mbs "$BYTES" "$MED_MS")" "$(fmt_rss "$RSS_KB")" \
+        "$([ "$CPU_MS" -ge 10 ] && fmt_ms "$CPU_MS" || echo "< 10 ms")" \
+        "$([ "$CPU_MS" -ge 10 ] && fmt_rows "$n" "$CPU_MS" || echo "-")" >> "$ROWS_MD"
 }
 
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -236,8 +242,8 @@ done
 
 TABLE="$(dirname "$WORK")/cquery-bench-table.md"
 {
-    echo "| question | events | tool | median | rows/s | MB/s | peak RSS |"
-    echo "|---|---:|---|---:|---:|---:|---:|"
+    echo "| question | events | tool | median | rows/s | MB/s | peak RSS | CPU (user+sys) | rows/CPU-s |"
+    echo "|---|---:|---|---:|---:|---:|---:|---:|---:|"
     cat "$ROWS_MD"
     echo
     cat "$NOTES"
