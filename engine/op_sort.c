@@ -225,38 +225,55 @@ static int kval_cmp(const kval *x, const kval *y, int type, int desc)
 
 typedef struct sort_ctx {
     const sort_cfg *cfg;
-    const kval *kv;         /* n_rows * n_keys */
-    const cq_row *rows;
+    const kval *kv;         /* n_rows * n_keys: the keys after the first */
 } sort_ctx;
 
-static int row_cmp(const sort_ctx *sx, size_t a, size_t b)
+/* What the sort moves: the first key inline, so merging reads memory in
+ * order instead of chasing row indices (cache misses dominated before). */
+typedef struct selem {
+    kval k0;
+    uint64_t seq;           /* arrival order: ties keep it (stable) */
+    size_t idx;             /* row index in the store */
+} selem;
+
+static int elem_cmp(const sort_ctx *sx, const selem *x, const selem *y)
 {
+    const sort_key *keys = sx->cfg->keys;
     uint32_t nk = sx->cfg->n_keys;
-    for (uint32_t k = 0; k < nk; k++) {
-        const sort_key *key = &sx->cfg->keys[k];
-        int c = kval_cmp(&sx->kv[a * nk + k], &sx->kv[b * nk + k], key->type, key->desc);
-        if (c)
-            return c;
-    }
-    return (sx->rows[a].seq > sx->rows[b].seq) - (sx->rows[a].seq < sx->rows[b].seq);
+    int c = kval_cmp(&x->k0, &y->k0, keys[0].type, keys[0].desc);
+    for (uint32_t k = 1; !c && k < nk; k++)
+        c = kval_cmp(&sx->kv[x->idx * nk + k], &sx->kv[y->idx * nk + k], keys[k].type,
+                     keys[k].desc);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* Merge sort of idx[0..n) (stable, O(n log n) worst case). */
-static void merge_sort(const sort_ctx *sx, size_t *idx, size_t *tmp, size_t n)
+/* Merge sort of e[0..n) (stable, O(n log n) worst case); short runs by
+ * insertion. */
+static void merge_sort(const sort_ctx *sx, selem *e, selem *tmp, size_t n)
 {
-    if (n < 2)
+    if (n <= 16) {
+        for (size_t i = 1; i < n; i++) {
+            selem x = e[i];
+            size_t j = i;
+            for (; j > 0 && elem_cmp(sx, &x, &e[j - 1]) < 0; j--)
+                e[j] = e[j - 1];
+            e[j] = x;
+        }
         return;
+    }
     size_t h = n / 2;
-    merge_sort(sx, idx, tmp, h);
-    merge_sort(sx, idx + h, tmp, n - h);
+    merge_sort(sx, e, tmp, h);
+    merge_sort(sx, e + h, tmp, n - h);
+    if (elem_cmp(sx, &e[h], &e[h - 1]) >= 0)
+        return;     /* already in order */
     size_t i = 0, j = h, k = 0;
     while (i < h && j < n)
-        tmp[k++] = row_cmp(sx, idx[j], idx[i]) < 0 ? idx[j++] : idx[i++];
+        tmp[k++] = elem_cmp(sx, &e[j], &e[i]) < 0 ? e[j++] : e[i++];
     while (i < h)
-        tmp[k++] = idx[i++];
+        tmp[k++] = e[i++];
     while (j < n)
-        tmp[k++] = idx[j++];
-    memcpy(idx, tmp, n * sizeof *idx);
+        tmp[k++] = e[j++];
+    memcpy(e, tmp, n * sizeof *e);
 }
 
 /* Sorts the held rows; s->order gets the row indices in order. */
@@ -264,24 +281,30 @@ static void sort_rows(sort_op *s)
 {
     const sort_cfg *cfg = s->cfg;
     size_t n = s->rows.n_rows;
+    uint32_t nk = cfg->n_keys;
     cq_arena_reset(&s->scratch);
     /* looked up now, not at open: a key must not add a column of its own */
-    for (uint32_t k = 0; k < cfg->n_keys; k++)
+    for (uint32_t k = 0; k < nk; k++)
         s->key_ids[k] = cq_rows_find(&s->rows, cfg->keys[k].field);
-    kval *kv = cq_xmalloc((n * cfg->n_keys + 1) * sizeof *kv);
-    for (size_t r = 0; r < n; r++)
-        for (uint32_t k = 0; k < cfg->n_keys; k++)
-            kv[r * cfg->n_keys + k] =
-                key_value(&s->rows.rows[r], s->key_ids[k], cfg->keys[k].type, &s->scratch);
+    kval *kv = nk > 1 ? cq_xmalloc((n * nk + 1) * sizeof *kv) : NULL;
+    selem *e = cq_xmalloc((n + 1) * sizeof *e), *tmp = cq_xmalloc((n + 1) * sizeof *tmp);
+    for (size_t r = 0; r < n; r++) {
+        const cq_row *row = &s->rows.rows[r];
+        e[r].k0 = key_value(row, s->key_ids[0], cfg->keys[0].type, &s->scratch);
+        e[r].seq = row->seq;
+        e[r].idx = r;
+        for (uint32_t k = 1; k < nk; k++)
+            kv[r * nk + k] = key_value(row, s->key_ids[k], cfg->keys[k].type, &s->scratch);
+    }
+    sort_ctx sx = {cfg, kv};
+    merge_sort(&sx, e, tmp, n);
     free(s->order);
     s->order = cq_xmalloc((n + 1) * sizeof *s->order);
-    size_t *tmp = cq_xmalloc((n + 1) * sizeof *tmp);
     for (size_t r = 0; r < n; r++)
-        s->order[r] = r;
-    sort_ctx sx = {cfg, kv, s->rows.rows};
-    merge_sort(&sx, s->order, tmp, n);
+        s->order[r] = e[r].idx;
     s->n_order = n;
     free(tmp);
+    free(e);
     free(kv);
 }
 
