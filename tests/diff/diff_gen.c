@@ -30,8 +30,9 @@
  *                    an event without a by-field is dropped; count over no
  *                    events is one row with 0, count by over none is no row
  *                    (items 8, 12); dc() counts distinct values exactly
- *   dedup f          keeps the first event in result order (newest first) of
- *                    each value, drops events without f (item 11)
+ *   dedup [N] f      keeps the first (N) events in result order (newest first)
+ *                    of each value, drops events without f unless
+ *                    keepempty=true (item 11)
  *   sort f           stable; numbers before strings, numbers numerically,
  *                    strings byte-wise; missing last either way (issue 5)
  *
@@ -537,9 +538,16 @@ static void gen_stats(diff_rng *r, diff_query *q, const char *where)
         cq_strbuf_adds(&q->header, "count");
         cq_strbuf_adds(s, "SELECT * FROM (SELECT count(*) AS c FROM sel)");
         break;
-    case 1:                                             /* stats count by a */
-        cq_strbuf_addf(&q->spl, " | stats count by %s", a->name);
-        cq_strbuf_addf(&q->header, "%s,count", a->name);
+    case 1:                                             /* stats count [as c] by a */
+        if (diff_chance(r, 30)) {
+            /* `search count...` afterwards would then name a missing field */
+            post = 0;
+            cq_strbuf_addf(&q->spl, " | stats count AS events by %s", a->name);
+            cq_strbuf_addf(&q->header, "%s,events", a->name);
+        } else {
+            cq_strbuf_addf(&q->spl, " | stats count by %s", a->name);
+            cq_strbuf_addf(&q->header, "%s,count", a->name);
+        }
         cq_strbuf_addf(s, ", g AS (SELECT DISTINCT v.val AS k, v.eid FROM v JOIN sel USING (eid) "
                           "WHERE v.f='%s') SELECT * FROM (SELECT k, count(*) AS c FROM g GROUP BY k)",
                        a->name);
@@ -648,9 +656,12 @@ static void gen_dedup(diff_rng *r, diff_query *q, const char *where)
 {
     const diff_field *f[2];
     int n = pick_fields(r, 2, 1, f);
+    int keep = diff_chance(r, 25) ? 2 + diff_pick(r, 3) : 1, keepempty = diff_chance(r, 20);
     cq_strbuf *s = &q->sql;
     sql_sel_cols(s, f, n, where);
     cq_strbuf_adds(&q->spl, " | dedup");
+    if (keep > 1)
+        cq_strbuf_addf(&q->spl, " %d", keep);
     cq_strbuf_adds(&q->header, "id");
     cq_strbuf_adds(s, "SELECT id");
     for (int i = 0; i < n; i++) {
@@ -658,16 +669,24 @@ static void gen_dedup(diff_rng *r, diff_query *q, const char *where)
         cq_strbuf_addf(&q->header, ",%s", f[i]->name);
         cq_strbuf_addf(s, ", a%d", i);
     }
+    if (keepempty)
+        cq_strbuf_adds(&q->spl, " keepempty=true");
     cq_strbuf_adds(&q->spl, " | table id");
     for (int i = 0; i < n; i++)
         cq_strbuf_addf(&q->spl, " %s", f[i]->name);
-    cq_strbuf_adds(s, " FROM sel s WHERE 1");
+    /* the first `keep` events of each combination in result order; an event
+     * without one of the fields is dropped, or kept as it is (keepempty) */
+    cq_strbuf_adds(s, " FROM sel s WHERE (1");
     for (int i = 0; i < n; i++)
         cq_strbuf_addf(s, " AND a%d IS NOT NULL", i);
-    cq_strbuf_adds(s, " AND NOT EXISTS (SELECT 1 FROM sel s2 WHERE s2.t > s.t");
+    cq_strbuf_adds(s, " AND (SELECT count(*) FROM sel s2 WHERE s2.t > s.t");
     for (int i = 0; i < n; i++)
         cq_strbuf_addf(s, " AND s2.a%d = s.a%d", i, i);
-    cq_strbuf_adds(s, ") ORDER BY t DESC");
+    cq_strbuf_addf(s, ") < %d)", keep);
+    if (keepempty)
+        for (int i = 0; i < n; i++)
+            cq_strbuf_addf(s, " OR a%d IS NULL", i);
+    cq_strbuf_adds(s, " ORDER BY t DESC");
 }
 
 static void gen_sort(diff_rng *r, diff_query *q, const char *where)
