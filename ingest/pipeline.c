@@ -79,6 +79,8 @@ void cq_pipe_malformed(cq_pipe *p, unsigned long long line_no, const char *fmt, 
 void cq_pipe_flush_msgs(cq_pipe *p)
 {
     cq_ingest *g = p->g;
+    if (!p->msgs.len)
+        return;     /* msgs.buf is NULL until the first message (NULL + 0 is UB) */
     const char *m = p->msgs.buf, *end = m + p->msgs.len;
     while (m < end) {
         uint64_t ln;
