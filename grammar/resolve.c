@@ -47,9 +47,13 @@ const cq_cmd_def *cq_cmd_def_table(size_t *n)
     return cmd_table;
 }
 
-/* "perc95", "p99.9": the percentile family; returns its base name or NULL. */
+/* "perc95", "p99.9", "exactperc50", "upperperc90": the percentile family
+ * (exact and upper are Splunk's variants; the engine computes all exactly);
+ * returns its table name ("perc" or "p") or NULL. */
 static const char *percentile_base(const char *name)
 {
+    if (!strncmp(name, "exactperc", 9) || !strncmp(name, "upperperc", 9))
+        name += 5;
     const char *base = !strncmp(name, "perc", 4) ? "perc" : name[0] == 'p' ? "p" : NULL;
     if (!base)
         return NULL;
