@@ -25,6 +25,23 @@ static inline uint64_t mix_word(uint64_t h, uint64_t w)
     return rotl(h, 27) * 5 + 0x52DCE729;
 }
 
+static inline uint64_t finish(uint64_t h, const unsigned char *tail, unsigned n_tail,
+                              uint64_t total)
+{
+    if (n_tail) {
+        uint64_t w = 0;
+        memcpy(&w, tail, n_tail);
+        h = mix_word(h, w ^ ((uint64_t)n_tail << 56));
+    }
+    h ^= total;
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    h ^= h >> 33;
+    return h;
+}
+
 void cq_hash_init(cq_hash *s)
 {
     memset(s, 0, sizeof *s);
@@ -58,25 +75,20 @@ void cq_hash_update(cq_hash *s, const void *p, size_t n)
 
 uint64_t cq_hash_final(const cq_hash *s)
 {
-    uint64_t h = s->h;
-    if (s->n_tail) {
-        uint64_t w = 0;
-        memcpy(&w, s->tail, s->n_tail);
-        h = mix_word(h, w ^ ((uint64_t)s->n_tail << 56));
-    }
-    h ^= s->total;
-    h ^= h >> 33;
-    h *= 0xFF51AFD7ED558CCDull;
-    h ^= h >> 33;
-    h *= 0xC4CEB9FE1A85EC53ull;
-    h ^= h >> 33;
-    return h;
+    return finish(s->h, s->tail, s->n_tail, s->total);
 }
 
+/* One-shot: the same value as init + update + final, without the streaming
+ * state (hash tables call this for every key). */
 uint64_t cq_hash_bytes(const void *p, size_t n)
 {
-    cq_hash s;
-    cq_hash_init(&s);
-    cq_hash_update(&s, p, n);
-    return cq_hash_final(&s);
+    const unsigned char *b = p;
+    uint64_t h = 0x27D4EB2F165667C5ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        h = mix_word(h, w);
+    }
+    return finish(h, b + i, (unsigned)(n - i), n);
 }

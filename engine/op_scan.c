@@ -129,17 +129,28 @@ static blockbuf *load_block(scan_op *s, size_t i)
 static void filter_block(scan_op *s, blockbuf *bb)
 {
     cq_batch *b = &bb->batch;
+    const cq_plan *p = s->plan;
     uint16_t *sel = cq_arena_alloc(&bb->arena, (b->n_rows + 1) * sizeof *sel);
     uint32_t n = 0;
     const cq_col *t = cq_batch_get(b, "_time");
-    for (uint32_t r = 0; r < b->n_rows; r++) {
-        int64_t tv = t && t->kind == CQ_COL_TIME ? t->times[r] : 0;
-        if (tv >= s->plan->earliest && tv < s->plan->latest)
-            sel[n++] = (uint16_t)r;
+    int whole = p->earliest == INT64_MIN && p->latest == INT64_MAX;
+    if (!whole && t && t->kind == CQ_COL_TIME && t->times[0] >= p->earliest &&
+        t->times[b->n_rows - 1] < p->latest)
+        whole = 1;      /* rows are time-sorted: the block is inside the range */
+    if (whole) {
+        for (uint32_t r = 0; r < b->n_rows; r++)
+            sel[r] = (uint16_t)r;
+        n = b->n_rows;
+    } else {
+        for (uint32_t r = 0; r < b->n_rows; r++) {
+            int64_t tv = t && t->kind == CQ_COL_TIME ? t->times[r] : 0;
+            if (tv >= p->earliest && tv < p->latest)
+                sel[n++] = (uint16_t)r;
+        }
     }
-    if (s->plan->scan_expr && n) {
+    if (p->scan_expr && n) {
         cq_arena_reset(&s->scratch);
-        n = cq_filter_search(s->plan->scan_expr, b, sel, n, sel, &s->scratch);
+        n = cq_filter_search(p->scan_expr, b, sel, n, sel, &s->scratch);
     }
     b->sel = sel;
     b->n_sel = n;
