@@ -36,6 +36,7 @@ typedef struct cq_run_opts {
     const char *lookups;    /* --lookups DIR, or NULL */
     cq_limits limits;       /* --subsearch-maxout and friends */
     int csv_raw;            /* --csv-raw: no defusing of formula-like cells */
+    cq_bounds bounds;       /* --timeout, --max-memory (0: none) */
 } cq_run_opts;
 
 /* Parses --earliest/--latest/--tz/--format values.  Returns 0 or prints an

@@ -23,6 +23,9 @@ static const char search_usage[] =
     "      --earliest T     only events at or after T (ISO 8601, epoch, -24h, -7d@d)\n"
     "      --latest T       only events before T; earliest=/latest= in the query win\n"
     "      --tz ZONE        zone for printed times: UTC (default), +02:00, -0530\n"
+    "      --timeout S      stop with an error after S seconds (fractions allowed)\n"
+    "      --max-memory SIZE  stop with an error once cquery needs more than SIZE\n"
+    "                       of memory (bytes, or with K, M, G: 512M, 2G)\n"
     "      --csv-raw        CSV: print cells starting with = + - @ as they are (by\n"
     "                       default they get a leading ' so spreadsheets show text)\n"
     "      --lookups DIR    lookup tables for lookup/inputlookup (default\n"
@@ -39,6 +42,8 @@ static const struct option run_opts[] = {
     {"latest", required_argument, NULL, 'L'},
     {"tz", required_argument, NULL, 'z'},
     {"csv-raw", no_argument, NULL, 'R'},
+    {"timeout", required_argument, NULL, 'O'},
+    {"max-memory", required_argument, NULL, 'M'},
     {"lookups", required_argument, NULL, 'K'},
     {"subsearch-maxout", required_argument, NULL, 'S'},
     {"subsearch-maxtime", required_argument, NULL, 'T'},
@@ -61,6 +66,40 @@ static int limit_arg(const char *opt, const char *val, uint64_t *out)
     return 0;
 }
 
+/* --timeout: seconds, fractions allowed. */
+static int seconds_arg(const char *val, double *out)
+{
+    char *end;
+    errno = 0;
+    double s = strtod(val, &end);
+    if (!*val || *end || errno || !(s > 0) || s > 1e9) {
+        cq_cli_error("--timeout takes a number of seconds greater than 0, not \"%s\"", val);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+/* --max-memory: bytes, or a number with K, M or G (powers of 1024). */
+static int size_arg(const char *val, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    double n = strtod(val, &end);
+    double unit = 1;
+    if (*end && strchr("kKmMgG", *end) && (!end[1] || ((end[1] == 'B' || end[1] == 'b') && !end[2])))
+        unit = *end == 'k' || *end == 'K' ? 1024.0 : *end == 'm' || *end == 'M' ? 1048576.0
+                                                                               : 1073741824.0;
+    else if (*end)
+        n = -1;
+    if (!*val || errno || !(n > 0) || n * unit > 1e18) {
+        cq_cli_error("--max-memory takes a size such as 512M or 2G, not \"%s\"", val);
+        return -1;
+    }
+    *out = (uint64_t)(n * unit);
+    return 0;
+}
+
 /* Parses the options of search/explain; returns optind, -1 on error, 0 for --help. */
 static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usage)
 {
@@ -78,6 +117,8 @@ static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usa
         case 'L': if (cq_cli_time("--latest", optarg, &o->latest)) return -1; break;
         case 'z': if (cq_cli_tz(optarg, &o->tz)) return -1; break;
         case 'R': o->csv_raw = 1; break;
+        case 'O': if (seconds_arg(optarg, &o->bounds.timeout_s)) return -1; break;
+        case 'M': if (size_arg(optarg, &o->bounds.max_memory)) return -1; break;
         case 'K': o->lookups = optarg; break;
         case 'S': if (limit_arg("--subsearch-maxout", optarg, &o->limits.subsearch_maxout)) return -1; break;
         case 'J': if (limit_arg("--join-maxout", optarg, &o->limits.join_maxout)) return -1; break;
@@ -143,6 +184,7 @@ int cq_cmd_search(int argc, char **argv)
     }
     cq_output *out = cq_output_new(o.format, stdout, o.tz, q->plan->fixed_columns);
     cq_output_csv_raw(out, o.csv_raw);
+    q->bounds = o.bounds;
     int rc = CQ_EXIT_OK;
     if (cq_query_run(q, idx, cq_output_sink(out), NULL)) {
         cq_query_print_error(q, stderr);

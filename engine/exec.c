@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 /* Frees an operator chain, last operator first. */
 static void op_free_chain(cq_oper *op)
@@ -58,13 +60,43 @@ void cq_exec_note(const cq_exec_ctx *ctx, const char *fmt, ...)
     va_end(ap);
 }
 
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int cq_exec_check_bounds(cq_exec_ctx *ctx)
+{
+    const cq_bounds *b = ctx->bounds;
+    if (!b || ctx->diag->set)
+        return ctx->diag->set ? -1 : 0;
+    if (b->timeout_s > 0 && mono_s() - ctx->t_start > b->timeout_s)
+        return cq_diag_set(ctx->diag, CQ_SPAN_NONE,
+                           "search stopped: it ran longer than %g s (--timeout)", b->timeout_s);
+    struct rusage ru;
+    if (b->max_memory && !getrusage(RUSAGE_SELF, &ru) &&
+        (uint64_t)ru.ru_maxrss * 1024 > b->max_memory)
+        return cq_diag_set(ctx->diag, CQ_SPAN_NONE,
+                           "search stopped: it needed more than %.0f MB of memory (--max-memory)",
+                           (double)b->max_memory / (1024 * 1024));
+    return 0;
+}
+
 int cq_exec_run(const cq_plan *p, cq_index *idx, cq_sink *sink, cq_diag *diag,
                 cq_exec_stats *stats)
+{
+    return cq_exec_run_bounded(p, idx, sink, diag, stats, NULL);
+}
+
+int cq_exec_run_bounded(const cq_plan *p, cq_index *idx, cq_sink *sink, cq_diag *diag,
+                        cq_exec_stats *stats, const cq_bounds *bounds)
 {
     memset(stats, 0, sizeof *stats);
     cq_arena arena;
     cq_arena_init(&arena);
-    cq_exec_ctx ctx = {idx, diag, stats, p, p->now_us, &arena};
+    cq_exec_ctx ctx = {idx, diag, stats, p, p->now_us, &arena, bounds, mono_s()};
     cq_oper *root = cq_exec_open(p, &ctx);
     int rc = root ? 1 : -1;
     cq_batch *b;

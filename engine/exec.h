@@ -30,6 +30,22 @@ typedef struct cq_exec_stats {
 } cq_exec_stats;
 
 /*
+ * Resource bounds of one run (`cquery search --timeout --max-memory`); 0
+ * means none.  The scan checks them once per block (cq_exec_check_bounds),
+ * so a run stops within one block of crossing them, with a clear error and
+ * no span.  Memory is the process's peak resident set (getrusage), which
+ * counts every operator's tables without each allocator keeping a tally.
+ */
+typedef struct cq_bounds {
+    double timeout_s;           /* wall-clock seconds from the start of the run */
+    uint64_t max_memory;        /* bytes of peak resident memory */
+} cq_bounds;
+
+/* cq_exec_run within bounds b (NULL: none). */
+int cq_exec_run_bounded(const cq_plan *p, cq_index *idx, cq_sink *sink, cq_diag *diag,
+                        cq_exec_stats *stats, const cq_bounds *b);
+
+/*
  * Runs plan p on idx, feeding results to sink.  Returns 0, or -1 with the
  * error in diag (index errors carry no span).
  */

@@ -33,7 +33,13 @@ typedef struct cq_exec_ctx {
     /* Memory that lives as long as the chain (the plan with its subsearches
      * substituted; see cq_exec_open). */
     cq_arena *arena;
+    const cq_bounds *bounds;    /* --timeout, --max-memory, or NULL */
+    double t_start;             /* when the run started (seconds, monotonic) */
 } cq_exec_ctx;
+
+/* Returns 0, or -1 with diag set once the run is past its bounds (called by
+ * the scan once per block). */
+int cq_exec_check_bounds(cq_exec_ctx *ctx);
 
 typedef struct cq_oper cq_oper;
 struct cq_oper {

@@ -161,6 +161,8 @@ static void filter_block(scan_op *s, blockbuf *bb)
 static blockbuf *scan_take(scan_op *s)
 {
     while (s->next_block < cq_scan_n_blocks(s->scan)) {
+        if (cq_exec_check_bounds(s->base.ctx))
+            return NULL;        /* --timeout / --max-memory */
         blockbuf *bb = load_block(s, s->next_block++);
         if (!bb)
             return NULL;

@@ -72,7 +72,7 @@ int cq_query_compile(cq_query *q, const cq_query_opts *o)
 int cq_query_run(cq_query *q, cq_index *idx, cq_sink *sink, cq_exec_stats *stats)
 {
     cq_exec_stats local;
-    return cq_exec_run(q->plan, idx, sink, &q->diag, stats ? stats : &local);
+    return cq_exec_run_bounded(q->plan, idx, sink, &q->diag, stats ? stats : &local, &q->bounds);
 }
 
 void cq_query_print_error(const cq_query *q, FILE *out)

@@ -31,6 +31,7 @@ typedef struct cq_query {
     cq_ast *ast;            /* spans index `text` (the query as written) */
     cq_plan *plan;
     cq_diag diag;
+    cq_bounds bounds;       /* set before cq_query_run: --timeout, --max-memory */
 } cq_query;
 
 typedef struct cq_query_opts {

@@ -680,6 +680,196 @@ START_TEST(bad_lines_rejected)
 }
 END_TEST
 
+/* Writes `count` generated audit events (cquery-gen, seed `seed`) to path. */
+static void gen_audit(const char *path, int count, int seed)
+{
+    const char *gen = getenv("CQUERY_GEN");
+    ck_assert_msg(gen != NULL, "CQUERY_GEN not set");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' audit --count %d --seed %d > '%s'", gen, count, seed, path);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(timeout_and_max_memory)
+{
+    if (under_valgrind())
+        return;     /* tens of thousands of events: ASan covers it */
+    if (!getenv("CQUERY_GEN"))
+        return;
+    tmpdir t;
+    tmp_make(&t);
+    char log[200];
+    tmp_path(&t, "audit.log", log, sizeof log);
+    gen_audit(log, 30000, 1);
+    ck_assert_int_eq(ingest(&t, log, NULL), 0);
+    const char *q = "* | stats count by auditID | stats count";
+    /* a deadline already past when the first block is read */
+    const char *a1[] = {"search", "--index", t.index, "--timeout", "0.000001", q, NULL};
+    ck_assert_int_eq(cq_run(&t, a1), 3);
+    char *e = err_of(&t);
+    ck_assert_msg(strstr(e, "search stopped: it ran longer than 1e-06 s (--timeout)"), "%s", e);
+    free(e);
+    /* 30,000 distinct values need more than 1 MB: a clean error, no crash */
+    const char *a2[] = {"search", "--index", t.index, "--max-memory", "1M", q, NULL};
+    ck_assert_int_eq(cq_run(&t, a2), 3);
+    e = err_of(&t);
+    ck_assert_msg(strstr(e, "search stopped: it needed more than 1 MB of memory (--max-memory)"),
+                  "%s", e);
+    free(e);
+    /* within generous bounds the same search completes */
+    const char *a3[] = {"search", "--index", t.index, "--format", "csv", "--max-memory", "8G",
+                        "--timeout", "600", q, NULL};
+    ck_assert_int_eq(cq_run(&t, a3), 0);
+    char *o = out_of(&t, NULL);
+    ck_assert_str_eq(o, "count\n30000\n");
+    free(o);
+    /* bad values are usage errors */
+    static const char *const bad[][2] = {
+        {"--timeout", "abc"}, {"--timeout", "0"}, {"--timeout", "-1"},
+        {"--max-memory", "12X"}, {"--max-memory", "0"}, {"--max-memory", "M"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *a[] = {"search", "--index", t.index, bad[i][0], bad[i][1], "*", NULL};
+        ck_assert_msg(cq_run(&t, a) == 2, "%s %s accepted", bad[i][0], bad[i][1]);
+        e = err_of(&t);
+        ck_assert_msg(strstr(e, bad[i][0]), "%s", e);
+        free(e);
+    }
+    tmp_done(&t);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ load */
+
+#define LOAD_FILES 6
+#define LOAD_EVENTS 5000
+
+/* Searches run while an ingest writes: each sees a whole number of files
+ * (ingest commits once per file), never fewer than the search before. */
+START_TEST(search_during_ingest)
+{
+    if (under_valgrind())
+        return;     /* tens of thousands of events: ASan covers it */
+    if (!getenv("CQUERY_GEN"))
+        return;
+    tmpdir t;
+    tmp_make(&t);
+    char dir[200], empty[200];
+    tmp_path(&t, "logs", dir, sizeof dir);
+    tmp_path(&t, "empty.log", empty, sizeof empty);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    for (int i = 0; i < LOAD_FILES; i++) {
+        char f[300];
+        snprintf(f, sizeof f, "%s/audit-%d.log", dir, i);
+        gen_audit(f, LOAD_EVENTS, i + 1);
+    }
+    spit(empty, "");
+    ck_assert_int_eq(ingest(&t, empty, NULL), 0);      /* the index exists */
+    char iout[200], ierr[200];
+    tmp_path(&t, "ingest.out", iout, sizeof iout);
+    tmp_path(&t, "ingest.err", ierr, sizeof ierr);
+    char *ia[] = {(char *)bin(), "ingest", "--index", t.index, dir, NULL};
+    double t0 = now_s();
+    pid_t pid = start(ia, iout, ierr);
+    long last = 0, n_searches = 0, n_mid = 0;
+    int st = 0, done = 0;
+    while (!done) {
+        done = waitpid(pid, &st, WNOHANG) == pid;
+        long n = count_of(&t, "*");
+        char *e = err_of(&t);
+        ck_assert_msg(n >= 0, "search failed during ingest: %s", e);
+        free(e);
+        ck_assert_msg(n % LOAD_EVENTS == 0, "a search saw %ld events: part of a file", n);
+        ck_assert_msg(n >= last, "a search saw %ld events after one saw %ld", n, last);
+        n_mid += n > 0 && n < LOAD_FILES * LOAD_EVENTS;
+        last = n;
+        n_searches++;
+    }
+    double secs = now_s() - t0;
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ingest failed");
+    ck_assert_int_eq(count_of(&t, "*"), LOAD_FILES * LOAD_EVENTS);
+    assert_integrity(t.index);
+    fprintf(stderr, "safety: %ld searches in %.1f s during an ingest of %d x %d events "
+                    "(%.1f searches/s, %ld saw part of the files), all consistent\n",
+            n_searches, secs, LOAD_FILES, LOAD_EVENTS, n_searches / secs, n_mid);
+    tmp_done(&t);
+}
+END_TEST
+
+/* Two ingests of different files into one index at once: both succeed,
+ * every record once. */
+START_TEST(two_ingests_different_files)
+{
+    if (under_valgrind())
+        return;     /* tens of thousands of events: ASan covers it */
+    if (!getenv("CQUERY_GEN"))
+        return;
+    tmpdir t;
+    tmp_make(&t);
+    char a[200], b[200], empty[200], o1[200], e1[200], o2[200], e2[200];
+    tmp_path(&t, "a.log", a, sizeof a);
+    tmp_path(&t, "b.log", b, sizeof b);
+    tmp_path(&t, "empty.log", empty, sizeof empty);
+    tmp_path(&t, "1.out", o1, sizeof o1);
+    tmp_path(&t, "1.err", e1, sizeof e1);
+    tmp_path(&t, "2.out", o2, sizeof o2);
+    tmp_path(&t, "2.err", e2, sizeof e2);
+    gen_audit(a, 8000, 11);
+    gen_audit(b, 7000, 12);
+    spit(empty, "");
+    ck_assert_int_eq(ingest(&t, empty, NULL), 0);
+    for (int round = 0; round < 2; round++) {    /* the second round adds nothing */
+        char *ia[] = {(char *)bin(), "ingest", "--index", t.index, a, b, NULL};
+        char *ib[] = {(char *)bin(), "ingest", "--index", t.index, b, a, NULL};
+        pid_t p1 = start(ia, o1, e1), p2 = start(ib, o2, e2);
+        int r1 = finish(p1), r2 = finish(p2);
+        char *m1 = slurp_n(e1, NULL), *m2 = slurp_n(e2, NULL);
+        ck_assert_msg(r1 == 0 && r2 == 0, "exit %d, %d:\n%s\n%s", r1, r2, m1, m2);
+        ck_assert_msg(!strstr(m1, "locked") && !strstr(m2, "locked"), "%s\n%s", m1, m2);
+        free(m1);
+        free(m2);
+        ck_assert_int_eq(count_of(&t, "*"), 15000);
+        ck_assert_int_eq(sql_int(t.index, "SELECT count(*) FROM files WHERE n_records > 0"), 2);
+    }
+    ck_assert_int_eq(count_of(&t, "* | dedup auditID"), 15000);
+    assert_integrity(t.index);
+    tmp_done(&t);
+}
+END_TEST
+
+/* Another process holds the write lock past the busy timeout: ingest says
+ * the index is busy (not SQLite's "database is locked"), searches still
+ * read the last committed state. */
+START_TEST(busy_index_message)
+{
+    tmpdir t;
+    tmp_make(&t);
+    char log[200];
+    tmp_path(&t, "a.json", log, sizeof log);
+    spit(log, "{\"_time\":1767225600,\"a\":\"1\"}\n");
+    ck_assert_int_eq(ingest(&t, log, "_json"), 0);
+    tmp_path(&t, "b.json", log, sizeof log);
+    spit(log, "{\"_time\":1767225601,\"a\":\"2\"}\n");
+    sqlite3 *db;
+    ck_assert(sqlite3_open(t.index, &db) == SQLITE_OK);
+    ck_assert(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+    ck_assert_int_eq(count_of(&t, "*"), 1);             /* readers are not blocked */
+    double t0 = now_s();
+    int rc = ingest(&t, log, "_json");
+    double waited = now_s() - t0;
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(db);
+    char *e = err_of(&t);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, e);
+    ck_assert_msg(strstr(e, "busy") && !strstr(e, "database is locked"), "%s", e);
+    ck_assert_msg(waited > 5, "gave up after %.1f s", waited);
+    free(e);
+    ck_assert_int_eq(ingest(&t, log, "_json"), 0);       /* and works once free */
+    ck_assert_int_eq(count_of(&t, "*"), 2);
+    tmp_done(&t);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ suite */
 
 Suite *safety_suite(void)
@@ -717,6 +907,14 @@ Suite *safety_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, catastrophic_regex_cut_off);
     tcase_add_test(tc, bad_lines_rejected);
+    tcase_add_test(tc, timeout_and_max_memory);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("load");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, search_during_ingest);
+    tcase_add_test(tc, two_ingests_different_files);
+    tcase_add_test(tc, busy_index_message);
     suite_add_tcase(s, tc);
     return s;
 }
