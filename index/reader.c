@@ -218,7 +218,8 @@ static int term_candidates(cq_scan *s, const cq_pushdown *pd, int64_t **ids, siz
             ret = cq_index_fail_db(s->idx, "read term filter");
         if (first) {
             acc = cq_xmalloc((n_cur ? n_cur : 1) * sizeof *acc);
-            memcpy(acc, cur, n_cur * sizeof *acc);
+            if (n_cur)      /* cur is NULL until the first group */
+                memcpy(acc, cur, n_cur * sizeof *acc);
             n_acc = n_cur;
             first = 0;
         } else {
