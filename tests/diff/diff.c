@@ -376,6 +376,7 @@ static int ask(const cq_diff_opts *o, sqlite3 *db, const char *index, int qno,
     st->asked++;
     st->by_kind[q.kind]++;
     st->rows += count_lines(w);
+    st->fail_streak = rc != 0 ? st->fail_streak + 1 : 0;
     if (rc != 0 || strcmp(w, g)) {
         st->mismatches++;
         report(o, qno, &q, w, g, e, rc, st->mismatches <= o->max_report);
@@ -432,8 +433,13 @@ int cq_diff_run(const cq_diff_opts *opts, cq_diff_stats *st)
     }
     ret = 0;
     for (int i = o.only_query >= 0 ? o.only_query : 0;
-         i < (o.only_query >= 0 ? o.only_query + 1 : o.n_queries) && ret == 0; i++)
+         i < (o.only_query >= 0 ? o.only_query + 1 : o.n_queries) && ret == 0; i++) {
         ret = ask(&o, db, index, i, st);
+        if (st->fail_streak >= 10) {
+            fprintf(o.log, "diff: cquery failed 10 times in a row; stopping (see above)\n");
+            ret = -1;
+        }
+    }
 done:
     sqlite3_close(db);
     if (!o.keep) {

@@ -36,13 +36,15 @@ typedef struct cq_diff_stats {
     int asked;              /* queries run */
     int mismatches;         /* answers that differ (or cquery failed) */
     int by_kind[8];         /* queries per kind (see diff_kind_name) */
-    int rows;               /* result rows compared in total */
+    int rows;               /* CSV lines compared in total */
+    int fail_streak;        /* cquery runs that failed in a row */
 } cq_diff_stats;
 
 /* Builds the events of opts->seed, asks opts->n_queries questions, prints
  * every mismatch (seed, query, both answers) to opts->log.  Returns 0 when
  * the run could be made (see st->mismatches for the verdict), -1 when it
- * could not (cquery missing, ingest failed, ...), with a message on log. */
+ * could not (cquery missing, ingest failed, cquery failing 10 times in a
+ * row, ...), with a message on log. */
 int cq_diff_run(const cq_diff_opts *opts, cq_diff_stats *st);
 
 /* The name of query kind i (for summaries), NULL past the last. */
