@@ -315,7 +315,8 @@ static int load_candidates(cq_scan *s, const cq_pushdown *pd, const int64_t *ids
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return cq_index_fail_db(s->idx, "select blocks");
-    qsort(s->blocks, s->n_blocks, sizeof *s->blocks, block_cmp);
+    if (s->n_blocks)    /* s->blocks is NULL when no candidate matched */
+        qsort(s->blocks, s->n_blocks, sizeof *s->blocks, block_cmp);
     return 0;
 }
 
