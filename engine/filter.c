@@ -17,7 +17,18 @@ typedef struct leaf {
     const char *val;
     size_t len;
     int exists;         /* field=* : any value at all */
+    int cidr;           /* val is "addr/bits": = and != test membership */
+    int fam, bits;
+    unsigned char net[16];
 } leaf;
+
+/* A value written as "addr/bits" compares as a network (Splunk:
+ * src_ip=10.0.0.0/8 matches every address inside). */
+static void leaf_cidr(leaf *lf)
+{
+    lf->cidr = memchr(lf->val, '/', lf->len) &&
+               cq_cidr_parse((cq_sv){lf->val, (uint32_t)lf->len}, &lf->fam, lf->net, &lf->bits);
+}
 
 /* Does one value satisfy `f op val`? (Search semantics: case-insensitive,
  * wildcards for = and !=; ordering compares numerically when both numeric.) */
@@ -28,6 +39,8 @@ static int val_ok(const leaf *lf, const char *s, size_t n)
     switch (lf->op) {
     case CQ_OP_EQ:
     case CQ_OP_NE:
+        if (lf->cidr)
+            return cq_cidr_contains(lf->fam, lf->net, lf->bits, (cq_sv){s, (uint32_t)n});
         return cq_wild_match(lf->val, lf->len, s, n);
     case CQ_OP_LT:
         return cq_value_cmp(s, n, lf->val, lf->len) < 0;
@@ -108,14 +121,16 @@ static uint32_t eval_compare(const cq_ast *e, const cq_batch *b, const uint16_t 
     const cq_col *c = cq_batch_get(b, e->name);
     if (!c || c->kind == CQ_COL_NULL)
         return 0;   /* a missing field matches neither f=v nor f!=v */
-    leaf lf = {e->op, e->text, strlen(e->text), 0};
+    leaf lf = {e->op, e->text, strlen(e->text), 0, 0, 0, 0, {0}};
     lf.exists = e->op == CQ_OP_EQ && !(e->flags & CQ_AST_QUOTED) && !strcmp(e->text, "*");
+    if (e->op == CQ_OP_EQ || e->op == CQ_OP_NE)
+        leaf_cidr(&lf);
     uint8_t *hit = cq_arena_alloc(scratch, n_in + 1);
     if (e->op == CQ_OP_NE) {
         /* f!=v: the field is there and no value equals v. */
         leaf eq = lf;
         eq.op = CQ_OP_EQ;
-        leaf has = {CQ_OP_EQ, "*", 1, 1};
+        leaf has = {CQ_OP_EQ, "*", 1, 1, 0, 0, 0, {0}};
         uint8_t *present = cq_arena_alloc(scratch, n_in + 1);
         leaf_any(&eq, c, in, n_in, hit, scratch);
         leaf_any(&has, c, in, n_in, present, scratch);
@@ -156,6 +171,8 @@ static uint32_t eval_term(const cq_ast *e, const cq_batch *b, const uint16_t *in
                 continue;
             if (e->flags & CQ_AST_QUOTED)
                 ok = cq_phrase_match(t, tl, v.p, v.len, cs);
+            else if (e->flags & CQ_AST_TERMDIR)
+                ok = cq_term_match_major(t, tl, v.p, v.len);
             else
                 ok = cq_term_match(t, tl, v.p, v.len, cs);
         }
@@ -174,7 +191,8 @@ static uint32_t eval_in(const cq_ast *e, const cq_batch *b, const uint16_t *in,
     uint8_t *any = cq_arena_calloc(scratch, n_in + 1);
     uint8_t *hit = cq_arena_alloc(scratch, n_in + 1);
     for (const cq_ast *v = e->kids; v; v = v->next) {
-        leaf lf = {CQ_OP_EQ, v->text, strlen(v->text), 0};
+        leaf lf = {CQ_OP_EQ, v->text, strlen(v->text), 0, 0, 0, 0, {0}};
+        leaf_cidr(&lf);
         leaf_any(&lf, c, in, n_in, hit, scratch);
         for (uint32_t i = 0; i < n_in; i++)
             any[i] |= hit[i];

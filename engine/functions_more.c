@@ -9,6 +9,7 @@
  * any value is in the subnet; the digests read a multivalue's first value.
  */
 #include "engine/functions.h"
+#include "engine/match.h"
 #include "engine/exec.h"
 #include "engine/jsonpath.h"
 #include "grammar/parse.h"
@@ -22,50 +23,6 @@
 
 /* ---------------------------------------------------------- cidrmatch */
 
-/* Parses "addr/bits" (bits optional: the whole address). */
-static int parse_cidr(cq_sv s, int *fam, unsigned char *net, int *bits)
-{
-    char buf[80];
-    if (!s.p || s.len >= sizeof buf)
-        return 0;
-    memcpy(buf, s.p, s.len);
-    buf[s.len] = '\0';
-    char *slash = strchr(buf, '/');
-    if (slash)
-        *slash = '\0';
-    if (inet_pton(AF_INET, buf, net) == 1)
-        *fam = 4;
-    else if (inet_pton(AF_INET6, buf, net) == 1)
-        *fam = 6;
-    else
-        return 0;
-    int max = *fam == 4 ? 32 : 128;
-    *bits = max;
-    if (slash) {
-        char *end;
-        long b = strtol(slash + 1, &end, 10);
-        if (*end || end == slash + 1 || b < 0 || b > max)
-            return 0;
-        *bits = (int)b;
-    }
-    return 1;
-}
-
-static int in_net(int fam, const unsigned char *net, int bits, cq_sv ip)
-{
-    unsigned char addr[16];
-    int f, b;
-    if (!parse_cidr(ip, &f, addr, &b) || f != fam || b != (fam == 4 ? 32 : 128))
-        return 0;
-    int full = bits / 8, rest = bits % 8;
-    if (memcmp(addr, net, (size_t)full))
-        return 0;
-    if (!rest)
-        return 1;
-    unsigned char mask = (unsigned char)(0xFF << (8 - rest));
-    return (addr[full] & mask) == (net[full] & mask);
-}
-
 static int fn_cidrmatch(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
@@ -73,12 +30,12 @@ static int fn_cidrmatch(cq_fn_call *fc)
         const cq_val *ip = &A(1, i);
         unsigned char net[16];
         int fam, bits, hit = 0;
-        if (parse_cidr(c, &fam, net, &bits)) {
+        if (cq_cidr_parse(c, &fam, net, &bits)) {
             if (ip->t == CQ_V_MV) {
                 for (uint32_t k = 0; k < ip->n_mv && !hit; k++)
-                    hit = in_net(fam, net, bits, ip->mv[k]);
+                    hit = cq_cidr_contains(fam, net, bits, ip->mv[k]);
             } else if (ip->t != CQ_V_NULL) {
-                hit = in_net(fam, net, bits, cq_val_str(ip, ARENA));
+                hit = cq_cidr_contains(fam, net, bits, cq_val_str(ip, ARENA));
             }
         }
         fc->out[i] = cq_val_bool(hit);

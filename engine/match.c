@@ -7,6 +7,7 @@
  */
 #include "engine/match.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -189,4 +190,62 @@ int cq_value_cmp(const char *a, size_t alen, const char *b, size_t blen)
     if (c)
         return c;
     return (alen > blen) - (alen < blen);
+}
+
+int cq_term_match_major(const char *t, size_t tl, const char *raw, size_t rl)
+{
+    if (tl == 0 || tl > rl)
+        return 0;
+    for (size_t i = 0; i + tl <= rl; i++) {
+        if (i > 0 && !is_major((unsigned char)raw[i - 1]))
+            continue;
+        if (!eq_at(raw + i, t, tl, 0))
+            continue;
+        if (i + tl == rl || is_major((unsigned char)raw[i + tl]))
+            return 1;
+    }
+    return 0;
+}
+
+int cq_cidr_parse(cq_sv s, int *fam, unsigned char *net, int *bits)
+{
+    char buf[80];
+    if (!s.p || s.len >= sizeof buf)
+        return 0;
+    memcpy(buf, s.p, s.len);
+    buf[s.len] = '\0';
+    char *slash = strchr(buf, '/');
+    if (slash)
+        *slash = '\0';
+    if (inet_pton(AF_INET, buf, net) == 1)
+        *fam = 4;
+    else if (inet_pton(AF_INET6, buf, net) == 1)
+        *fam = 6;
+    else
+        return 0;
+    int max = *fam == 4 ? 32 : 128;
+    *bits = max;
+    if (slash) {
+        char *end;
+        long b = strtol(slash + 1, &end, 10);
+        if (*end || end == slash + 1 || b < 0 || b > max)
+            return 0;
+        *bits = (int)b;
+    }
+    return 1;
+}
+
+int cq_cidr_contains(int fam, const unsigned char *net, int bits, cq_sv ip)
+{
+    unsigned char addr[16];
+    int f, b;
+    if (!cq_cidr_parse(ip, &f, addr, &b) || f != fam || b != (fam == 4 ? 32 : 128))
+        return 0;
+    int full = bits / 8, rest = bits % 8;
+    if (memcmp(addr, net, (size_t)full))
+        return 0;
+    if (!rest)
+        return 1;
+    unsigned char mask = (unsigned char)(0xFF << (8 - rest));
+    return (addr[full] & mask) == (net[full] & mask);
 }

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "index/colenc.h"
+
 /* Case-insensitive (ASCII) glob with "*" only; `pat` may contain "\*" for a literal star. */
 int cq_wild_match(const char *pat, size_t plen, const char *s, size_t slen);
 /* Case-sensitive variant (CASE() terms). */
@@ -30,6 +32,16 @@ int cq_parse_num(const char *s, size_t len, double *out);
 /* Splunk ordering of two values: numeric when both are numbers, else bytewise.
  * Returns <0, 0, >0. */
 int cq_value_cmp(const char *a, size_t alen, const char *b, size_t blen);
+
+/* TERM(term): term bounded by major breakers only (so "10.0.0.1" is one
+ * token), case-insensitive. */
+int cq_term_match_major(const char *term, size_t tlen, const char *raw, size_t rlen);
+
+/* "addr/bits" or "addr" (IPv4 or IPv6): family 4 or 6, the address bytes
+ * and the prefix length (the whole address without "/bits").  Returns 1 or 0. */
+int cq_cidr_parse(cq_sv s, int *fam, unsigned char *net, int *bits);
+/* Is ip (a single address) inside fam/net/bits? */
+int cq_cidr_contains(int fam, const unsigned char *net, int bits, cq_sv ip);
 
 /* Is c a search breaker (major or minor)? */
 int cq_is_breaker(unsigned char c);

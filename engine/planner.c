@@ -322,8 +322,6 @@ int cq_plan_check_search(const cq_ast *n, int top, cq_diag *d)
                                n->name);
         return 0;
     case CQ_AST_TERM:
-        if (n->flags & CQ_AST_TERMDIR)
-            return cq_diag_set(d, n->span, "not supported yet: TERM()");
         return 0;
     case CQ_AST_IN:
     case CQ_AST_SUBSEARCH:      /* planned by cq_subsearch_plan_all() */
