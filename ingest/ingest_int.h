@@ -34,6 +34,9 @@ typedef struct cq_cond {
     const char *field;
     const char **alts;      /* CQ_COND_EQ / CQ_COND_NE values */
     size_t n_alts;
+    uint32_t *alt_lens;     /* their lengths (conf arena) */
+    uint32_t field_len;
+    int slot;               /* field's index in conf->names (cq_conf_name_slot) */
     pcre2_code *re;         /* CQ_COND_RE / CQ_COND_NRE */
     pcre2_match_data *md;   /* unused by matching: see cq_md_for (per thread) */
 } cq_cond;
@@ -112,6 +115,14 @@ typedef struct cq_conf {
     cq_rule *rules;
     size_t n_rules;
     size_t max_line;        /* longer lines are malformed */
+    /* Every field name a condition tests, interned: normalize.c indexes an
+     * event's fields by these slots once instead of scanning them per test. */
+    const char **names;
+    uint32_t *name_lens;
+    uint64_t *name_hashes;
+    size_t n_names;
+    uint32_t *name_map;     /* open addressing: 0 empty, else slot + 1 */
+    uint32_t name_map_cap;  /* power of two */
 } cq_conf;
 
 /* Loads path; on error returns -1 with "path:line: message" in err. */
@@ -119,6 +130,10 @@ int cq_conf_load(const char *path, cq_conf **out, char *err, size_t errlen);
 void cq_conf_free(cq_conf *c);
 /* Canonical sourcetype index of a name or alias, or -1. */
 int cq_conf_find_st(const cq_conf *c, const char *name);
+/* Slot of field name[0..len) in c->names, or -1 when no condition tests it. */
+int cq_conf_name_slot(const cq_conf *c, const char *name, size_t len);
+/* The hash cq_conf_name_slot uses. */
+uint64_t cq_name_hash(const char *s, size_t len);
 
 /* ---- flatten.c: JSON text -> Splunk-style fields ---- */
 

@@ -65,13 +65,97 @@ static int has_value(const cq_record *r, const char *name, const char *v, size_t
     return 0;
 }
 
-/* Does some value of k->field match k->re?  Sets *subj to the matching value. */
-static int re_any(const cq_cond *k, const cq_record *r, const cq_kv **subj)
+/* First field named name[0..len), or NULL (cq_record_get without strlen). */
+static const cq_kv *get_n(const cq_record *r, const char *name, size_t len)
 {
-    size_t len = strlen(k->field);
-    for (size_t i = 0; i < r->n_kv; i++) {
-        if (!name_eq(&r->kv[i], k->field, len))
+    for (size_t i = 0; i < r->n_kv; i++)
+        if (name_eq(&r->kv[i], name, len))
+            return &r->kv[i];
+    return NULL;
+}
+
+/*
+ * The fields of one event indexed by the conf's interned names (the names
+ * conditions test): head[slot] is the first field with that name, next[i]
+ * the following one (-1 ends).  Built once per event and again only after a
+ * rule changed the event, instead of scanning every field for every
+ * condition.  Events with more fields than FIDX_MAX_KV, or a conf with more
+ * names than FIDX_MAX_NAMES, are scanned as before.
+ */
+#define FIDX_MAX_KV 1024
+#define FIDX_MAX_NAMES 512
+
+typedef struct fidx {
+    const cq_conf *c;
+    const cq_record *r;
+    int valid;              /* 1: matches r's fields; 0: check them (a rule ran) */
+    int off;                /* r is too big, or c has too many names: scan */
+    size_t n;               /* fields indexed: r->kv[0..n) */
+    int32_t head[FIDX_MAX_NAMES], tail[FIDX_MAX_NAMES];
+    int32_t next[FIDX_MAX_KV];
+    const char *name[FIDX_MAX_KV];  /* kv[i].name when indexed (unique per add) */
+} fidx;
+
+/* Indexes r->kv[x->n..n_kv), keeping each chain in field order. */
+static void fidx_extend(fidx *x)
+{
+    const cq_record *r = x->r;
+    for (size_t i = x->n; i < r->n_kv; i++) {
+        x->name[i] = r->kv[i].name;
+        x->next[i] = -1;
+        int s = cq_conf_name_slot(x->c, r->kv[i].name, r->kv[i].name_len);
+        if (s < 0)
             continue;
+        if (x->head[s] < 0)
+            x->head[s] = (int32_t)i;
+        else
+            x->next[x->tail[s]] = (int32_t)i;
+        x->tail[s] = (int32_t)i;
+    }
+    x->n = r->n_kv;
+}
+
+/* Brings the index up to date with r: fields only appended since it was
+ * built (names are copied on every add, so a pointer that still matches is
+ * the same field) are added to it; anything else rebuilds it. */
+static void fidx_build(fidx *x)
+{
+    const cq_record *r = x->r;
+    x->valid = 1;
+    x->off = r->n_kv > FIDX_MAX_KV || x->c->n_names > FIDX_MAX_NAMES;
+    if (x->off)
+        return;
+    int same = x->n <= r->n_kv;
+    for (size_t i = 0; same && i < x->n; i++)
+        same = r->kv[i].name == x->name[i];
+    if (!same || !x->n) {
+        for (size_t s = 0; s < x->c->n_names; s++)
+            x->head[s] = -1;
+        x->n = 0;
+    }
+    fidx_extend(x);
+}
+
+/* Index of the first field k tests, -1 when absent; -2: scan (x->off). */
+static int32_t fidx_first(fidx *x, const cq_cond *k)
+{
+    if (!x->valid)
+        fidx_build(x);
+    return x->off ? -2 : x->head[k->slot];
+}
+
+/* Calls through the fields k tests: i = first; i >= 0; i = next(i). */
+#define FOR_FIELD(x, k, i)                                                                  \
+    for (int32_t i##_f = fidx_first(x, k), i = i##_f == -2 ? 0 : i##_f;                     \
+         i##_f == -2 ? (size_t)i < (x)->r->n_kv : i >= 0;                                   \
+         i = i##_f == -2 ? i + 1 : (x)->next[i])                                            \
+        if (i##_f != -2 || name_eq(&(x)->r->kv[i], k->field, k->field_len))
+
+/* Does some value of k->field match k->re?  Sets *subj to the matching value. */
+static int re_any(fidx *x, const cq_cond *k, const cq_kv **subj)
+{
+    const cq_record *r = x->r;
+    FOR_FIELD(x, k, i) {
         int rc = pcre2_match(k->re, (PCRE2_SPTR)r->kv[i].val, r->kv[i].val_len, 0,
                              PCRE2_NO_UTF_CHECK, cq_md_for(k->re), NULL);
         if (rc > 0) {
@@ -82,47 +166,56 @@ static int re_any(const cq_cond *k, const cq_record *r, const cq_kv **subj)
     return 0;
 }
 
-static int eq_any(const cq_cond *k, const cq_record *r, int *present)
+static int eq_any(fidx *x, const cq_cond *k, int *present)
 {
-    size_t len = strlen(k->field);
+    const cq_record *r = x->r;
     *present = 0;
-    for (size_t i = 0; i < r->n_kv; i++) {
-        if (!name_eq(&r->kv[i], k->field, len))
-            continue;
+    FOR_FIELD(x, k, i) {
         *present = 1;
         for (size_t a = 0; a < k->n_alts; a++)
-            if (strlen(k->alts[a]) == r->kv[i].val_len &&
+            if (k->alt_lens[a] == r->kv[i].val_len &&
                 !memcmp(k->alts[a], r->kv[i].val, r->kv[i].val_len))
                 return 1;
     }
     return 0;
 }
 
-static int cond_eval(const cq_cond *k, const cq_record *r, const cq_kv **subj)
+static int exists(fidx *x, const cq_cond *k)
+{
+    FOR_FIELD(x, k, i)
+        return 1;
+    return 0;
+}
+
+static int cond_eval(fidx *x, const cq_cond *k, const cq_kv **subj)
 {
     int present;
     switch (k->op) {
     case CQ_COND_EQ:
-        return eq_any(k, r, &present);
+        return eq_any(x, k, &present);
     case CQ_COND_NE:
-        return !eq_any(k, r, &present) && present;
+        return !eq_any(x, k, &present) && present;
     case CQ_COND_EXISTS:
-        return cq_record_get(r, k->field) != NULL;
+        return exists(x, k);
     case CQ_COND_MISSING:
-        return cq_record_get(r, k->field) == NULL;
+        return !exists(x, k);
     case CQ_COND_RE:
-        return re_any(k, r, subj);
+        return re_any(x, k, subj);
     case CQ_COND_NRE:
-        return !re_any(k, r, subj);
+        return !re_any(x, k, subj);
     }
     return 0;
 }
 
 int cq_cond_holds(const cq_conf *c, const cq_cond *cond, const cq_record *r)
 {
-    (void)c;
+    fidx x;                     /* one test: scan (no index built) */
+    x.c = c;
+    x.r = r;
+    x.valid = 1;
+    x.off = 1;
     const cq_kv *subj;
-    return cond_eval(cond, r, &subj);
+    return cond_eval(&x, cond, &subj);
 }
 
 int cq_format_detect(const cq_conf *c, const cq_format *f, const cq_record *r)
@@ -236,9 +329,7 @@ static int expand(const char *tpl, const cq_record *r, cq_strbuf *sb)
         if (end == p + 1) {
             cq_strbuf_addc(sb, '$');
         } else {
-            char name[256];
-            snprintf(name, sizeof name, "%.*s", (int)(end - p - 1), p + 1);
-            const cq_kv *kv = cq_record_get(r, name);
+            const cq_kv *kv = get_n(r, p + 1, (size_t)(end - p - 1));
             if (!kv)
                 return -1;
             cq_strbuf_add(sb, kv->val, kv->val_len);
@@ -251,17 +342,15 @@ static int expand(const char *tpl, const cq_record *r, cq_strbuf *sb)
 /* copy: every value of the first present source field. */
 static void act_copy(const cq_action *a, cq_record *src, cq_record *dst, cq_strbuf *sb)
 {
-    char name[256];
     for (const char *p = a->arg; *p; ) {
         while (*p == ' ' || *p == '\t')
             p++;
-        const char *b = p;
+        const char *name = p;
         while (*p && *p != ' ' && *p != '\t')
             p++;
-        if (p == b)
+        if (p == name)
             break;
-        snprintf(name, sizeof name, "%.*s", (int)(p - b), b);
-        size_t len = strlen(name), n = 0;
+        size_t len = (size_t)(p - name), n = 0;
         /* Collect first: dst may be src, and adding may move src->kv. */
         cq_strbuf_reset(sb);
         for (size_t i = 0; i < src->n_kv; i++)
@@ -271,12 +360,11 @@ static void act_copy(const cq_action *a, cq_record *src, cq_record *dst, cq_strb
             }
         if (!n)
             continue;
-        cq_kv *vals = cq_xmalloc(n * sizeof *vals);
-        memcpy(vals, sb->buf, n * sizeof *vals);
+        /* Values stay put (the record's arena); only src->kv may move. */
+        const cq_kv *vals = (const cq_kv *)(void *)sb->buf;
         remove_field(dst, a->dst);
         for (size_t i = 0; i < n; i++)
             cq_record_add(dst, a->dst, strlen(a->dst), vals[i].val, vals[i].val_len);
-        free(vals);
         return;
     }
 }
@@ -449,6 +537,11 @@ void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
                   cq_strbuf *scratch, int *prev_hit)
 {
     cq_kv subj[MAX_RE_CONDS];   /* copies: adding fields may move r->kv */
+    fidx x;                     /* ~20 KB: set the header only, not the arrays */
+    x.c = c;
+    x.r = r;
+    x.valid = 0;
+    x.n = 0;
     memset(matched, 0, c->n_rules);
     for (size_t i = 0; i < c->n_rules; i++) {
         const cq_rule *ru = &c->rules[i];
@@ -459,7 +552,7 @@ void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
             /* No previous event here: would the rule have written to one? */
             size_t k = 0;
             const cq_kv *sj;
-            while (k < ru->n_conds && cond_eval(&ru->conds[k], r, &sj))
+            while (k < ru->n_conds && cond_eval(&x, &ru->conds[k], &sj))
                 k++;
             if (k == ru->n_conds)
                 *prev_hit = 1;
@@ -470,7 +563,7 @@ void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
         size_t k = 0;
         for (; k < ru->n_conds; k++) {
             const cq_kv *sj = NULL;
-            if (!cond_eval(&ru->conds[k], r, &sj))
+            if (!cond_eval(&x, &ru->conds[k], &sj))
                 break;
             if (k < MAX_RE_CONDS && sj)
                 subj[k] = *sj;
@@ -487,5 +580,6 @@ void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
         for (k = 0; k < ru->n_conds; k++)
             if (ru->conds[k].op == CQ_COND_RE)
                 drop_scratch(&ru->conds[k], r);
+        x.valid = 0;            /* the rule may have changed r's fields */
     }
 }

@@ -414,10 +414,91 @@ static int conf_line(loader *L, char *s)
     }
 }
 
+uint64_t cq_name_hash(const char *s, size_t len)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ len;
+    while (len >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        s += 8;
+        len -= 8;
+    }
+    uint64_t w = 0;
+    for (size_t i = 0; i < len; i++)
+        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 29);
+}
+
+int cq_conf_name_slot(const cq_conf *c, const char *name, size_t len)
+{
+    if (!c->name_map_cap)
+        return -1;
+    uint64_t h = cq_name_hash(name, len);
+    uint32_t mask = c->name_map_cap - 1;
+    for (uint32_t j = (uint32_t)h & mask; c->name_map[j]; j = (j + 1) & mask) {
+        uint32_t s = c->name_map[j] - 1;
+        if (c->name_hashes[s] == h && c->name_lens[s] == len && !memcmp(c->names[s], name, len))
+            return (int)s;
+    }
+    return -1;
+}
+
+/* Interns k's field name and measures its values (see cq_conf.names). */
+static void intern_cond(cq_conf *c, cq_cond *k)
+{
+    size_t len = strlen(k->field);
+    k->field_len = (uint32_t)len;
+    k->alt_lens = cq_arena_alloc(&c->arena, (k->n_alts + 1) * sizeof *k->alt_lens);
+    for (size_t a = 0; a < k->n_alts; a++)
+        k->alt_lens[a] = (uint32_t)strlen(k->alts[a]);
+    int slot = cq_conf_name_slot(c, k->field, len);
+    if (slot < 0) {
+        slot = (int)c->n_names;
+        const char **n = push(&c->names, &c->n_names, sizeof *c->names);
+        *n = k->field;
+        c->name_lens = cq_xrealloc(c->name_lens, c->n_names * sizeof *c->name_lens);
+        c->name_hashes = cq_xrealloc(c->name_hashes, c->n_names * sizeof *c->name_hashes);
+        c->name_lens[slot] = (uint32_t)len;
+        c->name_hashes[slot] = cq_name_hash(k->field, len);
+        if (c->n_names * 2 > c->name_map_cap) {     /* rebuild at load <= 1/2 */
+            uint32_t cap = c->name_map_cap ? c->name_map_cap * 2 : 64;
+            free(c->name_map);
+            c->name_map = cq_xcalloc(cap, sizeof *c->name_map);
+            c->name_map_cap = cap;
+            for (size_t i = 0; i + 1 < c->n_names; i++) {
+                uint32_t j = (uint32_t)c->name_hashes[i] & (cap - 1);
+                while (c->name_map[j])
+                    j = (j + 1) & (cap - 1);
+                c->name_map[j] = (uint32_t)i + 1;
+            }
+        }
+        uint32_t j = (uint32_t)c->name_hashes[slot] & (c->name_map_cap - 1);
+        while (c->name_map[j])
+            j = (j + 1) & (c->name_map_cap - 1);
+        c->name_map[j] = (uint32_t)slot + 1;
+    }
+    k->slot = slot;
+}
+
+static void intern_names(cq_conf *c)
+{
+    for (size_t i = 0; i < c->n_rules; i++)
+        for (size_t k = 0; k < c->rules[i].n_conds; k++)
+            intern_cond(c, &c->rules[i].conds[k]);
+    for (size_t i = 0; i < c->n_fmts; i++)
+        for (size_t j = 0; j < c->fmts[i].n_detects; j++)
+            for (size_t k = 0; k < c->fmts[i].detects[j].n_conds; k++)
+                intern_cond(c, &c->fmts[i].detects[j].conds[k]);
+}
+
 /* After the whole file: `previous` names, and formats that name a sourcetype. */
 static int finish(loader *L)
 {
     cq_conf *c = L->c;
+    intern_names(c);
     for (size_t i = 0; i < c->n_fmts; i++)
         if (c->fmts[i].st < 0) {
             L->line = c->fmts[i].line;
@@ -540,6 +621,10 @@ void cq_conf_free(cq_conf *c)
     free(c->sts);
     free(c->fmts);
     free(c->rules);
+    free(c->names);
+    free(c->name_lens);
+    free(c->name_hashes);
+    free(c->name_map);
     cq_arena_free(&c->arena);
     free(c);
 }
