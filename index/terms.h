@@ -36,8 +36,14 @@ extern const unsigned char cq_breaker_tab[256];
 /* Hash of one token (bytes already lower-case or not: folded here). */
 uint64_t cq_token_hash(const char *s, size_t len);
 
-/* Sets the bits of every token of text[0..len) in bloom (CQ_BLOOM_BYTES). */
-void cq_bloom_add_text(uint8_t *bloom, const char *text, size_t len);
+/*
+ * Sets the bits of every token of text[0..len) in bloom (CQ_BLOOM_BYTES).
+ * seen (may be NULL): 1 << CQ_BLOOM_SEEN_BITS hashes already set in this
+ * bloom, zeroed with it; most tokens of a block repeat (JSON keys, verbs,
+ * namespaces), and a hit skips setting their bits again.
+ */
+#define CQ_BLOOM_SEEN_BITS 11
+void cq_bloom_add_text(uint8_t *bloom, uint64_t *seen, const char *text, size_t len);
 
 /* The slice and the 8 words a token hash sets inside it. */
 typedef struct cq_token_probe {

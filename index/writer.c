@@ -76,6 +76,7 @@ struct cq_builder {
     uint32_t raw_off[CQ_BLOCK_ROWS], raw_len[CQ_BLOCK_ROWS];
     uint32_t n_rows;
     uint8_t *bloom;         /* CQ_BLOOM_BYTES */
+    uint64_t *seen;         /* token hashes in bloom (terms.h), 1 << CQ_BLOOM_SEEN_BITS */
 };
 
 /* One block ready to be written. */
@@ -153,6 +154,7 @@ static void builder_free(cq_builder *b)
     free(b->source);
     free(b->host);
     free(b->bloom);
+    free(b->seen);
     free(b);
 }
 
@@ -169,6 +171,7 @@ static void builder_clear(cq_builder *b)
     b->n_rows = 0;
     cq_strbuf_reset(&b->store);
     memset(b->bloom, 0, CQ_BLOOM_BYTES);
+    memset(b->seen, 0, sizeof *b->seen << CQ_BLOOM_SEEN_BITS);
 }
 
 static colb *builder_col(cq_builder *b, const char *name, uint32_t len)
@@ -425,6 +428,7 @@ static cq_builder *builder_for(cq_blockset *bs, const cq_record *rec)
     b->source = cq_xstrdup(src);
     b->host = rec->host ? cq_xstrdup(rec->host) : NULL;
     b->bloom = cq_xcalloc(1, CQ_BLOOM_BYTES);
+    b->seen = cq_xcalloc((size_t)1 << CQ_BLOOM_SEEN_BITS, sizeof *b->seen);
     bs->b[bs->n_b++] = b;
     return b;
 }
@@ -480,7 +484,7 @@ void cq_blockset_add(cq_blockset *bs, const cq_record *rec)
     b->raw_off[row] = store_add(b, rec->raw ? rec->raw : "", rec->raw_len);
     b->raw_len[row] = (uint32_t)rec->raw_len;
     if (rec->raw)
-        cq_bloom_add_text(b->bloom, rec->raw, rec->raw_len);
+        cq_bloom_add_text(b->bloom, b->seen, rec->raw, rec->raw_len);
     for (size_t i = 0; i < rec->n_kv; i++) {
         const cq_kv *kv = &rec->kv[i];
         /* _time, _raw and the block-level fields are stored once, not as columns. */
