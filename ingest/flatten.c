@@ -158,17 +158,43 @@ static int escape(jp *j, cq_strbuf *sb)
     return 0;
 }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* Advances p to the first '"', '\\', control byte or non-ASCII byte before
+ * end (or to end): 16 bytes at a time where the text allows. */
+static inline const char *plain_run(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        /* signed: bytes >= 0x80 are negative, so x < 0x20 catches both */
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+                                 _mm_cmplt_epi8(x, space));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return p + __builtin_ctz(bits);
+        p += 16;
+    }
+#endif
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
+            break;
+        p++;
+    }
+    return p;
+}
+
 /* Reads a string (j->p after the opening quote), appending it to sb. */
 static int string(jp *j, cq_strbuf *sb)
 {
     for (;;) {
         const char *run = j->p;
-        while (j->p < j->end) {
-            unsigned char c = (unsigned char)*j->p;
-            if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
-                break;
-            j->p++;
-        }
+        j->p = plain_run(j->p, j->end);
         if (sb)
             cq_strbuf_add(sb, run, (size_t)(j->p - run));
         if (j->p >= j->end)
@@ -324,8 +350,17 @@ static int value(jp *j, size_t name_len, int depth)
         return object(j, name_len, depth);
     case '[':
         return array(j, name_len, depth);
-    case '"':
+    case '"': {
         j->p++;
+        /* Most values have no escape and no non-ASCII byte: taken from the
+         * text as they are, without a copy into j->val. */
+        const char *run = j->p, *q = plain_run(j->p, j->end);
+        if (q < j->end && *q == '"') {
+            j->p = q + 1;
+            if (j->r)
+                cq_record_add(j->r, j->name->buf, name_len, run, (size_t)(q - run));
+            return 0;
+        }
         cq_strbuf_reset(&j->val);
         if (string(j, j->r ? &j->val : NULL))
             return -1;
@@ -333,6 +368,7 @@ static int value(jp *j, size_t name_len, int depth)
             cq_record_add(j->r, j->name->buf, name_len, j->val.len ? j->val.buf : "",
                           j->val.len);
         return 0;
+    }
     case 't':
         return literal(j, "true", name_len, 1);
     case 'f':
