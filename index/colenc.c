@@ -60,10 +60,23 @@ void cq_col_encode_dict(cq_strbuf *out, const cq_sv *dict, uint32_t n_dict,
     if (row_off)
         cq_strbuf_add(out, row_off, (size_t)(n_rows + 1) * 4);
     cq_strbuf_grow(out, (size_t)n_vals * width);
-    for (uint32_t i = 0; i < n_vals; i++) {
-        uint32_t c = codes[i];
-        cq_strbuf_add(out, &c, width);    /* little-endian: low bytes first */
+    unsigned char *o = (unsigned char *)out->buf + out->len;
+    /* little-endian: low bytes first; one loop per width */
+    if (width == 1) {
+        for (uint32_t i = 0; i < n_vals; i++)
+            o[i] = (unsigned char)codes[i];
+    } else if (width == 2) {
+        for (uint32_t i = 0; i < n_vals; i++) {
+            o[2 * i] = (unsigned char)codes[i];
+            o[2 * i + 1] = (unsigned char)(codes[i] >> 8);
+        }
+    } else {
+        for (uint32_t i = 0; i < n_vals; i++)
+            for (int b = 0; b < 4; b++)
+                o[4 * i + b] = (unsigned char)(codes[i] >> (8 * b));
     }
+    out->len += (size_t)n_vals * width;
+    out->buf[out->len] = '\0';
 }
 
 /* --- decoding --- */
