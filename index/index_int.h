@@ -10,7 +10,7 @@
 #include "common/strmap.h"
 #include "index/index.h"
 
-#define CQ_SCHEMA_VERSION "2"   /* 2: the terms table (term filter) */
+#define CQ_SCHEMA_VERSION "3"   /* 2: the terms table (term filter); 3: LZ-packed columns */
 
 typedef struct cq_builder cq_builder;   /* writer.c: rows of one pending block */
 

@@ -100,7 +100,15 @@ struct cq_blockset {
     size_t cap_dict;
     cq_sv raw[CQ_BLOCK_ROWS];
     int64_t t[CQ_BLOCK_ROWS];
+    cq_strbuf colbuf;       /* one column before packing */
+    cq_col_lz lz;           /* packing scratch */
 };
+
+/* A dictionary column is LZ-packed when it is at least this big and has
+ * more distinct values than a quarter of its rows (ids, timestamps, URIs):
+ * low-cardinality columns stay as they are, for the engine to read without
+ * expanding them. */
+#define PACK_MIN_BYTES (16u << 10)
 
 /* ---- hash set helpers ---- */
 
@@ -387,14 +395,21 @@ static void builder_encode(cq_blockset *bs, cq_builder *b)
     cq_col_encode_time(&e->data, bs->t, n);
     col_end(&e->data, at);
     at = col_begin(&e->data, "_raw", 4);
-    cq_col_encode_plain(&e->data, bs->raw, n);
+    cq_strbuf_reset(&bs->colbuf);
+    cq_col_encode_plain(&bs->colbuf, bs->raw, n);
+    cq_col_pack(&e->data, bs->colbuf.buf, bs->colbuf.len, &bs->lz);
     col_end(&e->data, at);
     for (uint32_t i = 0; i < b->n_cols; i++) {
         const colb *c = &b->cols[i];
         if (!c->n_ent)
             continue;               /* not in this block */
         at = col_begin(&e->data, c->name, c->name_len);
-        encode_col(bs, b, c, perm, n, &e->data);
+        cq_strbuf_reset(&bs->colbuf);
+        encode_col(bs, b, c, perm, n, &bs->colbuf);
+        if (bs->colbuf.len >= PACK_MIN_BYTES && (size_t)c->n_dict * 4 > n)
+            cq_col_pack(&e->data, bs->colbuf.buf, bs->colbuf.len, &bs->lz);
+        else
+            cq_strbuf_add(&e->data, bs->colbuf.buf, bs->colbuf.len);
         col_end(&e->data, at);
     }
     memcpy(e->bloom, b->bloom, CQ_BLOOM_BYTES);
@@ -473,6 +488,8 @@ void cq_blockset_free(cq_blockset *bs)
     free(bs->codes);
     free(bs->row_off);
     free(bs->dict);
+    cq_strbuf_free(&bs->colbuf);
+    cq_col_lz_free(&bs->lz);
     free(bs);
 }
 

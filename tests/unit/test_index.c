@@ -211,6 +211,66 @@ START_TEST(test_colenc_roundtrip_and_corruption)
 }
 END_TEST
 
+/* LZ-packed columns (CQ_COL_LZ) decode to what was packed; every truncation
+ * and every single-byte change of the packed form is rejected or decodes
+ * within bounds (ASan runs this). */
+START_TEST(test_colenc_lz)
+{
+    enum { N = 300 };
+    cq_sv raw[N];
+    char *text = malloc(N * 64);
+    size_t at = 0;
+    for (int i = 0; i < N; i++) {
+        int n = snprintf(text + at, 64, "{\"kind\":\"Event\",\"id\":%d,\"v\":\"%x\"}", i, i * 7919);
+        raw[i] = (cq_sv){text + at, (uint32_t)n};
+        at += (size_t)n;
+    }
+    cq_strbuf plain = CQ_STRBUF_INIT, packed = CQ_STRBUF_INIT;
+    cq_col_encode_plain(&plain, raw, N);
+    cq_col_lz z = {0};
+    size_t n = cq_col_pack(&packed, plain.buf, plain.len, &z);
+    ck_assert_uint_eq(n, packed.len);
+    ck_assert_uint_lt(packed.len, plain.len / 2);
+    ck_assert_int_eq((unsigned char)packed.buf[0], CQ_COL_LZ);
+    cq_arena a;
+    cq_arena_init(&a);
+    cq_col c;
+    ck_assert_int_eq(cq_col_decode(packed.buf, packed.len, &a, &c), 0);
+    ck_assert_int_eq(c.kind, CQ_COL_STR);
+    ck_assert_uint_eq(c.n_rows, N);
+    for (int i = 0; i < N; i++)
+        ck_assert(c.strs[i].len == raw[i].len && !memcmp(c.strs[i].p, raw[i].p, raw[i].len));
+    for (size_t k = 0; k < packed.len; k++) {
+        char *cut = malloc(k ? k : 1);          /* exact size: reads past it are caught */
+        memcpy(cut, packed.buf, k);
+        ck_assert_int_eq(cq_col_decode(cut, k, &a, &c), -1);
+        free(cut);
+    }
+    for (size_t k = 0; k < packed.len; k += 3) {
+        char *bad = malloc(packed.len);
+        memcpy(bad, packed.buf, packed.len);
+        bad[k] ^= (char)(0x55 + k);
+        cq_col_decode(bad, packed.len, &a, &c);  /* -1 or a valid column; never out of bounds */
+        free(bad);
+        cq_arena_reset(&a);
+    }
+    /* incompressible bytes are stored as they are */
+    cq_strbuf_reset(&packed);
+    uint64_t x = 88172645463325252ull;
+    for (size_t k = 0; k < at; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        text[k] = (char)x;
+    }
+    ck_assert_uint_eq(cq_col_pack(&packed, text, at, &z), at);
+    ck_assert_int_eq(memcmp(packed.buf, text, at), 0);
+    cq_col_lz_free(&z);
+    cq_strbuf_free(&plain);
+    cq_strbuf_free(&packed);
+    cq_arena_free(&a);
+    free(text);
+}
+END_TEST
+
 /* The term filter: a rare token selects its block; wildcards, breaker-only
  * terms and absent tokens behave; explain shows the term part. */
 START_TEST(test_term_filter)
@@ -284,6 +344,7 @@ Suite *index_suite(void)
     tcase_add_test(tc, test_rollback_and_files);
     tcase_add_test(tc, test_not_an_index);
     tcase_add_test(tc, test_colenc_roundtrip_and_corruption);
+    tcase_add_test(tc, test_colenc_lz);
     tcase_add_test(tc, test_term_filter);
     suite_add_tcase(s, tc);
     return s;
