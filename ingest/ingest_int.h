@@ -57,6 +57,8 @@ typedef struct cq_action {
     const char *dst;
     const char *arg;        /* template, source field(s), or the field to read */
     const char *arg2;       /* urlparams: param name; json: key */
+    const char **srcs;      /* copy: the source fields of arg, split (conf arena) */
+    size_t n_srcs;
 } cq_action;
 
 typedef struct cq_rule {

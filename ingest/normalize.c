@@ -49,7 +49,9 @@ static int name_eq(const cq_kv *kv, const char *name, size_t len)
 static void remove_field(cq_record *r, const char *name)
 {
     size_t len = strlen(name), j = 0;
-    for (size_t i = 0; i < r->n_kv; i++)
+    while (j < r->n_kv && !name_eq(&r->kv[j], name, len))
+        j++;                    /* usually absent: nothing to move */
+    for (size_t i = j; i < r->n_kv; i++)
         if (!name_eq(&r->kv[i], name, len))
             r->kv[j++] = r->kv[i];
     r->n_kv = j;
@@ -342,15 +344,9 @@ static int expand(const char *tpl, const cq_record *r, cq_strbuf *sb)
 /* copy: every value of the first present source field. */
 static void act_copy(const cq_action *a, cq_record *src, cq_record *dst, cq_strbuf *sb)
 {
-    for (const char *p = a->arg; *p; ) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        const char *name = p;
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
-        if (p == name)
-            break;
-        size_t len = (size_t)(p - name), n = 0;
+    for (size_t w = 0; w < a->n_srcs; w++) {
+        const char *name = a->srcs[w];
+        size_t len = strlen(name), n = 0;
         /* Collect first: dst may be src, and adding may move src->kv. */
         cq_strbuf_reset(sb);
         for (size_t i = 0; i < src->n_kv; i++)
@@ -493,12 +489,15 @@ static void add_groups(const cq_cond *k, const cq_kv *subj, cq_record *cur, cq_r
     }
 }
 
-static int applies(const cq_rule *ru, const cq_record *r)
+/* canon: r->sourcetype is one of the conf's canonical name pointers, which
+ * rules hold, so comparing pointers decides. */
+static int applies(const cq_rule *ru, const cq_record *r, int canon)
 {
     if (!ru->n_sts)
         return 1;
     for (size_t i = 0; i < ru->n_sts; i++)
-        if (r->sourcetype && (ru->sts[i] == r->sourcetype || !strcmp(ru->sts[i], r->sourcetype)))
+        if (r->sourcetype && (ru->sts[i] == r->sourcetype ||
+                              (!canon && !strcmp(ru->sts[i], r->sourcetype))))
             return 1;
     return 0;
 }
@@ -542,11 +541,14 @@ void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
     x.r = r;
     x.valid = 0;
     x.n = 0;
+    int canon = 0;
+    for (size_t i = 0; i < c->n_sts && r->sourcetype; i++)
+        canon |= c->sts[i].name == r->sourcetype;
     memset(matched, 0, c->n_rules);
     for (size_t i = 0; i < c->n_rules; i++) {
         const cq_rule *ru = &c->rules[i];
         cq_record *dst;
-        if (!applies(ru, r))
+        if (!applies(ru, r, canon))
             continue;
         if (ru->n_prev && !prev && prev_hit) {
             /* No previous event here: would the rule have written to one? */

@@ -310,6 +310,8 @@ static int rule_action(loader *L, cq_rule *r, const char *verb, char *rest)
             return lerr(L, "expected \"%s FIELD = ...\"", verb);
         act->dst = cq_arena_strdup(a, k);
         act->arg = cq_arena_strdup(a, v);
+        if (act->op == CQ_ACT_COPY)
+            act->n_srcs = words(a, v, &act->srcs);
         if (acts[i].nargs == 2) {
             const char **w;
             if (words(a, v, &w) != 2)
