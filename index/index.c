@@ -208,6 +208,7 @@ void cq_index_close(cq_index *idx)
     sqlite3_finalize(idx->st_term_put);
     sqlite3_close(idx->db);
     cq_writer_discard(idx);
+    cq_writer_close(idx);
     cq_blockset_free(idx->bs);
     free(idx->grp_bits);
     cq_strmap_free(&idx->field_ids);
@@ -362,8 +363,7 @@ int cq_index_file_commit(cq_index *idx, const cq_file_commit *c)
 {
     if (!idx->in_file)
         return cq_index_fail(idx, "internal: commit outside a file");
-    if (cq_writer_flush_all(idx) || write_file_row(idx, c) ||
-        exec_sql(idx, "COMMIT", "commit ingest")) {
+    if (cq_writer_flush_all(idx) || write_file_row(idx, c) || cq_writer_commit(idx, "COMMIT")) {
         cq_index_file_rollback(idx);
         return -1;
     }

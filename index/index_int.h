@@ -36,6 +36,11 @@ struct cq_index {
     uint64_t n_added;
     cq_strmap field_ids;        /* name -> fields.id, valid inside the transaction */
     cq_arena field_names;       /* keys of field_ids */
+    int wal_fd1;                /* the WAL file opened for early writeback, + 1 (0: none) */
+    int db_fd1;                 /* the database file, the same way; closed only after
+                                 * sqlite3_close (closing a second descriptor of a file
+                                 * drops the process's POSIX locks on it) */
+    uint64_t wal_pending;       /* bytes written since the last writeback request */
 };
 
 /* Records an error message (printf-style) and returns -1. */
@@ -53,5 +58,10 @@ int cq_index_file_row(cq_index *idx);
 /* writer.c */
 void cq_writer_discard(cq_index *idx);
 int cq_writer_flush_all(cq_index *idx);
+/* Runs sql (the file's COMMIT, which checkpoints) while a helper thread
+ * starts writeback of the database file as the checkpoint fills it. */
+int cq_writer_commit(cq_index *idx, const char *sql);
+/* Closes what the writer keeps open; after sqlite3_close only. */
+void cq_writer_close(cq_index *idx);
 
 #endif
