@@ -2,19 +2,25 @@
 # bench/ingest.sh - ingest speed of cquery next to the sqlite3 shell's JSON
 # functions, on the same generated Kubernetes audit events.
 #
-#   bench/ingest.sh [BUILD_DIR] [COUNT]      (make bench-ingest runs it)
+#   bench/ingest.sh [BUILD_DIR] [COUNT] [RUNS]   (make bench-ingest runs it)
 #
 # Generates COUNT events (default 1,100,000: ~1 GB, deterministic) with
-# cquery-gen into $TMPDIR, then three times each (median reported):
+# cquery-gen into $TMPDIR, then RUNS times each (default 3, median reported):
 #   cquery    cquery ingest into a fresh index (process wall time, WAL
 #             checkpoint at close included)
 #   sqlite3   one table of the raw lines (readfile + json_each split) with
 #             the eight fields the README's questions use pulled out by
 #             json_extract, in one transaction
-# Prints a markdown table.  Big files are deleted at the end.
+# Wall time is `date` around the process; CPU is /usr/bin/time's user + sys
+# (all threads).  On a shared machine CPU time is the steadier figure: MB per
+# CPU-second, and "CPU-bound MB/s" = the rate this 2-core machine would give
+# idle if CPU were the only limit: MB / (CPU / 2) for cquery (its parsers
+# use both cores), MB / CPU for the single-threaded sqlite3 shell.  The load average is printed with the
+# table.  Prints a markdown table.  Big files are deleted at the end.
 set -euo pipefail
 build=${1:-.}
 count=${2:-1100000}
+runs=${3:-3}
 cquery=$build/cquery
 gen=$build/data/cquery-gen
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cq-bench-XXXXXX")
@@ -23,22 +29,25 @@ trap 'rm -rf "$tmp"' EXIT
 bytes=$(stat -c %s "$tmp/audit.json")
 
 now() { date +%s.%N; }
-median() { sort -g | sed -n 2p; }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# timed CMD...: runs CMD, prints "wall cpu" (seconds).
+timed() {
+    local t0 t1
+    t0=$(now)
+    /usr/bin/time -f '%U %S' -o "$tmp/time" "$@"
+    t1=$(now)
+    awk -v w="$(echo "$t1 - $t0" | bc -l)" '{ printf "%.3f %.3f\n", w, $1 + $2 }' "$tmp/time"
+}
 
 run_cquery() {
     rm -f "$tmp/idx.db" "$tmp/idx.db-wal" "$tmp/idx.db-shm"
-    local t0 t1
-    t0=$(now)
-    "$cquery" ingest -q --index "$tmp/idx.db" "$tmp/audit.json"
-    t1=$(now)
-    echo "$t1 - $t0" | bc -l
+    timed "$cquery" ingest -q --index "$tmp/idx.db" "$tmp/audit.json"
 }
 
 run_sqlite() {
     rm -f "$tmp/s.db" "$tmp/s.db-wal"
-    local t0 t1
-    t0=$(now)
-    sqlite3 "$tmp/s.db" >/dev/null <<SQL
+    cat > "$tmp/load.sql" <<SQL
 PRAGMA journal_mode=WAL;
 CREATE TABLE ev(raw TEXT, verb TEXT, username TEXT, resource TEXT, subresource TEXT,
                 namespace TEXT, name TEXT, useragent TEXT, ts TEXT);
@@ -53,18 +62,28 @@ INSERT INTO ev SELECT value, value->>'verb', value->>'user.username',
  WHERE value <> '';
 COMMIT;
 SQL
-    t1=$(now)
-    echo "$t1 - $t0" | bc -l
+    timed sh -c "sqlite3 '$tmp/s.db' < '$tmp/load.sql' > /dev/null"
 }
 
-c=$(for i in 1 2 3; do run_cquery; done | median)
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+for i in $(seq "$runs"); do run_cquery; done > "$tmp/c.txt"
 ci=$(stat -c %s "$tmp/idx.db")
-s=$(for i in 1 2 3; do run_sqlite; done | median)
+for i in $(seq "$runs"); do run_sqlite; done > "$tmp/s.txt"
 si=$(stat -c %s "$tmp/s.db")
+load2=$(cut -d' ' -f1-3 /proc/loadavg)
 mb=$(echo "$bytes / 1000000" | bc -l)
-printf '| %s events (%.0f MB audit JSON) | median of 3 | MB/s | index size |\n' "$count" "$mb"
-printf '|---|---|---|---|\n'
-printf '| `cquery ingest` | %.2f s | %.1f | %.0f MB |\n' "$c" "$(echo "$mb / $c" | bc -l)" \
-    "$(echo "$ci / 1000000" | bc -l)"
-printf '| `sqlite3` readfile + json_each + json_extract (8 fields) | %.2f s | %.1f | %.0f MB |\n' \
-    "$s" "$(echo "$mb / $s" | bc -l)" "$(echo "$si / 1000000" | bc -l)"
+
+row() {   # NAME FILE INDEX_BYTES CORES
+    local w c
+    w=$(awk '{print $1}' "$2" | median)
+    c=$(awk '{print $2}' "$2" | median)
+    printf '| %s | %.2f s | %.1f | %.1f s | %.1f | %.1f | %.0f MB |\n' "$1" "$w" \
+        "$(echo "$mb / $w" | bc -l)" "$c" "$(echo "$mb / $c" | bc -l)" \
+        "$(echo "$4 * $mb / $c" | bc -l)" "$(echo "$3 / 1000000" | bc -l)"
+}
+printf '| %s events (%.0f MB audit JSON), median of %s | wall | MB/s | CPU (user+sys) | MB per CPU-s | CPU-bound MB/s | index size |\n' \
+    "$count" "$mb" "$runs"
+printf '|---|---|---|---|---|---|---|\n'
+row '`cquery ingest`' "$tmp/c.txt" "$ci" 2
+row '`sqlite3` readfile + json_each + json_extract (8 fields)' "$tmp/s.txt" "$si" 1
+printf '\nload average before / after: %s / %s\n' "$load" "$load2"
