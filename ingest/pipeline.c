@@ -374,6 +374,10 @@ int cq_pipe_line(cq_pipe *p, const char *s, size_t len)
         i++;
     if (i == len)
         return 0;                       /* blank lines are not events */
+    if (memchr(s, '\0', len)) {        /* no log format writes NUL; even a forced one */
+        cq_pipe_malformed(p, p->line_no, "NUL byte in the line");
+        return 1;
+    }
     if (s[i] != '{' && s[i] != '[')
         return kv_line(p, s, len);
     /* A one-line document ends with its closing bracket: parse it without a depth pass. */
