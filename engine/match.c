@@ -104,10 +104,20 @@ int cq_phrase_match(const char *phrase, size_t plen, const char *raw, size_t rle
         return 1;
     if (plen > rlen)
         return 0;
-    unsigned char first = (unsigned char)phrase[0];
+    /* Splunk finds a phrase through its tokens, so its ends must be token
+     * ends: "rror her" is not in "error here".  A phrase that starts or ends
+     * with a breaker needs no boundary on that side. */
+    unsigned char first = (unsigned char)phrase[0], last = (unsigned char)phrase[plen - 1];
+    int open_start = cq_is_breaker(first), open_end = cq_is_breaker(last);
     for (size_t i = 0; i + plen <= rlen; i++) {
         unsigned char c = (unsigned char)raw[i];
-        if ((cs ? c == first : lc(c) == lc(first)) && eq_at(raw + i, phrase, plen, cs))
+        if (!(cs ? c == first : lc(c) == lc(first)))
+            continue;
+        if (!open_start && i > 0 && !cq_is_breaker((unsigned char)raw[i - 1]))
+            continue;
+        if (!open_end && i + plen < rlen && !cq_is_breaker((unsigned char)raw[i + plen]))
+            continue;
+        if (eq_at(raw + i, phrase, plen, cs))
             return 1;
     }
     return 0;

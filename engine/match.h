@@ -3,7 +3,8 @@
  *
  *  - field values: whole-value, case-insensitive, "*" the only wildcard;
  *  - bare terms: a whole token of _raw (bounded by breakers), case-insensitive;
- *  - quoted phrases: a case-insensitive substring of _raw.
+ *  - quoted phrases: a case-insensitive substring of _raw starting and
+ *    ending at token boundaries.
  *  - numbers compare numerically when both sides parse as numbers.
  */
 #ifndef CQ_ENGINE_MATCH_H
@@ -23,7 +24,8 @@ int cq_has_wild(const char *pat, size_t plen);
 
 /* Bare term match against _raw: token-bounded, case-insensitive unless cs. */
 int cq_term_match(const char *term, size_t tlen, const char *raw, size_t rlen, int cs);
-/* Quoted phrase: substring, case-insensitive unless cs. */
+/* Quoted phrase: a substring of _raw whose ends are token ends (as Splunk
+ * finds phrases through its index terms), case-insensitive unless cs. */
 int cq_phrase_match(const char *phrase, size_t plen, const char *raw, size_t rlen, int cs);
 
 /* Parses a whole string as a number (leading/trailing spaces not allowed). */

@@ -369,12 +369,13 @@ static const cq_ast *take_time_mods(cq_arena *a, const cq_ast *e, cq_plan *p,
     return rest->n_kids == 1 ? rest->kids : rest;
 }
 
-/* A bare term (no quotes: a phrase may start or end inside a token) that
- * every matching event contains, so the term filter can rule blocks out. */
+/* A bare term or a quoted phrase (its ends are token ends, so every piece
+ * is a whole token of the event) that every matching event contains: the
+ * term filter can rule blocks out.  The index ignores wildcards. */
 static int pushable_term(const cq_ast *n)
 {
-    return n->kind == CQ_AST_TERM && !(n->flags & (CQ_AST_QUOTED | CQ_AST_TERMDIR)) &&
-           strcmp(n->text, "*") != 0;
+    return n->kind == CQ_AST_TERM && !(n->flags & CQ_AST_TERMDIR) &&
+           ((n->flags & CQ_AST_QUOTED) || strcmp(n->text, "*") != 0);
 }
 
 static void push_terms(cq_arena *a, cq_plan *p, const cq_ast *e)
