@@ -552,8 +552,10 @@ sortby_opt:
   | SORTBY sortkeys             { $$ = $2; }
   ;
 
+/* top/rare [N] [options] fields [by fields]: N is limit=N (Splunk's syntax) */
 top_cmd:
-    CMD_TOP optfields by_opt    { $$ = adopt(adopt(command(ls, $1, @1), $2), $3); }
+    CMD_TOP count_opt optfields by_opt
+                                { $$ = adopt(adopt(cq_ast_add(command(ls, $1, @1), $2), $3), $4); }
   ;
 
 /* ---- rex, regex, options-and-fields commands, convert */
