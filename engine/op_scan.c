@@ -49,14 +49,25 @@ static int put_col_cb(void *ctx, const char *name, const cq_col *col)
     return 0;
 }
 
+/* Fields every event of a block shares: kept in the blocks table, not as
+ * columns; load_block makes constant columns of them. */
+static const char *const block_fields[] = {"sourcetype", "source", "host", "index"};
+
+static int is_block_field(const char *name)
+{
+    for (size_t k = 0; k < sizeof block_fields / sizeof *block_fields; k++)
+        if (!strcmp(name, block_fields[k]))
+            return 1;
+    return 0;
+}
+
 /* Decodes the named columns of block i into bb, skipping block-level
  * fields (load_block adds them) and columns already there. */
 static int load_named(scan_op *s, size_t i, blockbuf *bb, const char **names, size_t n)
 {
     for (size_t k = 0; k < n; k++) {
         const char *name = names[k];
-        if (!strcmp(name, "sourcetype") || !strcmp(name, "source") || !strcmp(name, "host") ||
-            !strcmp(name, "index") || cq_batch_get(&bb->batch, name))
+        if (is_block_field(name) || cq_batch_get(&bb->batch, name))
             continue;
         cq_col c;
         if (cq_scan_column(s->scan, i, name, &bb->arena, &c))
@@ -113,14 +124,13 @@ static blockbuf *load_block(scan_op *s, size_t i)
         return NULL;
     }
     cq_col c;
-    static const char *const names[] = {"sourcetype", "source", "host", "index"};
-    const char *vals[] = {bi->sourcetype, bi->source, bi->host, "main"};
-    for (size_t k = 0; k < 4; k++) {
-        if (!plan_reads(s->plan, names[k]))
+    const char *vals[] = {bi->sourcetype, bi->source, bi->host, "main"};   /* block_fields */
+    for (size_t k = 0; k < sizeof block_fields / sizeof *block_fields; k++) {
+        if (!plan_reads(s->plan, block_fields[k]))
             continue;
         cq_col_const(&c, &bb->arena, vals[k] ? cq_arena_strdup(&bb->arena, vals[k]) : NULL,
                      bi->n_rows);
-        cq_batch_put(&bb->batch, names[k], &c);
+        cq_batch_put(&bb->batch, block_fields[k], &c);
     }
     return bb;
 }
