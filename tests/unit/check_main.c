@@ -4,14 +4,41 @@
  */
 #include "tests/unit/suites.h"
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 const char *test_srcdir(void)
 {
     const char *s = getenv("CQUERY_SRCDIR");
     return s && *s ? s : ".";
+}
+
+extern char **environ;
+
+pid_t test_spawn(char **argv, const char *out, const char *err)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid;
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    ck_assert_msg(rc == 0, "cannot run %s", argv[0]);
+    return pid;
+}
+
+int test_wait(pid_t pid)
+{
+    int st;
+    ck_assert(waitpid(pid, &st, 0) == pid);
+    ck_assert_msg(WIFEXITED(st), "child %d died with signal %d", (int)pid, WTERMSIG(st));
+    return WEXITSTATUS(st);
 }
 
 static const struct {

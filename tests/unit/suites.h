@@ -24,4 +24,12 @@ Suite *rows_suite(void);
 /* Directory of the source tree (for fixtures), from $CQUERY_SRCDIR or ".". */
 const char *test_srcdir(void);
 
+#include <sys/types.h>
+
+/* Starts argv (NULL-terminated, argv[0] a path) with stdin from /dev/null and
+ * stdout/stderr to the files out and err; returns the pid. */
+pid_t test_spawn(char **argv, const char *out, const char *err);
+/* Waits for pid; fails the test if it died of a signal; returns its status. */
+int test_wait(pid_t pid);
+
 #endif

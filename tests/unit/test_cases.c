@@ -31,7 +31,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
 
 #define MAX_CASES 4096
 
@@ -136,19 +135,7 @@ static int split_words(char *line, char **argv, int max)
 /* Runs argv with stdout/stderr to files; returns the exit status. */
 static int run(char **argv, const char *out, const char *err)
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    ck_assert_msg(rc == 0, "cannot run %s", argv[0]);
-    int st;
-    waitpid(pid, &st, 0);
-    ck_assert_msg(WIFEXITED(st), "%s died with signal %d", argv[0], WTERMSIG(st));
-    return WEXITSTATUS(st);
+    return test_wait(test_spawn(argv, out, err));
 }
 
 static const char *bin(void)

@@ -36,7 +36,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -119,24 +118,12 @@ static void tmp_done(tmpdir *t)
 /* Starts argv (NULL-terminated) with stdout/stderr to files; returns the pid. */
 static pid_t start(char **argv, const char *out, const char *err)
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    ck_assert_msg(rc == 0, "cannot run %s", argv[0]);
-    return pid;
+    return test_spawn(argv, out, err);
 }
 
 static int finish(pid_t pid)
 {
-    int st;
-    ck_assert(waitpid(pid, &st, 0) == pid);
-    ck_assert_msg(WIFEXITED(st), "cquery died with signal %d", WTERMSIG(st));
-    return WEXITSTATUS(st);
+    return test_wait(pid);
 }
 
 /* Runs cquery with the given arguments (NULL-terminated); returns its exit
