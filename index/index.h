@@ -7,10 +7,12 @@
  * strings, packed times) in its own row; blocks carry their time range so a
  * search reads only the blocks and columns it needs.
  *
- * Writing is per file: cq_index_file_begin() opens one transaction,
- * cq_index_add() buffers records, cq_index_file_commit() writes the file's
- * bookkeeping row and commits.  A crash before the commit leaves the index as
- * it was: ingest is atomic per file.
+ * Writing is per file: cq_index_file_begin() takes the writer lock and opens
+ * a transaction, cq_index_add() buffers records, cq_index_file_commit()
+ * writes the file's bookkeeping row and commits.  Blocks are committed in
+ * chunks on the way (so the WAL can be checkpointed while parsing goes on),
+ * but under a pending files row that readers skip and the next writer
+ * removes if the process died: ingest is atomic per file.
  *
  * Errors: functions return 0 or -1; cq_index_errmsg() says why.
  */
@@ -103,6 +105,10 @@ void cq_blockset_discard(cq_blockset *bs);
 size_t cq_blockset_pending(const cq_blockset *bs);
 /* Writes (and drops) the set's encoded blocks.  Between file_begin and commit. */
 int cq_index_put_blocks(cq_index *idx, cq_blockset *bs);
+
+/* Commits a file's blocks every n bytes (default CQ_CHUNK_BYTES; 0 restores
+ * it).  Tests set small chunks to cover the chunked path. */
+void cq_index_set_chunk_bytes(cq_index *idx, uint64_t n);
 
 /* Flushes buffered records, records the file and commits. */
 int cq_index_file_commit(cq_index *idx, const cq_file_commit *c);

@@ -8,8 +8,12 @@
 
 #include "common/arena.h"
 #include "common/strmap.h"
+#include "index/ckpt.h"
 #include "index/index.h"
 
+#define BUSY_MS 30000          /* how long a writer waits for another */
+#define CQ_CHUNK_BYTES (16u << 20) /* commit a file's blocks every this many bytes */
+#define CQ_RESTART_CHUNKS 4     /* let the checkpoint catch up every this many chunks */
 #define CQ_SCHEMA_VERSION "3"   /* 2: the terms table (term filter); 3: LZ-packed columns */
 
 typedef struct cq_builder cq_builder;   /* writer.c: rows of one pending block */
@@ -41,6 +45,15 @@ struct cq_index {
                                  * sqlite3_close (closing a second descriptor of a file
                                  * drops the process's POSIX locks on it) */
     uint64_t wal_pending;       /* bytes written since the last writeback request */
+    /* A file's records are committed in chunks (README "Ingest"): the
+     * files row stays pending (ingested_at NULL), its blocks unseen by
+     * readers, until the file's last commit; the writer lock (flock on
+     * db_fd1) keeps other writers out meanwhile. */
+    int locked;
+    unsigned chunked;           /* chunks of the current file committed */
+    uint64_t chunk_bytes;       /* bytes written since the last commit */
+    uint64_t chunk_limit;       /* commit a chunk past this many bytes */
+    cq_ckpt *ckpt;              /* background checkpoints, or NULL */
 };
 
 /* Records an error message (printf-style) and returns -1. */
@@ -54,13 +67,12 @@ int cq_index_field_id(cq_index *idx, const char *name, size_t len, int64_t *id);
 
 /* The file's row in files (a placeholder until commit), made once. */
 int cq_index_file_row(cq_index *idx);
+/* Commits the current chunk of a file and starts the next transaction. */
+int cq_index_chunk_commit(cq_index *idx);
 
 /* writer.c */
 void cq_writer_discard(cq_index *idx);
 int cq_writer_flush_all(cq_index *idx);
-/* Runs sql (the file's COMMIT, which checkpoints) while a helper thread
- * starts writeback of the database file as the checkpoint fills it. */
-int cq_writer_commit(cq_index *idx, const char *sql);
 /* Closes what the writer keeps open; after sqlite3_close only. */
 void cq_writer_close(cq_index *idx);
 

@@ -59,8 +59,11 @@ static void block_sql(const cq_pushdown *pd, cq_strbuf *sql)
 
 void cq_scan_describe(const cq_pushdown *pd, cq_strbuf *sql)
 {
-    cq_strbuf_adds(sql, "SELECT id, sourcetype, source, host, t_min, t_max, n_rows FROM blocks");
-    const char *sep = " WHERE ";
+    /* Blocks of a file still being ingested (or of a killed ingest) are
+     * committed under a files row without ingested_at: not part of the index. */
+    cq_strbuf_adds(sql, "SELECT id, sourcetype, source, host, t_min, t_max, n_rows FROM blocks"
+                        " WHERE file_id NOT IN (SELECT id FROM files WHERE ingested_at IS NULL)");
+    const char *sep = " AND ";
     for (size_t i = 0; pd && i < pd->n_clauses; i++) {
         cq_strbuf_adds(sql, sep);
         sep = " AND ";

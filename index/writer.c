@@ -581,62 +581,6 @@ static void wal_written(cq_index *idx, size_t n)
     writeback(idx->wal_fd1 - 1);
 }
 
-typedef struct flusher {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int fd, stop;
-} flusher;
-
-static void *flusher_main(void *arg)
-{
-    flusher *f = arg;
-    pthread_mutex_lock(&f->mu);
-    while (!f->stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 50 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L)
-            ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-        pthread_cond_timedwait(&f->cv, &f->mu, &ts);
-        if (!f->stop) {
-            pthread_mutex_unlock(&f->mu);
-            writeback(f->fd);
-            pthread_mutex_lock(&f->mu);
-        }
-    }
-    pthread_mutex_unlock(&f->mu);
-    return NULL;
-}
-
-int cq_writer_commit(cq_index *idx, const char *sql)
-{
-    if (!idx->db_fd1) {
-        int fd = open(idx->path, O_RDONLY | O_CLOEXEC);
-        idx->db_fd1 = fd >= 0 ? fd + 1 : 0;
-    }
-    flusher f = {.fd = idx->db_fd1 - 1};
-    pthread_t t;
-    int have_thread = 0;
-    if (f.fd >= 0) {
-        pthread_mutex_init(&f.mu, NULL);
-        pthread_cond_init(&f.cv, NULL);
-        have_thread = pthread_create(&t, NULL, flusher_main, &f) == 0;
-    }
-    int rc = sqlite3_exec(idx->db, sql, NULL, NULL, NULL);
-    if (have_thread) {
-        pthread_mutex_lock(&f.mu);
-        f.stop = 1;
-        pthread_cond_signal(&f.cv);
-        pthread_mutex_unlock(&f.mu);
-        pthread_join(t, NULL);
-    }
-    if (f.fd >= 0) {
-        pthread_mutex_destroy(&f.mu);
-        pthread_cond_destroy(&f.cv);
-    }
-    return rc == SQLITE_OK ? 0 : cq_index_fail_db(idx, "commit ingest");
-}
-
 /* ---- writing encoded blocks ---- */
 
 /* Field id with a per-transaction cache (ids from a rolled back
@@ -670,6 +614,7 @@ static int put_col(cq_index *idx, int64_t block, const char *name, uint32_t name
     if (sqlite3_step(idx->st_col_put) != SQLITE_DONE)
         return cq_index_fail_db(idx, "write column");
     wal_written(idx, len);
+    idx->chunk_bytes += len;
     return 0;
 }
 
@@ -775,6 +720,8 @@ int cq_index_put_blocks(cq_index *idx, cq_blockset *bs)
             return -1;
         }
     bs->n_eb = 0;
+    if (idx->chunk_bytes >= idx->chunk_limit)
+        return cq_index_chunk_commit(idx);
     return 0;
 }
 

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char db_path[64];
@@ -273,9 +275,13 @@ END_TEST
 
 /* The term filter: a rare token selects its block; wildcards, breaker-only
  * terms and absent tokens behave; explain shows the term part. */
+/* _i 1: a commit after every block (the chunked path of a big file), so
+ * term groups and blocks span commits. */
 START_TEST(test_term_filter)
 {
     cq_index *idx = open_w();
+    if (_i)
+        cq_index_set_chunk_bytes(idx, 1);
     ck_assert_int_eq(cq_index_file_begin(idx), 0);
     cq_record r;
     cq_record_init(&r);
@@ -328,9 +334,123 @@ START_TEST(test_term_filter)
     cq_scan_describe(&d, &sql);
     ck_assert_str_eq(cq_strbuf_str(&sql),
                      "SELECT id, sourcetype, source, host, t_min, t_max, n_rows FROM blocks"
-                     " WHERE t_max >= ? AND id IN term_filter(?, ?) ORDER BY t_max DESC, id DESC");
+                     " WHERE file_id NOT IN (SELECT id FROM files WHERE ingested_at IS NULL)"
+                     " AND t_max >= ? AND id IN term_filter(?, ?) ORDER BY t_max DESC, id DESC");
     cq_strbuf_free(&sql);
     cq_index_close(idx);
+}
+END_TEST
+
+/* ---- chunked commits: a file's blocks are committed on the way, under a
+ * pending files row that readers skip ---- */
+
+static sqlite3_int64 raw_int(const char *sql)
+{
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    sqlite3_int64 v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Adds n records (one block per 1,024) to the open file of idx. */
+static void add_records(cq_index *idx, int n, int64_t base)
+{
+    cq_record r;
+    cq_record_init(&r);
+    for (int i = 0; i < n; i++) {
+        cq_record_reset(&r);
+        char raw[64];
+        snprintf(raw, sizeof raw, "chunked event %d", i);
+        cq_record_set_raw(&r, raw, strlen(raw));
+        r.time_us = (base + i) * 1000000;
+        r.sourcetype = "docker:daemon";
+        r.source = "/var/log/big.log";
+        ck_assert_int_eq(cq_index_add(idx, &r), 0);
+    }
+    cq_record_free(&r);
+}
+
+START_TEST(test_chunks_unseen_until_commit)
+{
+    cq_index *idx = open_w();
+    add_file(idx, "kubernetes:apiserver", 100, 1000, 1);
+    cq_index_set_chunk_bytes(idx, 1);
+    ck_assert_int_eq(cq_index_file_begin(idx), 0);
+    add_records(idx, 5000, 9000);               /* four full blocks committed */
+    ck_assert_int_ge(raw_int("SELECT count(*) FROM blocks"), 5);
+    char err[256];
+    cq_index *rd;
+    ck_assert_int_eq(cq_index_open(db_path, CQ_INDEX_READ, &rd, err, sizeof err), 0);
+    ck_assert_uint_eq(count_rows(rd, NULL), 100);   /* the other reader: not yet */
+    cq_file_commit c = {0, "/var/log/big.log", 10, 99, 100, 98, 5000, 0, "docker:daemon"};
+    ck_assert_int_eq(cq_index_file_commit(idx, &c), 0);
+    ck_assert_uint_eq(count_rows(rd, NULL), 5100);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM files WHERE ingested_at IS NULL"), 0);
+    cq_index_close(rd);
+    cq_index_close(idx);
+}
+END_TEST
+
+START_TEST(test_chunks_rolled_back)
+{
+    cq_index *idx = open_w();
+    add_file(idx, "kubernetes:apiserver", 100, 1000, 1);
+    cq_index_set_chunk_bytes(idx, 1);
+    ck_assert_int_eq(cq_index_file_begin(idx), 0);
+    add_records(idx, 3000, 9000);
+    cq_index_file_rollback(idx);                /* committed chunks go too */
+    ck_assert_uint_eq(count_rows(idx, NULL), 100);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM blocks"), 1);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM files"), 1);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM cols WHERE block_id NOT IN"
+                             " (SELECT id FROM blocks)"), 0);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM terms WHERE first_block NOT IN"
+                             " (SELECT id FROM blocks)"), 0);
+    cq_index_close(idx);
+}
+END_TEST
+
+/* A writer dies after committing chunks: nobody sees them, and the next
+ * writer removes them before it adds anything. */
+START_TEST(test_chunks_of_a_killed_writer)
+{
+    cq_index *idx = open_w();
+    add_file(idx, "kubernetes:apiserver", 100, 1000, 1);
+    cq_index_close(idx);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        cq_index *w = open_w();
+        cq_index_set_chunk_bytes(w, 1);
+        if (cq_index_file_begin(w))
+            _exit(2);
+        add_records(w, 4000, 9000);
+        _exit(0);                               /* no commit, no close: a kill */
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM files WHERE ingested_at IS NULL"), 1);
+    ck_assert_int_ge(raw_int("SELECT count(*) FROM blocks"), 4);
+    char err[256];
+    ck_assert_int_eq(cq_index_open(db_path, CQ_INDEX_READ, &idx, err, sizeof err), 0);
+    ck_assert_uint_eq(count_rows(idx, NULL), 100);
+    cq_index_close(idx);
+    idx = open_w();
+    add_file(idx, "docker:daemon", 10, 5000, 1);
+    ck_assert_uint_eq(count_rows(idx, NULL), 110);
+    cq_index_close(idx);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM files"), 2);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM blocks"), 2);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM cols WHERE block_id NOT IN"
+                             " (SELECT id FROM blocks)"), 0);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM terms WHERE first_block NOT IN"
+                             " (SELECT id FROM blocks)"), 0);
 }
 END_TEST
 
@@ -345,7 +465,10 @@ Suite *index_suite(void)
     tcase_add_test(tc, test_not_an_index);
     tcase_add_test(tc, test_colenc_roundtrip_and_corruption);
     tcase_add_test(tc, test_colenc_lz);
-    tcase_add_test(tc, test_term_filter);
+    tcase_add_loop_test(tc, test_term_filter, 0, 2);
+    tcase_add_test(tc, test_chunks_unseen_until_commit);
+    tcase_add_test(tc, test_chunks_rolled_back);
+    tcase_add_test(tc, test_chunks_of_a_killed_writer);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -722,13 +722,18 @@ static sqlite3_int64 check_index(const char *path)
     sqlite3_finalize(st);
     sqlite3_int64 n = 0;
     if (one_int(db, "SELECT count(*) FROM sqlite_master WHERE name='files'") == 1) {
-        n = one_int(db, "SELECT coalesce(sum(n_rows),0) FROM blocks");
+        /* Blocks of finished files (a killed run may leave committed chunks
+         * under a pending files row: unseen, removed by the next run). */
+#define DONE_BLOCKS " FROM blocks WHERE file_id IN (SELECT id FROM files WHERE ingested_at NOT NULL)"
+        n = one_int(db, "SELECT coalesce(sum(n_rows),0)" DONE_BLOCKS);
         ck_assert_int_eq(n, one_int(db, "SELECT coalesce(sum(n_records),0) FROM files"));
         ck_assert_int_eq(one_int(db, "SELECT count(*) FROM blocks WHERE file_id NOT IN"
                                      " (SELECT id FROM files)"), 0);
-        /* every block is covered by the term filter */
-        ck_assert_int_eq(one_int(db, "SELECT coalesce(sum(n_blocks),0) FROM terms WHERE slice=0"),
-                         one_int(db, "SELECT count(*) FROM blocks"));
+        /* every finished block is covered by the term filter */
+        ck_assert_int_eq(one_int(db, "SELECT coalesce(sum(n_blocks),0) FROM terms WHERE slice=0"
+                                     " AND first_block IN (SELECT id" DONE_BLOCKS ")"),
+                         one_int(db, "SELECT count(*)" DONE_BLOCKS));
+#undef DONE_BLOCKS
     }
     sqlite3_close(db);
     char cmd[4096];
@@ -784,6 +789,10 @@ START_TEST(test_kill_during_ingest)
     ck_assert_int_gt(kills, 0);
     ck_assert_int_eq(wait_status(start_ingest(db, file)), 0);
     ck_assert_int_eq(check_index(db), CRASH_EVENTS);
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_int_eq(one_int(h, "SELECT count(*) FROM files"), 1);   /* no pending rows left */
+    sqlite3_close(h);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     ck_assert_int_eq(system(cmd), 0);
