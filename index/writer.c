@@ -68,6 +68,7 @@ typedef struct colb {
     uint32_t *ent_row;      /* entries in the order added: row ... */
     uint32_t *ent_code;     /* ... and code (dict index + 1) */
     uint32_t n_ent, cap_ent;
+    uint32_t last_code;     /* code of the last value added, 0 none */
     int mv;                 /* some row has two or more values */
 } colb;
 
@@ -83,6 +84,10 @@ struct cq_builder {
     uint32_t n_rows;
     uint8_t *bloom;         /* CQ_BLOOM_BYTES */
     uint64_t *seen;         /* token hashes in bloom (terms.h), 1 << CQ_BLOOM_SEEN_BITS */
+    /* Records of one source list their fields in the same order: the
+     * column of the i-th field of the last record, tried first (+ 1). */
+    uint32_t *pred;
+    uint32_t n_pred;
 };
 
 /* One block ready to be written. */
@@ -169,6 +174,7 @@ static void builder_free(cq_builder *b)
     free(b->host);
     free(b->bloom);
     free(b->seen);
+    free(b->pred);
     free(b);
 }
 
@@ -180,6 +186,7 @@ static void builder_clear(cq_builder *b)
         if (c->n_dict)
             htab_clear(&c->map);
         c->n_dict = c->n_ent = 0;
+        c->last_code = 0;
         c->mv = 0;
     }
     b->n_rows = 0;
@@ -188,7 +195,28 @@ static void builder_clear(cq_builder *b)
     memset(b->seen, 0, sizeof *b->seen << CQ_BLOOM_SEEN_BITS);
 }
 
-static colb *builder_col(cq_builder *b, const char *name, uint32_t len)
+static colb *builder_col_find(cq_builder *b, const char *name, uint32_t len);
+
+/* Column of field `name`, the i-th of its record. */
+static colb *builder_col(cq_builder *b, uint32_t i, const char *name, uint32_t len)
+{
+    if (i < b->n_pred && b->pred[i]) {
+        colb *c = &b->cols[b->pred[i] - 1];
+        if (c->name_len == len && !memcmp(c->name, name, len))
+            return c;
+    }
+    colb *c = builder_col_find(b, name, len);
+    if (i >= b->n_pred) {
+        uint32_t n = i + 32;
+        b->pred = cq_xrealloc(b->pred, n * sizeof *b->pred);
+        memset(b->pred + b->n_pred, 0, (n - b->n_pred) * sizeof *b->pred);
+        b->n_pred = n;
+    }
+    b->pred[i] = (uint32_t)(c - b->cols) + 1;
+    return c;
+}
+
+static colb *builder_col_find(cq_builder *b, const char *name, uint32_t len)
 {
     uint64_t h = hash_bytes(name, len);
     htab *m = &b->field_map;
@@ -231,42 +259,51 @@ static uint32_t store_add(cq_builder *b, const char *s, size_t len)
     return off;
 }
 
-static void colb_add(cq_builder *b, colb *c, uint32_t row, const char *val, uint32_t len)
+/* Dictionary code (index + 1) of val in column c, added when new. */
+static uint32_t colb_code(cq_builder *b, colb *c, const char *val, uint32_t len)
 {
     uint64_t h = hash_bytes(val, len);
-    uint32_t code = 0;
     htab *m = &c->map;
     if (m->cap) {
         for (uint32_t j = (uint32_t)h & (m->cap - 1); m->slot[j]; j = (j + 1) & (m->cap - 1)) {
             uint32_t d = m->slot[j] - 1;
             if (c->dict_hash[d] == h && c->dict_len[d] == len &&
-                !memcmp(b->store.buf + c->dict_off[d], val, len)) {
-                code = d + 1;
-                break;
-            }
+                !memcmp(b->store.buf + c->dict_off[d], val, len))
+                return d + 1;
         }
     }
-    if (!code) {
-        if (c->n_dict == c->cap_dict) {
-            c->cap_dict = c->cap_dict ? c->cap_dict * 2 : 16;
-            c->dict_off = cq_xrealloc(c->dict_off, c->cap_dict * sizeof *c->dict_off);
-            c->dict_len = cq_xrealloc(c->dict_len, c->cap_dict * sizeof *c->dict_len);
-            c->dict_hash = cq_xrealloc(c->dict_hash, c->cap_dict * sizeof *c->dict_hash);
-        }
-        uint32_t d = c->n_dict++;
-        c->dict_off[d] = store_add(b, val, len);
-        c->dict_len[d] = len;
-        c->dict_hash[d] = h;
-        uint32_t old_cap = m->cap;
-        htab_fit(m, c->n_dict, c->dict_hash);
-        if (m->cap == old_cap) {                /* not re-inserted by a resize */
-            uint32_t j = (uint32_t)h & (m->cap - 1);
-            while (m->slot[j])
-                j = (j + 1) & (m->cap - 1);
-            m->slot[j] = d + 1;
-        }
-        code = d + 1;
+    if (c->n_dict == c->cap_dict) {
+        c->cap_dict = c->cap_dict ? c->cap_dict * 2 : 16;
+        c->dict_off = cq_xrealloc(c->dict_off, c->cap_dict * sizeof *c->dict_off);
+        c->dict_len = cq_xrealloc(c->dict_len, c->cap_dict * sizeof *c->dict_len);
+        c->dict_hash = cq_xrealloc(c->dict_hash, c->cap_dict * sizeof *c->dict_hash);
     }
+    uint32_t d = c->n_dict++;
+    c->dict_off[d] = store_add(b, val, len);
+    c->dict_len[d] = len;
+    c->dict_hash[d] = h;
+    uint32_t old_cap = m->cap;
+    htab_fit(m, c->n_dict, c->dict_hash);
+    if (m->cap == old_cap) {                    /* not re-inserted by a resize */
+        uint32_t j = (uint32_t)h & (m->cap - 1);
+        while (m->slot[j])
+            j = (j + 1) & (m->cap - 1);
+        m->slot[j] = d + 1;
+    }
+    return d + 1;
+}
+
+static void colb_add(cq_builder *b, colb *c, uint32_t row, const char *val, uint32_t len)
+{
+    /* Many columns repeat the last row's value (verb, user, namespace):
+     * one compare instead of a hash and a probe. */
+    uint32_t code = c->last_code;
+    if (code && (c->dict_len[code - 1] != len ||
+                 memcmp(b->store.buf + c->dict_off[code - 1], val, len)))
+        code = 0;
+    if (!code)
+        code = colb_code(b, c, val, len);
+    c->last_code = code;
     if (c->n_ent == c->cap_ent) {
         c->cap_ent = c->cap_ent ? c->cap_ent * 2 : 64;
         c->ent_row = cq_xrealloc(c->ent_row, c->cap_ent * sizeof *c->ent_row);
@@ -513,7 +550,8 @@ void cq_blockset_add(cq_blockset *bs, const cq_record *rec)
         /* _time, _raw and the block-level fields are stored once, not as columns. */
         if (is_block_field(kv))
             continue;
-        colb_add(b, builder_col(b, kv->name, kv->name_len), row, kv->val, kv->val_len);
+        colb_add(b, builder_col(b, (uint32_t)i, kv->name, kv->name_len), row, kv->val,
+                 kv->val_len);
     }
     if (b->n_rows == CQ_BLOCK_ROWS)
         builder_encode(bs, b);
