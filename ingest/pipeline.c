@@ -31,6 +31,7 @@ void cq_pipe_init(cq_pipe *p, cq_ingest *g, const char *source, cq_ingest_sink s
     }
     p->per_st = cq_xcalloc(g->conf->n_sts + 1, sizeof *p->per_st);
     cq_record_init(&p->probe_rec);
+    cq_after_init(&p->after, g->conf);
 }
 
 void cq_pipe_free(cq_pipe *p)
@@ -41,6 +42,7 @@ void cq_pipe_free(cq_pipe *p)
     }
     free(p->per_st);
     cq_record_free(&p->probe_rec);
+    cq_after_free(&p->after);
     cq_strbuf_free(&p->scratch);
     cq_strbuf_free(&p->scratch2);
     cq_strbuf_free(&p->doc);
@@ -142,7 +144,7 @@ static void finish_event(cq_pipe *p, const cq_format *f, const char *raw, size_t
     int *hit = p->first_finished ? NULL : &p->first_prev_hit;
     p->first_finished = 1;
     cq_normalize(g->conf, r, p->matched[p->cur], p->have_prev ? &p->rec[!p->cur] : NULL,
-                 p->matched[!p->cur], &p->scratch, hit);
+                 p->matched[!p->cur], &p->scratch, hit, &p->after);
     cq_pipe_emit_prev(p);
     p->cur = !p->cur;
     p->have_prev = 1;
