@@ -531,6 +531,18 @@ START_TEST(test_conf_errors)
         {"[rule x]\nprevious = y\n", ":2: unknown rule \"y\" in \"previous\""},
         {"[rule x]\nwhen a\n", ":2: expected =, !=, ~ or !~ after \"a\""},
         {"[settings]\nmax_line_bytes = 5\n", ":2: max_line_bytes must be"},
+        {"[rule x]\n[rule y]\nafter = x\n", ":3: expected \"after = RULE ... within N(s|m|h)"},
+        {"[rule x]\n[rule y]\nafter = x within 60\n", ":3: expected \"after = RULE"},
+        {"[rule x]\n[rule y]\nafter = x within 2d\n", ":3: expected \"after = RULE"},
+        {"[rule x]\n[rule y]\nafter = x within 25h\n", ":3: expected \"after = RULE"},
+        {"[rule x]\n[rule y]\nafter = within 5s\n", ":3: expected \"after = RULE"},
+        {"[rule x]\n[rule y]\nafter = x within 5s same\n", ":3: expected \"after = RULE"},
+        {"[rule x]\n[rule y]\nafter = x within 5s other f\n", ":3: expected \"after = RULE"},
+        {"[rule y]\nafter = x within 5s\n", ":2: unknown rule \"x\" in \"after\""},
+        {"[rule x]\n[rule y]\nafter = x within 5s\nafter = x within 6s\n",
+         ":4: rule \"y\" has two \"after\" lines"},
+        {"[rule x]\n[rule y]\nprevious = x\nafter = x within 5s\n",
+         ":4: rule \"y\" has both \"previous\" and \"after\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *path = write_temp(cases[i].text, ".conf");
@@ -564,6 +576,156 @@ START_TEST(test_conf_user_rule)
     ck_assert_str_eq(vals(&c.recs[0], "action"), "login by   bob");
     ck_assert_str_eq(vals(&c.recs[0], "who"), "bob");
     ck_assert_int_eq(c.recs[0].time_us, 1714557600123000LL);
+    collected_free(&c);
+    cq_ingest_free(g);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* ---- docker run: a start paired with its create (`after` rules) ---- */
+
+#define DTEXT(t, m) "time=\"2024-05-01T" t "Z\" level=debug msg=\"" m "\"\n"
+#define CREATE(n) "Calling POST /v1.43/containers/create?name=" n
+#define START(id) "Calling POST /v1.43/containers/" id "/start"
+
+/* The same create/start story in each dockerd format (text, JSON, journald). */
+static const char *const daemon_story[][2] = {
+    {"10:00:00.000000000", CREATE("one")},
+    {"10:00:00.000100000", "form data: {\\\"Image\\\":\\\"nginx:1.25\\\"}"},
+    {"10:00:01.000000000", START("1111")},       /* run: its create 1 s before */
+    {"10:00:05.000000000", START("1111")},       /* start: the create is taken */
+    {"10:01:00.000000000", CREATE("two")},
+    {"10:02:01.000000000", START("2222")},       /* start: 61 s after the create */
+    {"10:05:00.000000000", START("3333")},       /* start: no create at all */
+    {"10:06:00.000000000", CREATE("a")},
+    {"10:06:01.000000000", CREATE("b")},
+    {"10:06:02.000000000", START("bbbb")},       /* run: the latest create (b) */
+    {"10:06:03.000000000", START("aaaa")},       /* run: then a */
+    {"10:06:04.000000000", START("cccc")},       /* start: none left */
+    {"10:10:00.000000000", CREATE("edge")},
+    {"10:11:00.000000000", START("eeee")},       /* run: exactly 60 s */
+};
+static const char *const daemon_story_cmd[] = {
+    "docker create", NULL, "docker run", "docker start", "docker create", "docker start",
+    "docker start", "docker create", "docker create", "docker run", "docker run",
+    "docker start", "docker create", "docker run",
+};
+
+static void check_daemon_story(tctx *t, const char *what)
+{
+    size_t n = sizeof daemon_story / sizeof daemon_story[0];
+    ck_assert_msg(t->c.n == n, "%s: %zu records", what, t->c.n);
+    for (size_t i = 0; i < n; i++) {
+        const char *cmd = vals(&t->c.recs[i], "command"), *want = daemon_story_cmd[i];
+        ck_assert_msg(want ? cmd && !strcmp(cmd, want) : !cmd, "%s: event %zu: command %s, "
+                      "expected %s", what, i + 1, cmd ? cmd : "(none)", want ? want : "(none)");
+        const char *action = vals(&t->c.recs[i], "action");
+        if (want && strcmp(want, "docker create"))
+            ck_assert_str_eq(action, "start");  /* a run's start is still a start */
+    }
+    ck_assert_str_eq(vals(&t->c.recs[0], "image"), "nginx:1.25");
+}
+
+START_TEST(test_docker_run_daemon_formats)
+{
+    tctx t;
+    tctx_open(&t, NULL);
+    size_t n = sizeof daemon_story / sizeof daemon_story[0];
+    cq_strbuf text = CQ_STRBUF_INIT, json = CQ_STRBUF_INIT, jd = CQ_STRBUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        const char *tm = daemon_story[i][0], *m = daemon_story[i][1];
+        cq_strbuf_addf(&text, "time=\"2024-05-01T%sZ\" level=debug msg=\"%s\"\n", tm, m);
+        cq_strbuf_addf(&json, "{\"level\":\"debug\",\"msg\":\"%s\",\"time\":\"2024-05-01T%sZ\"}\n",
+                       m, tm);
+        /* journald: the logrus line, its quotes escaped again, in MESSAGE. */
+        cq_strbuf_addf(&jd, "{\"__REALTIME_TIMESTAMP\":\"1714557600000000\",\"_HOSTNAME\":\"n1\","
+                       "\"_SYSTEMD_UNIT\":\"docker.service\",\"MESSAGE\":\"time=\\\"2024-05-01T%sZ"
+                       "\\\" level=debug msg=\\\"", tm);
+        for (const char *c = m; *c; c++)
+            cq_strbuf_addf(&jd, "%s", *c == '\\' ? "\\\\" : *c == '"' ? "\\\"" : (char[]){*c, 0});
+        cq_strbuf_addf(&jd, "\\\"\"}\n");
+    }
+    ck_assert_int_eq(run_text(&t, "text.log", text.buf), 0);
+    check_daemon_story(&t, "logrus text");
+    ck_assert_int_eq(run_text(&t, "json.log", json.buf), 0);
+    check_daemon_story(&t, "logrus JSON");
+    ck_assert_msg(run_text(&t, "journal.json", jd.buf) == 0, "%s", tctx_errors(&t));
+    check_daemon_story(&t, "journald");
+    /* Pairing stays inside one file: the start of another file has no create. */
+    ck_assert_int_eq(run_text(&t, "a.log", DTEXT("10:00:00.000000000", CREATE("x"))), 0);
+    ck_assert_int_eq(run_text(&t, "b.log", DTEXT("10:00:01.000000000", START("9999"))), 0);
+    ck_assert_str_eq(vals(&t.c.recs[0], "command"), "docker start");
+    /* A create and a start without _time never pair. */
+    ck_assert_int_eq(run_text(&t, "c.log", "level=debug msg=\"" CREATE("x") "\" time=nope\n"
+                                           "level=debug msg=\"" START("9999") "\" time=nope\n"), 0);
+    ck_assert_uint_eq(t.c.n, 2);
+    ck_assert_str_eq(vals(&t.c.recs[1], "command"), "docker start");
+    cq_strbuf_free(&text);
+    cq_strbuf_free(&json);
+    cq_strbuf_free(&jd);
+    tctx_close(&t);
+}
+END_TEST
+
+#define EVENT(action, id, sec) "{\"status\":\"" action "\",\"id\":\"" id "\",\"Type\":" \
+    "\"container\",\"Action\":\"" action "\",\"Actor\":{\"ID\":\"" id "\",\"Attributes\":" \
+    "{\"name\":\"n" id "\"}},\"scope\":\"local\",\"time\":" sec ",\"timeNano\":" sec "000000000}\n"
+
+START_TEST(test_docker_run_events)
+{
+    tctx t;
+    tctx_open(&t, NULL);
+    ck_assert_int_eq(run_text(&t, "events.json",
+        EVENT("create", "aa", "1714557600")
+        EVENT("start", "bb", "1714557601")     /* another container: start */
+        EVENT("create", "cc", "1714557602")
+        EVENT("start", "aa", "1714557603")     /* its create 3 s before: run */
+        EVENT("start", "aa", "1714557604")     /* second start: start */
+        EVENT("start", "cc", "1714557663")     /* 61 s after its create: start */
+        EVENT("create", "dd", "1714557700")
+        EVENT("die", "dd", "1714557710")
+        EVENT("start", "dd", "1714557760")), 0);   /* exactly 60 s: run */
+    static const char *const want[] = {"docker create", "docker start", "docker create",
+        "docker run", "docker start", "docker start", "docker create", NULL, "docker run"};
+    ck_assert_uint_eq(t.c.n, 9);
+    for (size_t i = 0; i < 9; i++) {
+        const char *cmd = vals(&t.c.recs[i], "command");
+        ck_assert_msg(want[i] ? cmd && !strcmp(cmd, want[i]) : !cmd, "event %zu: %s", i + 1,
+                      cmd ? cmd : "(none)");
+    }
+    ck_assert_str_eq(vals(&t.c.recs[3], "action"), "start");
+    ck_assert_str_eq(vals(&t.c.recs[3], "container_id"), "aa");
+    tctx_close(&t);
+}
+END_TEST
+
+/* A user's own `after` rule: `same` compares a field, any rule can open. */
+START_TEST(test_after_user_rule)
+{
+    char *path = write_temp(
+        "[sourcetype app]\n[format app-json]\nsourcetype = app\ntype = json\ndetect = ev\n"
+        "time = ts:epoch_s\n"
+        "[rule login]\nwhen ev = login\n"
+        "[rule sudo-after-login]\nafter = login within 2m same user\nwhen ev = sudo\n"
+        "set note = sudo $user$ after login\n", ".conf");
+    cq_ingest_opts o = {.conf_path = path, .err = stderr};
+    cq_ingest *g;
+    char err[512];
+    ck_assert_msg(cq_ingest_new(&o, &g, err, sizeof err) == 0, "%s", err);
+    collected c = {.n = 0};
+    const char *text =
+        "{\"ev\":\"login\",\"user\":\"bob\",\"ts\":100}\n"
+        "{\"ev\":\"sudo\",\"user\":\"eve\",\"ts\":110}\n"      /* other user */
+        "{\"ev\":\"sudo\",\"user\":\"bob\",\"ts\":220}\n"      /* 120 s: pairs */
+        "{\"ev\":\"sudo\",\"user\":\"bob\",\"ts\":221}\n"      /* taken */
+        "{\"ev\":\"sudo\",\"ts\":222}\n";                      /* no user: never */
+    ck_assert_int_eq(cq_ingest_buffer(g, "a", text, strlen(text), collect, &c), 0);
+    ck_assert_uint_eq(c.n, 5);
+    ck_assert_ptr_null(vals(&c.recs[1], "note"));
+    ck_assert_str_eq(vals(&c.recs[2], "note"), "sudo bob after login");
+    ck_assert_ptr_null(vals(&c.recs[3], "note"));
+    ck_assert_ptr_null(vals(&c.recs[4], "note"));
     collected_free(&c);
     cq_ingest_free(g);
     unlink(path);
@@ -888,6 +1050,9 @@ Suite *ingest_suite(void)
     tcase_add_test(tc, test_forced_sourcetype_alias);
     tcase_add_test(tc, test_conf_errors);
     tcase_add_test(tc, test_conf_user_rule);
+    tcase_add_test(tc, test_docker_run_daemon_formats);
+    tcase_add_test(tc, test_docker_run_events);
+    tcase_add_test(tc, test_after_user_rule);
     tcase_add_test(tc, test_gzip_input);
     tcase_add_test(tc, test_index_idempotent_and_resume);
     tcase_add_test(tc, test_parallel_matches_sequential);
