@@ -21,6 +21,7 @@
 #include "index/index.h"
 #include "ingest/ingest.h"
 #include "ingest/ingest_int.h"
+#include "ingest/parallel.h"
 
 /* ---- helpers: records collected from the pipeline ---- */
 
@@ -1027,6 +1028,159 @@ START_TEST(test_parallel_matches_sequential)
 }
 END_TEST
 
+/* ---- docker run across parallel jobs ---- */
+
+#define PAR_LINE 128                            /* bytes per line, newline included */
+#define PAR_JOB_LINES ((4u << 20) / PAR_LINE)   /* a 4 MiB job (parallel.c JOB_BYTES) */
+
+/* One dockerd text line padded to PAR_LINE bytes, so jobs end at known lines. */
+static void par_line(cq_strbuf *sb, const char *hms, const char *msg)
+{
+    size_t at = sb->len;
+    cq_strbuf_addf(sb, "time=\"2024-05-01T%s.000000000Z\" level=debug msg=\"%s\" pad=", hms, msg);
+    ck_assert_uint_lt(sb->len - at, PAR_LINE - 1);
+    while (sb->len - at < PAR_LINE - 1)
+        cq_strbuf_addc(sb, 'x');
+    cq_strbuf_addc(sb, '\n');
+}
+
+/* Job k's lines: first (may be NULL), fillers at hms, last (may be NULL). */
+static void par_job(cq_strbuf *sb, const char *hms, const char *first, const char *first_hms,
+                    const char *last, unsigned n_lines)
+{
+    if (first)
+        par_line(sb, first_hms, first);
+    for (unsigned i = (first != NULL) + (last != NULL); i < n_lines; i++)
+        par_line(sb, hms, "Calling GET /v1.43/containers/json");
+    if (last)
+        par_line(sb, hms, last);
+}
+
+static int runs_sink(void *ctx, const cq_record *r)
+{
+    const char *cmd = vals(r, "command");      /* vals() reuses one buffer: copy */
+    if (cmd) {
+        char line[256];
+        int n = snprintf(line, sizeof line, "%s,", cmd);
+        const char *k = vals(r, "container_id");
+        snprintf(line + n, sizeof line - (size_t)n, "%s", k ? k : vals(r, "container"));
+        /* "command,k" -> "k,command" */
+        char swapped[256];
+        snprintf(swapped, sizeof swapped, "%s,%.*s\n", line + n, n - 1, line);
+        cq_strbuf_add(ctx, swapped, strlen(swapped));
+    }
+    return 0;
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sink's lines, sorted, under a CSV header (what the search prints). */
+static char *sorted_csv(cq_strbuf *lines)
+{
+    char *v[64];
+    size_t n = 0;
+    for (char *p = lines->buf, *nl; p && (nl = strchr(p, '\n')); p = nl + 1) {
+        ck_assert_uint_lt(n, 64);
+        *nl = '\0';
+        v[n++] = p;
+    }
+    qsort(v, n, sizeof *v, cmp_lines);
+    cq_strbuf out = CQ_STRBUF_INIT;
+    cq_strbuf_addf(&out, "k,command\n");
+    for (size_t i = 0; i < n; i++)
+        cq_strbuf_addf(&out, "%s\n", v[i]);
+    return out.buf;
+}
+
+/* Jobs re-run sequentially by a parallel ingest of path (rolled back). */
+static unsigned long par_reruns(cq_ingest *g, const char *db, const char *path)
+{
+    char err[512];
+    cq_index *idx;
+    cq_input *in;
+    ck_assert_msg(cq_index_open(db, CQ_INDEX_WRITE, &idx, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(cq_index_file_begin(idx), 0);
+    ck_assert_int_eq(cq_input_open(path, &in), 0);
+    cq_par_result res = {.per_st = cq_xcalloc(g->conf->n_sts + 1, sizeof *res.per_st)};
+    ck_assert_int_eq(cq_par_scan(g, idx, in, path, 0, &res), 0);
+    cq_index_file_rollback(idx);
+    cq_input_close(in);
+    cq_index_close(idx);
+    free(res.per_st);
+    return res.n_sequential;
+}
+
+/*
+ * A create ends one 4 MB job and its start begins the next: the parallel
+ * ingest re-runs that job and gets the sequential pipeline's commands.  A
+ * start 61 s after the create that ends its job keeps the job parallel; a
+ * create carried through a whole job without starts still pairs after it.
+ */
+START_TEST(test_docker_run_across_jobs)
+{
+    if (!getenv("CQUERY_BIN"))
+        return;                         /* searches the index with the binary */
+    char dir[] = "/tmp/cq-run-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char file[256], db[256], db2[256], out[256], errf[256], err[512];
+    snprintf(file, sizeof file, "%s/daemon.log", dir);
+    snprintf(db, sizeof db, "%s/idx.db", dir);
+    snprintf(db2, sizeof db2, "%s/rerun.db", dir);
+    snprintf(out, sizeof out, "%s/out.csv", dir);
+    snprintf(errf, sizeof errf, "%s/err.txt", dir);
+    cq_strbuf text = CQ_STRBUF_INIT;
+    par_job(&text, "10:00:00", NULL, NULL, CREATE("across"), PAR_JOB_LINES);
+    par_job(&text, "10:00:30", START("a1"), "10:00:30", NULL, PAR_JOB_LINES - 1);
+    par_line(&text, "10:01:00", CREATE("late"));
+    par_job(&text, "10:02:01", START("b2"), "10:02:01", CREATE("carried"), PAR_JOB_LINES);
+    par_job(&text, "10:02:30", NULL, NULL, NULL, PAR_JOB_LINES);
+    par_job(&text, "10:02:52", START("c3"), "10:02:50", START("c3"), 10);
+    ck_assert_uint_eq(text.len, (4 * PAR_JOB_LINES + 10) * PAR_LINE);
+    FILE *f = fopen(file, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text.buf, 1, text.len, f), text.len);
+    fclose(f);
+    static const char want[] = "k,command\na1,docker run\nacross,docker create\n"
+        "b2,docker start\nc3,docker run\nc3,docker start\ncarried,docker create\n"
+        "late,docker create\n";
+
+    char *cp = conf_path();
+    cq_ingest_opts o = {.conf_path = cp, .err = stderr};
+    cq_ingest *g;
+    ck_assert_int_eq(cq_ingest_new(&o, &g, err, sizeof err), 0);
+    free(cp);
+    cq_strbuf lines = CQ_STRBUF_INIT;
+    ck_assert_int_eq(cq_ingest_buffer(g, file, text.buf, text.len, runs_sink, &lines), 0);
+    char *seq = sorted_csv(&lines);
+    ck_assert_str_eq(seq, want);
+    cq_index *idx;
+    ck_assert_int_eq(cq_index_open(db, CQ_INDEX_WRITE, &idx, err, sizeof err), 0);
+    ck_assert_int_eq(cq_ingest_path(g, idx, file), 0);
+    cq_index_close(idx);
+
+    char *argv[] = {getenv("CQUERY_BIN"), "search", "--index", db, "--format", "csv",
+        "command=* | eval k=coalesce(container_id, container) | sort 0 k command "
+        "| table k command", NULL};
+    ck_assert_int_eq(test_wait(test_spawn(argv, out, errf)), 0);
+    size_t len;
+    char *got = slurp(out, &len);
+    ck_assert_str_eq(got, seq);
+    /* Only jobs 2 (a1 pairs with the create before it) and 5 (c3 with the carried one). */
+    ck_assert_uint_eq(par_reruns(g, db2, file), 2);
+    cq_ingest_free(g);
+    free(got);
+    free(seq);
+    cq_strbuf_free(&lines);
+    cq_strbuf_free(&text);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *ingest_suite(void)
 {
     Suite *s = suite_create("ingest");
@@ -1056,6 +1210,7 @@ Suite *ingest_suite(void)
     tcase_add_test(tc, test_gzip_input);
     tcase_add_test(tc, test_index_idempotent_and_resume);
     tcase_add_test(tc, test_parallel_matches_sequential);
+    tcase_add_test(tc, test_docker_run_across_jobs);
     suite_add_tcase(s, tc);
     TCase *crash = tcase_create("crash");
     tcase_set_timeout(crash, 120);
