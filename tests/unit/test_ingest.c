@@ -734,6 +734,89 @@ START_TEST(test_after_user_rule)
 }
 END_TEST
 
+/* cq_after_rerun: the two facts a job keeps decide whether the lines
+ * before it would have paired its events differently. */
+START_TEST(test_after_rerun_check)
+{
+    char *path = write_temp("[rule open]\nwhen ev = create\n"
+                            "[rule run]\nafter = open within 60s same id\nwhen ev = start\n", ".conf");
+    cq_conf *c;
+    char err[512];
+    ck_assert_msg(cq_conf_load(path, &c, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(c->n_after, 1);
+    const cq_rule *run = &c->rules[1];
+    ck_assert_int_eq(run->within_us, 60000000);
+    ck_assert_str_eq(run->same, "id");
+    unsigned char opened[2] = {1, 0};
+    cq_record cr, st;
+    cq_record_init(&cr);
+    cq_record_init(&st);
+    cq_record_adds(&cr, "id", "x");
+    cq_record_adds(&st, "id", "x");
+    const int64_t s = 1000000;
+    cq_after prev, job;
+    /* prev: a create of x at 100 s, its file's newest event at 130 s. */
+    cq_after_init(&prev, c);
+    cr.time_us = 100 * s;
+    cq_after_see(&prev, c, cr.time_us);
+    cq_after_push(&prev, c, &cr, opened);
+    cq_after_see(&prev, c, 130 * s);
+    /* job: a start of x at 150 s finds no create in the job: pending. */
+    cq_after_init(&job, c);
+    job.record_pend = 1;
+    st.time_us = 150 * s;
+    cq_after_see(&job, c, st.time_us);
+    ck_assert_int_eq(cq_after_take(&job, run, &st), 0);
+    ck_assert_uint_eq(job.n_pend, 1);
+    ck_assert_int_eq(cq_after_rerun(&prev, &job, c), 1);   /* 50 s after prev's create */
+    cq_after_free(&job);
+    /* The same start at 161 s: too late for it, nothing to re-run. */
+    cq_after_init(&job, c);
+    job.record_pend = 1;
+    st.time_us = 161 * s;
+    cq_after_see(&job, c, st.time_us);
+    ck_assert_int_eq(cq_after_take(&job, run, &st), 0);
+    ck_assert_int_eq(cq_after_rerun(&prev, &job, c), 0);
+    cq_after_free(&job);
+    /* A start of another id at 150 s: its key differs. */
+    cq_after_init(&job, c);
+    job.record_pend = 1;
+    cq_record_set(&st, "id", "y", 1);
+    st.time_us = 150 * s;
+    cq_after_see(&job, c, st.time_us);
+    ck_assert_int_eq(cq_after_take(&job, run, &st), 0);
+    ck_assert_int_eq(cq_after_rerun(&prev, &job, c), 0);
+    cq_after_free(&job);
+    /* Logs out of order: the job pairs a create at 60 s with a start at 61 s,
+     * but prev's newest event (130 s) had already dropped that create. */
+    cq_after_init(&job, c);
+    job.record_pend = 1;
+    cq_record_set(&st, "id", "x", 1);
+    cr.time_us = 60 * s;
+    st.time_us = 61 * s;
+    cq_after_see(&job, c, cr.time_us);
+    cq_after_push(&job, c, &cr, opened);
+    cq_after_see(&job, c, st.time_us);
+    ck_assert_int_eq(cq_after_take(&job, run, &st), 1);
+    ck_assert_uint_eq(job.n_pend, 0);
+    ck_assert_int_eq(cq_after_rerun(&prev, &job, c), 1);
+    /* Merged, prev's create goes first and the job keeps nothing pending. */
+    cq_after_push(&job, c, &cr, opened);
+    cq_after_merge(&job, &prev, c);
+    ck_assert_int_eq(job.wm_us, 130 * s);
+    ck_assert_uint_eq(job.q[0].n, 1);       /* the job's 60 s create is too old now */
+    ck_assert_int_eq(job.q[0].v[0].t_us, 100 * s);
+    ck_assert_uint_eq(prev.q[0].n, 0);
+    cq_after_free(&job);
+    cq_after_free(&prev);
+    cq_record_free(&cr);
+    cq_record_free(&st);
+    cq_conf_free(c);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
 /* ---- input ---- */
 
 START_TEST(test_gzip_input)
@@ -1207,6 +1290,7 @@ Suite *ingest_suite(void)
     tcase_add_test(tc, test_docker_run_daemon_formats);
     tcase_add_test(tc, test_docker_run_events);
     tcase_add_test(tc, test_after_user_rule);
+    tcase_add_test(tc, test_after_rerun_check);
     tcase_add_test(tc, test_gzip_input);
     tcase_add_test(tc, test_index_idempotent_and_resume);
     tcase_add_test(tc, test_parallel_matches_sequential);
