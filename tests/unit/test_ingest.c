@@ -817,6 +817,57 @@ START_TEST(test_after_rerun_check)
 }
 END_TEST
 
+/* strip: the named groups of the prefix become fields (here: the syslog host). */
+START_TEST(test_strip_groups)
+{
+    tctx t;
+    tctx_open(&t, NULL);
+    ck_assert_int_eq(run_text(&t, "syslog",
+        "May  1 10:00:00 node-7 dockerd[812]: time=\"2024-05-01T10:00:00.000000000Z\" "
+        "level=debug msg=\"Calling POST /v1.43/containers/create?name=web\"\n"
+        "2024-05-01T10:00:01.000000+00:00 node-8 dockerd[812]: time=\"2024-05-01T10:00:01."
+        "000000000Z\" level=debug msg=\"Calling POST /v1.43/containers/1a2b/start\"\n"
+        "2021-07-28T10:21:21Z dockerd time=\"2024-05-01T10:00:02.000000000Z\" level=info "
+        "msg=\"no host in this prefix\"\n"
+        "time=\"2024-05-01T10:00:03.000000000Z\" level=info msg=\"no prefix\"\n"), 0);
+    ck_assert_uint_eq(t.c.n, 4);
+    ck_assert_str_eq(vals(&t.c.recs[0], "syslog_host"), "node-7");
+    ck_assert_str_eq(t.c.recs[0].host, "node-7");
+    ck_assert_str_eq(vals(&t.c.recs[0], "command"), "docker create");
+    ck_assert_str_eq(vals(&t.c.recs[1], "syslog_host"), "node-8");
+    ck_assert_str_eq(t.c.recs[1].host, "node-8");
+    ck_assert_str_eq(vals(&t.c.recs[1], "command"), "docker run");
+    ck_assert_ptr_null(vals(&t.c.recs[2], "syslog_host"));
+    ck_assert_ptr_null(t.c.recs[2].host);
+    ck_assert_str_eq(vals(&t.c.recs[2], "msg"), "no host in this prefix");
+    ck_assert_ptr_null(vals(&t.c.recs[3], "syslog_host"));
+    tctx_close(&t);
+
+    /* A user's format: a group that detect needs, a '_' group dropped. */
+    char *path = write_temp(
+        "[sourcetype app]\n[format app-kv]\nsourcetype = app\ntype = kv\n"
+        "strip = ^<(?<app>[a-z]+)(?:/(?<_pid>[0-9]+))?> \ndetect = app=billing msg\n"
+        "time = ts:epoch_s\n", ".conf");
+    cq_ingest_opts o = {.conf_path = path, .err = stderr};
+    cq_ingest *g;
+    char err[512];
+    ck_assert_msg(cq_ingest_new(&o, &g, err, sizeof err) == 0, "%s", err);
+    collected c = {.n = 0};
+    const char *text = "<billing/42> ts=1714557600 msg=paid\n"
+                       "<shipping/7> ts=1714557601 msg=sent\n";
+    ck_assert_int_eq(cq_ingest_buffer(g, "a", text, strlen(text), collect, &c), 1);
+    ck_assert_uint_eq(c.n, 1);                  /* shipping: detect fails on the group */
+    ck_assert_str_eq(vals(&c.recs[0], "app"), "billing");
+    ck_assert_ptr_null(vals(&c.recs[0], "_pid"));
+    ck_assert_str_eq(vals(&c.recs[0], "msg"), "paid");
+    ck_assert_int_eq(c.recs[0].time_us, 1714557600000000LL);
+    collected_free(&c);
+    cq_ingest_free(g);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
 /* ---- input ---- */
 
 START_TEST(test_gzip_input)
@@ -1291,6 +1342,7 @@ Suite *ingest_suite(void)
     tcase_add_test(tc, test_docker_run_events);
     tcase_add_test(tc, test_after_user_rule);
     tcase_add_test(tc, test_after_rerun_check);
+    tcase_add_test(tc, test_strip_groups);
     tcase_add_test(tc, test_gzip_input);
     tcase_add_test(tc, test_index_idempotent_and_resume);
     tcase_add_test(tc, test_parallel_matches_sequential);
