@@ -72,6 +72,11 @@ typedef struct cq_rule {
     size_t n_acts;
     int *prev;              /* fields go to the previous event if it matched one of these rules */
     size_t n_prev;          /* 0: fields go to this event */
+    int *after;             /* `after`: an earlier event must have matched one of these rules */
+    size_t n_after;         /* 0: no `after` line */
+    int64_t within_us;      /* `after`: how much earlier, at most */
+    const char *same;       /* `after ... same F`: F's first values must be equal; or NULL */
+    int after_slot;         /* `after`: index of its pairing state (cq_after.q) */
 } cq_rule;
 
 enum { CQ_FMT_JSON, CQ_FMT_KV };
@@ -116,6 +121,8 @@ typedef struct cq_conf {
     size_t n_fmts;
     cq_rule *rules;
     size_t n_rules;
+    size_t n_after;         /* rules with an `after` line (slots of cq_after.q) */
+    int *after_rules;       /* per slot: the index of its rule */
     size_t max_line;        /* longer lines are malformed */
     /* Every field name a condition tests, interned: normalize.c indexes an
      * event's fields by these slots once instead of scanning them per test. */
@@ -136,6 +143,63 @@ int cq_conf_find_st(const cq_conf *c, const char *name);
 int cq_conf_name_slot(const cq_conf *c, const char *name, size_t len);
 /* The hash cq_conf_name_slot uses. */
 uint64_t cq_name_hash(const char *s, size_t len);
+
+/* ---- after.c: `after` rules, an event paired with an earlier one ---- */
+
+/* An earlier event that an `after` rule may still pair with. */
+typedef struct cq_after_open {
+    int64_t t_us;           /* its _time */
+    char *key;              /* first value of the rule's `same` field (malloc), or NULL */
+    size_t key_len;
+} cq_after_open;
+
+/* One `after` rule's open events, in file order (bounded by its window). */
+typedef struct cq_after_queue {
+    cq_after_open *v;
+    size_t n, cap;
+    int64_t used_min_us;    /* oldest event a pairing took (INT64_MAX: none) */
+} cq_after_queue;
+
+/* An event whose `after` rule found no earlier event in its pipe: a pipe
+ * that starts mid-file (parallel ingest) cannot tell whether the lines
+ * before it held one, so it keeps these for the check (cq_after_rerun). */
+typedef struct cq_after_pend {
+    int slot;               /* the rule's after_slot */
+    int64_t t_us;           /* the event's _time */
+    int64_t wm_us;          /* the pipe's newest _time when it was seen */
+    char *key;              /* its `same` value (malloc), or NULL */
+    size_t key_len;
+} cq_after_pend;
+
+/* Pairing state of one pipe. */
+typedef struct cq_after {
+    int64_t wm_us;          /* newest _time of the pipe's events (CQ_TIME_NONE: none yet) */
+    cq_after_queue *q;      /* per `after` rule */
+    size_t n_q;             /* conf->n_after */
+    cq_after_pend *pend;    /* record_pend: unpaired events, in order */
+    size_t n_pend, cap_pend;
+    int record_pend;        /* the pipe starts mid-file: keep pend */
+} cq_after;
+
+void cq_after_init(cq_after *a, const cq_conf *c);
+void cq_after_free(cq_after *a);
+/* An event with time t (CQ_TIME_NONE: none) is next: drops open events that
+ * every later pairing would find too old. */
+void cq_after_see(cq_after *a, const cq_conf *c, int64_t t);
+/* ru's conditions held on r: takes the latest open event ru pairs r with
+ * and returns 1, or returns 0 (and keeps r in pend when record_pend). */
+int cq_after_take(cq_after *a, const cq_rule *ru, const cq_record *r);
+/* r is normalized (matched[] final): opens it for the `after` rules that
+ * name a rule it matched. */
+void cq_after_push(cq_after *a, const cq_conf *c, const cq_record *r,
+                   const unsigned char *matched);
+/* Would a pipe that started from `prev`'s end state instead of from
+ * nothing have paired `job`'s events differently? */
+int cq_after_rerun(const cq_after *prev, const cq_after *job, const cq_conf *c);
+/* job continues prev (NULL: job starts the file): prev's open events go
+ * before job's (what a sequential run holds at job's end), prev is left
+ * empty, and job stops keeping pend. */
+void cq_after_merge(cq_after *job, cq_after *prev, const cq_conf *c);
 
 /* ---- flatten.c: JSON text -> Splunk-style fields ---- */
 
@@ -194,9 +258,11 @@ int cq_time_value(const char *s, size_t len, int fmt, int64_t *us);
  */
 void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
                   cq_record *prev, const unsigned char *prev_matched,
-                  cq_strbuf *scratch, int *prev_hit);
+                  cq_strbuf *scratch, int *prev_hit, cq_after *after);
 /* prev_hit (may be NULL): set to 1 when prev is NULL and a `previous` rule's
- * conditions held on r (it would have written to an event before r). */
+ * conditions held on r (it would have written to an event before r).
+ * after (may be NULL: no earlier events): the pipe's pairing state for
+ * `after` rules; cq_normalize calls cq_after_see, _take and _push. */
 
 /* Match data for re, owned by the calling thread (regexes are shared by the
  * parser threads); cq_md_release() frees the calling thread's. */
@@ -279,6 +345,7 @@ typedef struct cq_pipe {
     int first_finished;         /* an event was finished */
     int first_prev_hit;         /* a `previous` rule held on the first finished event */
     cq_record probe_rec;
+    cq_after after;             /* `after` rules: open events of this pipe */
 } cq_pipe;
 
 void cq_pipe_init(cq_pipe *p, cq_ingest *g, const char *source, cq_ingest_sink sink, void *ctx);

@@ -5,7 +5,8 @@
  *
  * Every decision about what a log line means lives in the conf file; this
  * file only evaluates conditions and performs the few generic actions the
- * format offers (set, add, copy, urlparams, json, kv, drop).
+ * format offers (set, add, copy, urlparams, json, kv, drop).  `after` rules
+ * ask after.c whether an earlier event pairs with this one.
  */
 #include "ingest/ingest_int.h"
 
@@ -533,7 +534,7 @@ static cq_record *target(const cq_rule *ru, cq_record *r, cq_record *prev,
 
 void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
                   cq_record *prev, const unsigned char *prev_matched,
-                  cq_strbuf *scratch, int *prev_hit)
+                  cq_strbuf *scratch, int *prev_hit, cq_after *after)
 {
     cq_kv subj[MAX_RE_CONDS];   /* copies: adding fields may move r->kv */
     fidx x;                     /* ~20 KB: set the header only, not the arrays */
@@ -545,6 +546,8 @@ void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
     for (size_t i = 0; i < c->n_sts && r->sourcetype; i++)
         canon |= c->sts[i].name == r->sourcetype;
     memset(matched, 0, c->n_rules);
+    if (after)
+        cq_after_see(after, c, r->time_us);
     for (size_t i = 0; i < c->n_rules; i++) {
         const cq_rule *ru = &c->rules[i];
         cq_record *dst;
@@ -572,6 +575,9 @@ void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
         }
         if (k < ru->n_conds)
             continue;
+        /* Last, as it closes the earlier event it pairs r with. */
+        if (ru->n_after && (!after || !cq_after_take(after, ru, r)))
+            continue;
         matched[i] = 1;
         /* Groups are added after every condition held, so a failed rule adds nothing. */
         for (k = 0; k < ru->n_conds && k < MAX_RE_CONDS; k++)
@@ -584,4 +590,6 @@ void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
                 drop_scratch(&ru->conds[k], r);
         x.valid = 0;            /* the rule may have changed r's fields */
     }
+    if (after && c->n_after)
+        cq_after_push(after, c, r, matched);
 }

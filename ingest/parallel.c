@@ -14,8 +14,9 @@
  * A job parsed from a fresh state gives exactly what a sequential run gives
  * unless the lines before it mattered: a multi-line JSON document still
  * open, a `previous` rule that would have written to the event before the
- * job's first one, or the previous event's format that would have been tried
- * first and taken the first event.  The pipe records what its start decided
+ * job's first one, the previous event's format that would have been tried
+ * first and taken the first event, or an `after` rule whose earlier event
+ * lies before the job (after.c: the job keeps its events that found none).  The pipe records what its start decided
  * (cq_pipe probe fields); when the previous job's end state says it would
  * have been decided otherwise, the calling thread throws the job's blocks
  * away and runs its lines sequentially, continuing the previous job's pipe.
@@ -296,6 +297,7 @@ static void *parser_main(void *arg)
             j->bs = cq_blockset_new();
         cq_pipe_init(&j->pipe, P->g, P->path, bs_sink, j->bs);
         j->pipe.defer = 1;
+        j->pipe.after.record_pend = 1;  /* the lines before may pair with its events */
         if (!j->read_error)
             run_lines(&j->pipe, j->text, j->start, j->len);
         cq_blockset_finish(j->bs);
@@ -336,6 +338,8 @@ static int consistent(const wr *W, const job *j)
     if (c->in_doc)
         return 0;
     if (c->have_prev && j->pipe.first_prev_hit)
+        return 0;
+    if (cq_after_rerun(&c->after, &j->pipe.after, conf))
         return 0;
     if (c->fmt >= 0 && j->pipe.probe_done && conf->fmts[c->fmt].type == j->pipe.first_type &&
         c->fmt != j->pipe.first_fmt)
@@ -405,6 +409,7 @@ static int take(wr *W, job *j)
             retire(W, &W->cur);
             int fmt = W->cur.fmt;
             int failed = W->cur.failed;
+            cq_after_merge(&j->pipe.after, &W->cur.after, W->P->g->conf);
             cq_pipe_free(&W->cur);
             W->cur = j->pipe;
             if (W->cur.fmt < 0)
@@ -412,6 +417,7 @@ static int take(wr *W, job *j)
             if (failed)
                 return -1;
         } else {
+            cq_after_merge(&j->pipe.after, NULL, W->P->g->conf);
             W->cur = j->pipe;
         }
         W->have_cur = 1;

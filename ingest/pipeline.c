@@ -31,6 +31,7 @@ void cq_pipe_init(cq_pipe *p, cq_ingest *g, const char *source, cq_ingest_sink s
     }
     p->per_st = cq_xcalloc(g->conf->n_sts + 1, sizeof *p->per_st);
     cq_record_init(&p->probe_rec);
+    cq_after_init(&p->after, g->conf);
 }
 
 void cq_pipe_free(cq_pipe *p)
@@ -41,6 +42,7 @@ void cq_pipe_free(cq_pipe *p)
     }
     free(p->per_st);
     cq_record_free(&p->probe_rec);
+    cq_after_free(&p->after);
     cq_strbuf_free(&p->scratch);
     cq_strbuf_free(&p->scratch2);
     cq_strbuf_free(&p->doc);
@@ -142,7 +144,7 @@ static void finish_event(cq_pipe *p, const cq_format *f, const char *raw, size_t
     int *hit = p->first_finished ? NULL : &p->first_prev_hit;
     p->first_finished = 1;
     cq_normalize(g->conf, r, p->matched[p->cur], p->have_prev ? &p->rec[!p->cur] : NULL,
-                 p->matched[!p->cur], &p->scratch, hit);
+                 p->matched[!p->cur], &p->scratch, hit, &p->after);
     cq_pipe_emit_prev(p);
     p->cur = !p->cur;
     p->have_prev = 1;
@@ -253,15 +255,38 @@ static int json_doc(cq_pipe *p, const char *s, size_t len, unsigned long long li
     return json_event(p, s, len, line_no);
 }
 
-/* Bytes of the format's `strip` prefix at the start of s (0: none). */
-static size_t strip_len(const cq_format *f, const char *s, size_t len)
+/* The named groups of a `strip` match become fields of r (as `when F ~`
+ * groups do); '_' names are scratch, and a format has no actions to use them. */
+static void strip_groups(const pcre2_code *re, pcre2_match_data *md, const char *s, cq_record *r)
+{
+    uint32_t count, entry;
+    PCRE2_SPTR table;
+    pcre2_pattern_info(re, PCRE2_INFO_NAMECOUNT, &count);
+    if (!count)
+        return;
+    pcre2_pattern_info(re, PCRE2_INFO_NAMEENTRYSIZE, &entry);
+    pcre2_pattern_info(re, PCRE2_INFO_NAMETABLE, &table);
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    for (uint32_t i = 0; i < count; i++) {
+        PCRE2_SPTR e = table + (size_t)i * entry;
+        int g = (e[0] << 8) | e[1];
+        const char *name = (const char *)e + 2;
+        if (name[0] != '_' && ov[2 * g] != PCRE2_UNSET)
+            cq_record_add(r, name, strlen(name), s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+    }
+}
+
+/* Bytes of the format's `strip` prefix at the start of s (0: none); its
+ * named groups are added to r. */
+static size_t strip_len(const cq_format *f, const char *s, size_t len, cq_record *r)
 {
     if (!f->strip.re)
         return 0;
     pcre2_match_data *md = cq_md_for(f->strip.re);
-    if (pcre2_match(f->strip.re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK, md, NULL) > 0)
-        return pcre2_get_ovector_pointer(md)[1];
-    return 0;
+    if (pcre2_match(f->strip.re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK, md, NULL) <= 0)
+        return 0;
+    strip_groups(f->strip.re, md, s, r);
+    return pcre2_get_ovector_pointer(md)[1];
 }
 
 /* First kv pick of the pipe: which kv formats would have taken the line. */
@@ -278,7 +303,7 @@ static void probe_kv(cq_pipe *p, int chosen, const char *s, size_t len)
         if (f->type != CQ_FMT_KV || (p->g->forced_st >= 0 && f->st != p->g->forced_st))
             continue;
         cq_record_reset(&p->probe_rec);
-        size_t off = strip_len(f, s, len);
+        size_t off = strip_len(f, s, len, &p->probe_rec);
         if (!cq_kv_parse(s + off, len - off, &p->probe_rec, &p->scratch2, err, sizeof err) &&
             (cq_format_detect(c, f, &p->probe_rec) || p->g->forced_st >= 0))
             p->first_mask |= 1ull << k;
@@ -304,7 +329,7 @@ static int kv_line(cq_pipe *p, const char *s, size_t len)
             (p->g->forced_st >= 0 && f->st != p->g->forced_st))
             continue;
         cq_record_reset(r);
-        size_t off = strip_len(f, s, len);
+        size_t off = strip_len(f, s, len, r);
         if (cq_kv_parse(s + off, len - off, r, &p->scratch, kverr, sizeof kverr)) {
             if (strncmp(kverr, "no key", 6))
                 snprintf(err, sizeof err, "%s", kverr);   /* a kv line, but broken */

@@ -25,6 +25,8 @@ typedef struct loader {
     int kind;               /* ST_*: the stanza being read */
     char **prev_names;      /* per rule: its `previous` text, resolved at the end */
     int *prev_lines;
+    char **after_names;     /* per rule: the rule names of its `after` line, likewise */
+    int *after_lines;
     char *err;
     size_t errlen;
 } loader;
@@ -198,6 +200,10 @@ static int open_stanza(loader *L, char *s)
         L->prev_lines = cq_xrealloc(L->prev_lines, c->n_rules * sizeof *L->prev_lines);
         L->prev_names[n] = NULL;
         L->prev_lines[n] = 0;
+        L->after_names = cq_xrealloc(L->after_names, c->n_rules * sizeof *L->after_names);
+        L->after_lines = cq_xrealloc(L->after_lines, c->n_rules * sizeof *L->after_lines);
+        L->after_names[n] = NULL;
+        L->after_lines[n] = 0;
         L->kind = ST_RULE;
     } else {
         return lerr(L, "unknown stanza kind \"%s\" (expected settings, sourcetype, format or rule)",
@@ -322,7 +328,45 @@ static int rule_action(loader *L, cq_rule *r, const char *verb, char *rest)
         return 0;
     }
     return lerr(L, "unknown rule line \"%s\" (expected when, set, add, copy, join, urlparams, json, "
-                   "kv, drop, sourcetype or previous)", verb);
+                   "kv, drop, sourcetype, previous or after)", verb);
+}
+
+/* "5s", "60s", "2m", "1h" (at most a day) into microseconds; -1 if not one. */
+static int64_t duration_us(const char *w)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(w, &end, 10);
+    int64_t unit = !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60 : !strcmp(end, "h") ? 3600 : 0;
+    if (errno || end == w || !unit || n < 0 || n > 86400 || n * unit > 86400)
+        return -1;
+    return (int64_t)n * unit * 1000000;
+}
+
+/* "after = RULE ... within N(s|m|h) [same FIELD]"; names resolved in finish(). */
+static int parse_after(loader *L, cq_rule *r, const char *v)
+{
+    cq_conf *c = L->c;
+    const char **w;
+    size_t n = words(&c->arena, v, &w), k = 0;
+    if (L->after_names[c->n_rules - 1])
+        return lerr(L, "rule \"%s\" has two \"after\" lines", r->name);
+    cq_strbuf names = CQ_STRBUF_INIT;
+    for (; k < n && strcmp(w[k], "within"); k++)
+        cq_strbuf_addf(&names, "%s%s", names.len ? " " : "", w[k]);
+    int ok = names.len && k + 1 < n && (r->within_us = duration_us(w[k + 1])) >= 0;
+    if (ok && k + 2 < n)
+        ok = k + 4 == n && !strcmp(w[k + 2], "same");
+    if (!ok) {
+        cq_strbuf_free(&names);
+        return lerr(L, "expected \"after = RULE ... within N(s|m|h) [same FIELD]\" "
+                       "(N seconds, minutes or hours, at most a day)");
+    }
+    r->same = k + 4 == n ? w[k + 3] : NULL;
+    L->after_names[c->n_rules - 1] = cq_arena_strdup(&c->arena, names.buf);
+    L->after_lines[c->n_rules - 1] = L->line;
+    cq_strbuf_free(&names);
+    return 0;
 }
 
 static int rule_line(loader *L, char *s)
@@ -351,6 +395,8 @@ static int rule_line(loader *L, char *s)
             }
             return 0;
         }
+        if (!strcmp(k, "after"))
+            return parse_after(L, r, v);
         if (!strcmp(k, "previous")) {
             L->prev_names[c->n_rules - 1] = cq_arena_strdup(&c->arena, v);
             L->prev_lines[c->n_rules - 1] = L->line;
@@ -496,7 +542,45 @@ static void intern_names(cq_conf *c)
                 intern_cond(c, &c->fmts[i].detects[j].conds[k]);
 }
 
-/* After the whole file: `previous` names, and formats that name a sourcetype. */
+/* Resolves the rule names of text (a `previous` or `after` line) into *out. */
+static int rule_refs(loader *L, const char *text, const char *what, int **out, size_t *n_out)
+{
+    cq_conf *c = L->c;
+    const char **w;
+    size_t n = words(&c->arena, text, &w);
+    for (size_t k = 0; k < n; k++) {
+        size_t j = 0;
+        while (j < c->n_rules && strcmp(c->rules[j].name, w[k]))
+            j++;
+        if (j == c->n_rules)
+            return lerr(L, "unknown rule \"%s\" in \"%s\"", w[k], what);
+        int *slot = push(out, n_out, sizeof *slot);
+        *slot = (int)j;
+    }
+    return 0;
+}
+
+/* The `after` lines: rule names, and a pairing slot per rule. */
+static int finish_after(loader *L)
+{
+    cq_conf *c = L->c;
+    for (size_t i = 0; i < c->n_rules; i++) {
+        cq_rule *r = &c->rules[i];
+        if (!L->after_names[i])
+            continue;
+        L->line = L->after_lines[i];
+        if (r->n_prev)
+            return lerr(L, "rule \"%s\" has both \"previous\" and \"after\"", r->name);
+        if (rule_refs(L, L->after_names[i], "after", &r->after, &r->n_after))
+            return -1;
+        r->after_slot = (int)c->n_after;
+        int *slot = push(&c->after_rules, &c->n_after, sizeof *slot);
+        *slot = (int)i;
+    }
+    return 0;
+}
+
+/* After the whole file: `previous` and `after` names, and formats that name a sourcetype. */
 static int finish(loader *L)
 {
     cq_conf *c = L->c;
@@ -510,19 +594,10 @@ static int finish(loader *L)
         if (!L->prev_names[i])
             continue;
         L->line = L->prev_lines[i];
-        const char **w;
-        size_t n = words(&c->arena, L->prev_names[i], &w);
-        for (size_t k = 0; k < n; k++) {
-            size_t j = 0;
-            while (j < c->n_rules && strcmp(c->rules[j].name, w[k]))
-                j++;
-            if (j == c->n_rules)
-                return lerr(L, "unknown rule \"%s\" in \"previous\"", w[k]);
-            int *slot = push(&c->rules[i].prev, &c->rules[i].n_prev, sizeof *slot);
-            *slot = (int)j;
-        }
+        if (rule_refs(L, L->prev_names[i], "previous", &c->rules[i].prev, &c->rules[i].n_prev))
+            return -1;
     }
-    return 0;
+    return finish_after(L);
 }
 
 /* Reads the file line by line; a trailing backslash joins the next line. */
@@ -577,6 +652,8 @@ int cq_conf_load(const char *path, cq_conf **out, char *err, size_t errlen)
     }
     free(L.prev_names);
     free(L.prev_lines);
+    free(L.after_names);
+    free(L.after_lines);
     if (rc) {
         cq_conf_free(c);
         return -1;
@@ -619,7 +696,9 @@ void cq_conf_free(cq_conf *c)
         free(r->acts);
         free(r->sts);
         free(r->prev);
+        free(r->after);
     }
+    free(c->after_rules);
     free(c->sts);
     free(c->fmts);
     free(c->rules);

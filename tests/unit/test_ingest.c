@@ -21,6 +21,7 @@
 #include "index/index.h"
 #include "ingest/ingest.h"
 #include "ingest/ingest_int.h"
+#include "ingest/parallel.h"
 
 /* ---- helpers: records collected from the pipeline ---- */
 
@@ -531,6 +532,18 @@ START_TEST(test_conf_errors)
         {"[rule x]\nprevious = y\n", ":2: unknown rule \"y\" in \"previous\""},
         {"[rule x]\nwhen a\n", ":2: expected =, !=, ~ or !~ after \"a\""},
         {"[settings]\nmax_line_bytes = 5\n", ":2: max_line_bytes must be"},
+        {"[rule x]\n[rule y]\nafter = x\n", ":3: expected \"after = RULE ... within N(s|m|h)"},
+        {"[rule x]\n[rule y]\nafter = x within 60\n", ":3: expected \"after = RULE"},
+        {"[rule x]\n[rule y]\nafter = x within 2d\n", ":3: expected \"after = RULE"},
+        {"[rule x]\n[rule y]\nafter = x within 25h\n", ":3: expected \"after = RULE"},
+        {"[rule x]\n[rule y]\nafter = within 5s\n", ":3: expected \"after = RULE"},
+        {"[rule x]\n[rule y]\nafter = x within 5s same\n", ":3: expected \"after = RULE"},
+        {"[rule x]\n[rule y]\nafter = x within 5s other f\n", ":3: expected \"after = RULE"},
+        {"[rule y]\nafter = x within 5s\n", ":2: unknown rule \"x\" in \"after\""},
+        {"[rule x]\n[rule y]\nafter = x within 5s\nafter = x within 6s\n",
+         ":4: rule \"y\" has two \"after\" lines"},
+        {"[rule x]\n[rule y]\nprevious = x\nafter = x within 5s\n",
+         ":4: rule \"y\" has both \"previous\" and \"after\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *path = write_temp(cases[i].text, ".conf");
@@ -564,6 +577,290 @@ START_TEST(test_conf_user_rule)
     ck_assert_str_eq(vals(&c.recs[0], "action"), "login by   bob");
     ck_assert_str_eq(vals(&c.recs[0], "who"), "bob");
     ck_assert_int_eq(c.recs[0].time_us, 1714557600123000LL);
+    collected_free(&c);
+    cq_ingest_free(g);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* ---- docker run: a start paired with its create (`after` rules) ---- */
+
+#define DTEXT(t, m) "time=\"2024-05-01T" t "Z\" level=debug msg=\"" m "\"\n"
+#define CREATE(n) "Calling POST /v1.43/containers/create?name=" n
+#define START(id) "Calling POST /v1.43/containers/" id "/start"
+
+/* The same create/start story in each dockerd format (text, JSON, journald). */
+static const char *const daemon_story[][2] = {
+    {"10:00:00.000000000", CREATE("one")},
+    {"10:00:00.000100000", "form data: {\\\"Image\\\":\\\"nginx:1.25\\\"}"},
+    {"10:00:01.000000000", START("1111")},       /* run: its create 1 s before */
+    {"10:00:05.000000000", START("1111")},       /* start: the create is taken */
+    {"10:01:00.000000000", CREATE("two")},
+    {"10:02:01.000000000", START("2222")},       /* start: 61 s after the create */
+    {"10:05:00.000000000", START("3333")},       /* start: no create at all */
+    {"10:06:00.000000000", CREATE("a")},
+    {"10:06:01.000000000", CREATE("b")},
+    {"10:06:02.000000000", START("bbbb")},       /* run: the latest create (b) */
+    {"10:06:03.000000000", START("aaaa")},       /* run: then a */
+    {"10:06:04.000000000", START("cccc")},       /* start: none left */
+    {"10:10:00.000000000", CREATE("edge")},
+    {"10:11:00.000000000", START("eeee")},       /* run: exactly 60 s */
+};
+static const char *const daemon_story_cmd[] = {
+    "docker create", NULL, "docker run", "docker start", "docker create", "docker start",
+    "docker start", "docker create", "docker create", "docker run", "docker run",
+    "docker start", "docker create", "docker run",
+};
+
+static void check_daemon_story(tctx *t, const char *what)
+{
+    size_t n = sizeof daemon_story / sizeof daemon_story[0];
+    ck_assert_msg(t->c.n == n, "%s: %zu records", what, t->c.n);
+    for (size_t i = 0; i < n; i++) {
+        const char *cmd = vals(&t->c.recs[i], "command"), *want = daemon_story_cmd[i];
+        ck_assert_msg(want ? cmd && !strcmp(cmd, want) : !cmd, "%s: event %zu: command %s, "
+                      "expected %s", what, i + 1, cmd ? cmd : "(none)", want ? want : "(none)");
+        const char *action = vals(&t->c.recs[i], "action");
+        if (want && strcmp(want, "docker create"))
+            ck_assert_str_eq(action, "start");  /* a run's start is still a start */
+    }
+    ck_assert_str_eq(vals(&t->c.recs[0], "image"), "nginx:1.25");
+}
+
+START_TEST(test_docker_run_daemon_formats)
+{
+    tctx t;
+    tctx_open(&t, NULL);
+    size_t n = sizeof daemon_story / sizeof daemon_story[0];
+    cq_strbuf text = CQ_STRBUF_INIT, json = CQ_STRBUF_INIT, jd = CQ_STRBUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        const char *tm = daemon_story[i][0], *m = daemon_story[i][1];
+        cq_strbuf_addf(&text, "time=\"2024-05-01T%sZ\" level=debug msg=\"%s\"\n", tm, m);
+        cq_strbuf_addf(&json, "{\"level\":\"debug\",\"msg\":\"%s\",\"time\":\"2024-05-01T%sZ\"}\n",
+                       m, tm);
+        /* journald: the logrus line, its quotes escaped again, in MESSAGE. */
+        cq_strbuf_addf(&jd, "{\"__REALTIME_TIMESTAMP\":\"1714557600000000\",\"_HOSTNAME\":\"n1\","
+                       "\"_SYSTEMD_UNIT\":\"docker.service\",\"MESSAGE\":\"time=\\\"2024-05-01T%sZ"
+                       "\\\" level=debug msg=\\\"", tm);
+        for (const char *c = m; *c; c++)
+            cq_strbuf_addf(&jd, "%s", *c == '\\' ? "\\\\" : *c == '"' ? "\\\"" : (char[]){*c, 0});
+        cq_strbuf_addf(&jd, "\\\"\"}\n");
+    }
+    ck_assert_int_eq(run_text(&t, "text.log", text.buf), 0);
+    check_daemon_story(&t, "logrus text");
+    ck_assert_int_eq(run_text(&t, "json.log", json.buf), 0);
+    check_daemon_story(&t, "logrus JSON");
+    ck_assert_msg(run_text(&t, "journal.json", jd.buf) == 0, "%s", tctx_errors(&t));
+    check_daemon_story(&t, "journald");
+    /* Pairing stays inside one file: the start of another file has no create. */
+    ck_assert_int_eq(run_text(&t, "a.log", DTEXT("10:00:00.000000000", CREATE("x"))), 0);
+    ck_assert_int_eq(run_text(&t, "b.log", DTEXT("10:00:01.000000000", START("9999"))), 0);
+    ck_assert_str_eq(vals(&t.c.recs[0], "command"), "docker start");
+    /* A create and a start without _time never pair. */
+    ck_assert_int_eq(run_text(&t, "c.log", "level=debug msg=\"" CREATE("x") "\" time=nope\n"
+                                           "level=debug msg=\"" START("9999") "\" time=nope\n"), 0);
+    ck_assert_uint_eq(t.c.n, 2);
+    ck_assert_str_eq(vals(&t.c.recs[1], "command"), "docker start");
+    cq_strbuf_free(&text);
+    cq_strbuf_free(&json);
+    cq_strbuf_free(&jd);
+    tctx_close(&t);
+}
+END_TEST
+
+#define EVENT(action, id, sec) "{\"status\":\"" action "\",\"id\":\"" id "\",\"Type\":" \
+    "\"container\",\"Action\":\"" action "\",\"Actor\":{\"ID\":\"" id "\",\"Attributes\":" \
+    "{\"name\":\"n" id "\"}},\"scope\":\"local\",\"time\":" sec ",\"timeNano\":" sec "000000000}\n"
+
+START_TEST(test_docker_run_events)
+{
+    tctx t;
+    tctx_open(&t, NULL);
+    ck_assert_int_eq(run_text(&t, "events.json",
+        EVENT("create", "aa", "1714557600")
+        EVENT("start", "bb", "1714557601")     /* another container: start */
+        EVENT("create", "cc", "1714557602")
+        EVENT("start", "aa", "1714557603")     /* its create 3 s before: run */
+        EVENT("start", "aa", "1714557604")     /* second start: start */
+        EVENT("start", "cc", "1714557663")     /* 61 s after its create: start */
+        EVENT("create", "dd", "1714557700")
+        EVENT("die", "dd", "1714557710")
+        EVENT("start", "dd", "1714557760")), 0);   /* exactly 60 s: run */
+    static const char *const want[] = {"docker create", "docker start", "docker create",
+        "docker run", "docker start", "docker start", "docker create", NULL, "docker run"};
+    ck_assert_uint_eq(t.c.n, 9);
+    for (size_t i = 0; i < 9; i++) {
+        const char *cmd = vals(&t.c.recs[i], "command");
+        ck_assert_msg(want[i] ? cmd && !strcmp(cmd, want[i]) : !cmd, "event %zu: %s", i + 1,
+                      cmd ? cmd : "(none)");
+    }
+    ck_assert_str_eq(vals(&t.c.recs[3], "action"), "start");
+    ck_assert_str_eq(vals(&t.c.recs[3], "container_id"), "aa");
+    tctx_close(&t);
+}
+END_TEST
+
+/* A user's own `after` rule: `same` compares a field, any rule can open. */
+START_TEST(test_after_user_rule)
+{
+    char *path = write_temp(
+        "[sourcetype app]\n[format app-json]\nsourcetype = app\ntype = json\ndetect = ev\n"
+        "time = ts:epoch_s\n"
+        "[rule login]\nwhen ev = login\n"
+        "[rule sudo-after-login]\nafter = login within 2m same user\nwhen ev = sudo\n"
+        "set note = sudo $user$ after login\n", ".conf");
+    cq_ingest_opts o = {.conf_path = path, .err = stderr};
+    cq_ingest *g;
+    char err[512];
+    ck_assert_msg(cq_ingest_new(&o, &g, err, sizeof err) == 0, "%s", err);
+    collected c = {.n = 0};
+    const char *text =
+        "{\"ev\":\"login\",\"user\":\"bob\",\"ts\":100}\n"
+        "{\"ev\":\"sudo\",\"user\":\"eve\",\"ts\":110}\n"      /* other user */
+        "{\"ev\":\"sudo\",\"user\":\"bob\",\"ts\":220}\n"      /* 120 s: pairs */
+        "{\"ev\":\"sudo\",\"user\":\"bob\",\"ts\":221}\n"      /* taken */
+        "{\"ev\":\"sudo\",\"ts\":222}\n";                      /* no user: never */
+    ck_assert_int_eq(cq_ingest_buffer(g, "a", text, strlen(text), collect, &c), 0);
+    ck_assert_uint_eq(c.n, 5);
+    ck_assert_ptr_null(vals(&c.recs[1], "note"));
+    ck_assert_str_eq(vals(&c.recs[2], "note"), "sudo bob after login");
+    ck_assert_ptr_null(vals(&c.recs[3], "note"));
+    ck_assert_ptr_null(vals(&c.recs[4], "note"));
+    collected_free(&c);
+    cq_ingest_free(g);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* cq_after_rerun: the two facts a job keeps decide whether the lines
+ * before it would have paired its events differently. */
+START_TEST(test_after_rerun_check)
+{
+    char *path = write_temp("[rule open]\nwhen ev = create\n"
+                            "[rule run]\nafter = open within 60s same id\nwhen ev = start\n", ".conf");
+    cq_conf *c;
+    char err[512];
+    ck_assert_msg(cq_conf_load(path, &c, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(c->n_after, 1);
+    const cq_rule *run = &c->rules[1];
+    ck_assert_int_eq(run->within_us, 60000000);
+    ck_assert_str_eq(run->same, "id");
+    unsigned char opened[2] = {1, 0};
+    cq_record cr, st;
+    cq_record_init(&cr);
+    cq_record_init(&st);
+    cq_record_adds(&cr, "id", "x");
+    cq_record_adds(&st, "id", "x");
+    const int64_t s = 1000000;
+    cq_after prev, job;
+    /* prev: a create of x at 100 s, its file's newest event at 130 s. */
+    cq_after_init(&prev, c);
+    cr.time_us = 100 * s;
+    cq_after_see(&prev, c, cr.time_us);
+    cq_after_push(&prev, c, &cr, opened);
+    cq_after_see(&prev, c, 130 * s);
+    /* job: a start of x at 150 s finds no create in the job: pending. */
+    cq_after_init(&job, c);
+    job.record_pend = 1;
+    st.time_us = 150 * s;
+    cq_after_see(&job, c, st.time_us);
+    ck_assert_int_eq(cq_after_take(&job, run, &st), 0);
+    ck_assert_uint_eq(job.n_pend, 1);
+    ck_assert_int_eq(cq_after_rerun(&prev, &job, c), 1);   /* 50 s after prev's create */
+    cq_after_free(&job);
+    /* The same start at 161 s: too late for it, nothing to re-run. */
+    cq_after_init(&job, c);
+    job.record_pend = 1;
+    st.time_us = 161 * s;
+    cq_after_see(&job, c, st.time_us);
+    ck_assert_int_eq(cq_after_take(&job, run, &st), 0);
+    ck_assert_int_eq(cq_after_rerun(&prev, &job, c), 0);
+    cq_after_free(&job);
+    /* A start of another id at 150 s: its key differs. */
+    cq_after_init(&job, c);
+    job.record_pend = 1;
+    cq_record_set(&st, "id", "y", 1);
+    st.time_us = 150 * s;
+    cq_after_see(&job, c, st.time_us);
+    ck_assert_int_eq(cq_after_take(&job, run, &st), 0);
+    ck_assert_int_eq(cq_after_rerun(&prev, &job, c), 0);
+    cq_after_free(&job);
+    /* Logs out of order: the job pairs a create at 60 s with a start at 61 s,
+     * but prev's newest event (130 s) had already dropped that create. */
+    cq_after_init(&job, c);
+    job.record_pend = 1;
+    cq_record_set(&st, "id", "x", 1);
+    cr.time_us = 60 * s;
+    st.time_us = 61 * s;
+    cq_after_see(&job, c, cr.time_us);
+    cq_after_push(&job, c, &cr, opened);
+    cq_after_see(&job, c, st.time_us);
+    ck_assert_int_eq(cq_after_take(&job, run, &st), 1);
+    ck_assert_uint_eq(job.n_pend, 0);
+    ck_assert_int_eq(cq_after_rerun(&prev, &job, c), 1);
+    /* Merged, prev's create goes first and the job keeps nothing pending. */
+    cq_after_push(&job, c, &cr, opened);
+    cq_after_merge(&job, &prev, c);
+    ck_assert_int_eq(job.wm_us, 130 * s);
+    ck_assert_uint_eq(job.q[0].n, 1);       /* the job's 60 s create is too old now */
+    ck_assert_int_eq(job.q[0].v[0].t_us, 100 * s);
+    ck_assert_uint_eq(prev.q[0].n, 0);
+    cq_after_free(&job);
+    cq_after_free(&prev);
+    cq_record_free(&cr);
+    cq_record_free(&st);
+    cq_conf_free(c);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* strip: the named groups of the prefix become fields (here: the syslog host). */
+START_TEST(test_strip_groups)
+{
+    tctx t;
+    tctx_open(&t, NULL);
+    ck_assert_int_eq(run_text(&t, "syslog",
+        "May  1 10:00:00 node-7 dockerd[812]: time=\"2024-05-01T10:00:00.000000000Z\" "
+        "level=debug msg=\"Calling POST /v1.43/containers/create?name=web\"\n"
+        "2024-05-01T10:00:01.000000+00:00 node-8 dockerd[812]: time=\"2024-05-01T10:00:01."
+        "000000000Z\" level=debug msg=\"Calling POST /v1.43/containers/1a2b/start\"\n"
+        "2021-07-28T10:21:21Z dockerd time=\"2024-05-01T10:00:02.000000000Z\" level=info "
+        "msg=\"no host in this prefix\"\n"
+        "time=\"2024-05-01T10:00:03.000000000Z\" level=info msg=\"no prefix\"\n"), 0);
+    ck_assert_uint_eq(t.c.n, 4);
+    ck_assert_str_eq(vals(&t.c.recs[0], "syslog_host"), "node-7");
+    ck_assert_str_eq(t.c.recs[0].host, "node-7");
+    ck_assert_str_eq(vals(&t.c.recs[0], "command"), "docker create");
+    ck_assert_str_eq(vals(&t.c.recs[1], "syslog_host"), "node-8");
+    ck_assert_str_eq(t.c.recs[1].host, "node-8");
+    ck_assert_str_eq(vals(&t.c.recs[1], "command"), "docker run");
+    ck_assert_ptr_null(vals(&t.c.recs[2], "syslog_host"));
+    ck_assert_ptr_null(t.c.recs[2].host);
+    ck_assert_str_eq(vals(&t.c.recs[2], "msg"), "no host in this prefix");
+    ck_assert_ptr_null(vals(&t.c.recs[3], "syslog_host"));
+    tctx_close(&t);
+
+    /* A user's format: a group that detect needs, a '_' group dropped. */
+    char *path = write_temp(
+        "[sourcetype app]\n[format app-kv]\nsourcetype = app\ntype = kv\n"
+        "strip = ^<(?<app>[a-z]+)(?:/(?<_pid>[0-9]+))?> \ndetect = app=billing msg\n"
+        "time = ts:epoch_s\n", ".conf");
+    cq_ingest_opts o = {.conf_path = path, .err = stderr};
+    cq_ingest *g;
+    char err[512];
+    ck_assert_msg(cq_ingest_new(&o, &g, err, sizeof err) == 0, "%s", err);
+    collected c = {.n = 0};
+    const char *text = "<billing/42> ts=1714557600 msg=paid\n"
+                       "<shipping/7> ts=1714557601 msg=sent\n";
+    ck_assert_int_eq(cq_ingest_buffer(g, "a", text, strlen(text), collect, &c), 1);
+    ck_assert_uint_eq(c.n, 1);                  /* shipping: detect fails on the group */
+    ck_assert_str_eq(vals(&c.recs[0], "app"), "billing");
+    ck_assert_ptr_null(vals(&c.recs[0], "_pid"));
+    ck_assert_str_eq(vals(&c.recs[0], "msg"), "paid");
+    ck_assert_int_eq(c.recs[0].time_us, 1714557600000000LL);
     collected_free(&c);
     cq_ingest_free(g);
     unlink(path);
@@ -874,6 +1171,159 @@ START_TEST(test_parallel_matches_sequential)
 }
 END_TEST
 
+/* ---- docker run across parallel jobs ---- */
+
+#define PAR_LINE 128                            /* bytes per line, newline included */
+#define PAR_JOB_LINES ((4u << 20) / PAR_LINE)   /* a 4 MiB job (parallel.c JOB_BYTES) */
+
+/* One dockerd text line padded to PAR_LINE bytes, so jobs end at known lines. */
+static void par_line(cq_strbuf *sb, const char *hms, const char *msg)
+{
+    size_t at = sb->len;
+    cq_strbuf_addf(sb, "time=\"2024-05-01T%s.000000000Z\" level=debug msg=\"%s\" pad=", hms, msg);
+    ck_assert_uint_lt(sb->len - at, PAR_LINE - 1);
+    while (sb->len - at < PAR_LINE - 1)
+        cq_strbuf_addc(sb, 'x');
+    cq_strbuf_addc(sb, '\n');
+}
+
+/* Job k's lines: first (may be NULL), fillers at hms, last (may be NULL). */
+static void par_job(cq_strbuf *sb, const char *hms, const char *first, const char *first_hms,
+                    const char *last, unsigned n_lines)
+{
+    if (first)
+        par_line(sb, first_hms, first);
+    for (unsigned i = (first != NULL) + (last != NULL); i < n_lines; i++)
+        par_line(sb, hms, "Calling GET /v1.43/containers/json");
+    if (last)
+        par_line(sb, hms, last);
+}
+
+static int runs_sink(void *ctx, const cq_record *r)
+{
+    const char *cmd = vals(r, "command");      /* vals() reuses one buffer: copy */
+    if (cmd) {
+        char line[256];
+        int n = snprintf(line, sizeof line, "%s,", cmd);
+        const char *k = vals(r, "container_id");
+        snprintf(line + n, sizeof line - (size_t)n, "%s", k ? k : vals(r, "container"));
+        /* "command,k" -> "k,command" */
+        char swapped[256];
+        snprintf(swapped, sizeof swapped, "%s,%.*s\n", line + n, n - 1, line);
+        cq_strbuf_add(ctx, swapped, strlen(swapped));
+    }
+    return 0;
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sink's lines, sorted, under a CSV header (what the search prints). */
+static char *sorted_csv(cq_strbuf *lines)
+{
+    char *v[64];
+    size_t n = 0;
+    for (char *p = lines->buf, *nl; p && (nl = strchr(p, '\n')); p = nl + 1) {
+        ck_assert_uint_lt(n, 64);
+        *nl = '\0';
+        v[n++] = p;
+    }
+    qsort(v, n, sizeof *v, cmp_lines);
+    cq_strbuf out = CQ_STRBUF_INIT;
+    cq_strbuf_addf(&out, "k,command\n");
+    for (size_t i = 0; i < n; i++)
+        cq_strbuf_addf(&out, "%s\n", v[i]);
+    return out.buf;
+}
+
+/* Jobs re-run sequentially by a parallel ingest of path (rolled back). */
+static unsigned long par_reruns(cq_ingest *g, const char *db, const char *path)
+{
+    char err[512];
+    cq_index *idx;
+    cq_input *in;
+    ck_assert_msg(cq_index_open(db, CQ_INDEX_WRITE, &idx, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(cq_index_file_begin(idx), 0);
+    ck_assert_int_eq(cq_input_open(path, &in), 0);
+    cq_par_result res = {.per_st = cq_xcalloc(g->conf->n_sts + 1, sizeof *res.per_st)};
+    ck_assert_int_eq(cq_par_scan(g, idx, in, path, 0, &res), 0);
+    cq_index_file_rollback(idx);
+    cq_input_close(in);
+    cq_index_close(idx);
+    free(res.per_st);
+    return res.n_sequential;
+}
+
+/*
+ * A create ends one 4 MB job and its start begins the next: the parallel
+ * ingest re-runs that job and gets the sequential pipeline's commands.  A
+ * start 61 s after the create that ends its job keeps the job parallel; a
+ * create carried through a whole job without starts still pairs after it.
+ */
+START_TEST(test_docker_run_across_jobs)
+{
+    if (!getenv("CQUERY_BIN"))
+        return;                         /* searches the index with the binary */
+    char dir[] = "/tmp/cq-run-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char file[256], db[256], db2[256], out[256], errf[256], err[512];
+    snprintf(file, sizeof file, "%s/daemon.log", dir);
+    snprintf(db, sizeof db, "%s/idx.db", dir);
+    snprintf(db2, sizeof db2, "%s/rerun.db", dir);
+    snprintf(out, sizeof out, "%s/out.csv", dir);
+    snprintf(errf, sizeof errf, "%s/err.txt", dir);
+    cq_strbuf text = CQ_STRBUF_INIT;
+    par_job(&text, "10:00:00", NULL, NULL, CREATE("across"), PAR_JOB_LINES);
+    par_job(&text, "10:00:30", START("a1"), "10:00:30", NULL, PAR_JOB_LINES - 1);
+    par_line(&text, "10:01:00", CREATE("late"));
+    par_job(&text, "10:02:01", START("b2"), "10:02:01", CREATE("carried"), PAR_JOB_LINES);
+    par_job(&text, "10:02:30", NULL, NULL, NULL, PAR_JOB_LINES);
+    par_job(&text, "10:02:52", START("c3"), "10:02:50", START("c3"), 10);
+    ck_assert_uint_eq(text.len, (4 * PAR_JOB_LINES + 10) * PAR_LINE);
+    FILE *f = fopen(file, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text.buf, 1, text.len, f), text.len);
+    fclose(f);
+    static const char want[] = "k,command\na1,docker run\nacross,docker create\n"
+        "b2,docker start\nc3,docker run\nc3,docker start\ncarried,docker create\n"
+        "late,docker create\n";
+
+    char *cp = conf_path();
+    cq_ingest_opts o = {.conf_path = cp, .err = stderr};
+    cq_ingest *g;
+    ck_assert_int_eq(cq_ingest_new(&o, &g, err, sizeof err), 0);
+    free(cp);
+    cq_strbuf lines = CQ_STRBUF_INIT;
+    ck_assert_int_eq(cq_ingest_buffer(g, file, text.buf, text.len, runs_sink, &lines), 0);
+    char *seq = sorted_csv(&lines);
+    ck_assert_str_eq(seq, want);
+    cq_index *idx;
+    ck_assert_int_eq(cq_index_open(db, CQ_INDEX_WRITE, &idx, err, sizeof err), 0);
+    ck_assert_int_eq(cq_ingest_path(g, idx, file), 0);
+    cq_index_close(idx);
+
+    char *argv[] = {getenv("CQUERY_BIN"), "search", "--index", db, "--format", "csv",
+        "command=* | eval k=coalesce(container_id, container) | sort 0 k command "
+        "| table k command", NULL};
+    ck_assert_int_eq(test_wait(test_spawn(argv, out, errf)), 0);
+    size_t len;
+    char *got = slurp(out, &len);
+    ck_assert_str_eq(got, seq);
+    /* Only jobs 2 (a1 pairs with the create before it) and 5 (c3 with the carried one). */
+    ck_assert_uint_eq(par_reruns(g, db2, file), 2);
+    cq_ingest_free(g);
+    free(got);
+    free(seq);
+    cq_strbuf_free(&lines);
+    cq_strbuf_free(&text);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *ingest_suite(void)
 {
     Suite *s = suite_create("ingest");
@@ -897,9 +1347,15 @@ Suite *ingest_suite(void)
     tcase_add_test(tc, test_forced_sourcetype_alias);
     tcase_add_test(tc, test_conf_errors);
     tcase_add_test(tc, test_conf_user_rule);
+    tcase_add_test(tc, test_docker_run_daemon_formats);
+    tcase_add_test(tc, test_docker_run_events);
+    tcase_add_test(tc, test_after_user_rule);
+    tcase_add_test(tc, test_after_rerun_check);
+    tcase_add_test(tc, test_strip_groups);
     tcase_add_test(tc, test_gzip_input);
     tcase_add_test(tc, test_index_idempotent_and_resume);
     tcase_add_test(tc, test_parallel_matches_sequential);
+    tcase_add_test(tc, test_docker_run_across_jobs);
     suite_add_tcase(s, tc);
     TCase *crash = tcase_create("crash");
     tcase_set_timeout(crash, 120);
