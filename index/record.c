@@ -34,8 +34,8 @@ void cq_record_set_raw(cq_record *r, const char *raw, size_t len)
     r->raw_len = len;
 }
 
-void cq_record_add(cq_record *r, const char *name, size_t name_len,
-                   const char *val, size_t val_len)
+void cq_record_add_ref(cq_record *r, const char *name, size_t name_len,
+                       const char *val, size_t val_len)
 {
     if (r->n_kv == r->cap_kv) {
         r->cap_kv = r->cap_kv ? r->cap_kv * 2 : 32;
@@ -44,8 +44,14 @@ void cq_record_add(cq_record *r, const char *name, size_t name_len,
     cq_kv *kv = &r->kv[r->n_kv++];
     kv->name = cq_arena_strndup(&r->arena, name, name_len);
     kv->name_len = (uint32_t)name_len;
-    kv->val = cq_arena_strndup(&r->arena, val, val_len);
+    kv->val = val;
     kv->val_len = (uint32_t)val_len;
+}
+
+void cq_record_add(cq_record *r, const char *name, size_t name_len,
+                   const char *val, size_t val_len)
+{
+    cq_record_add_ref(r, name, name_len, cq_arena_strndup(&r->arena, val, val_len), val_len);
 }
 
 void cq_record_adds(cq_record *r, const char *name, const char *val)

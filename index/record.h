@@ -4,9 +4,9 @@
  * A record is a bag of (name, value) string pairs plus the fields every
  * event has (_time, _raw, sourcetype, source, host).  A name added more than
  * once is a multivalue field (user.groups{} = a, b).  Readers and the
- * normalizer fill it; the index writer consumes it.  All strings are copied
- * into the record's arena; cq_record_reset() makes it ready for the next event
- * without giving memory back.
+ * normalizer fill it; the index writer consumes it.  Strings are copied
+ * into the record's arena (cq_record_add_ref excepted); cq_record_reset() makes
+ * it ready for the next event without giving memory back.
  */
 #ifndef CQ_INDEX_RECORD_H
 #define CQ_INDEX_RECORD_H
@@ -47,6 +47,10 @@ void cq_record_set_raw(cq_record *r, const char *raw, size_t len);
 void cq_record_add(cq_record *r, const char *name, size_t name_len,
                    const char *val, size_t val_len);
 void cq_record_adds(cq_record *r, const char *name, const char *val);
+/* Appends a field whose value is not copied: val must stay valid until the
+ * record is reset (text of the record's own _raw, or static storage). */
+void cq_record_add_ref(cq_record *r, const char *name, size_t name_len,
+                       const char *val, size_t val_len);
 /* Removes every value of `name`, then adds val (set, not append). */
 void cq_record_set(cq_record *r, const char *name, const char *val, size_t val_len);
 /* First value of `name`, or NULL. */

@@ -25,7 +25,17 @@ typedef struct jp {
     char *err;
     size_t errlen;
     int failed;
+    int ref;                /* the text is the record's own _raw: values point into it */
 } jp;
+
+/* One field: values taken from the text are referenced when it is _raw. */
+static void emit(jp *j, size_t name_len, const char *v, size_t n, int from_text)
+{
+    if (from_text && j->ref)
+        cq_record_add_ref(j->r, j->name->buf, name_len, v, n);
+    else
+        cq_record_add(j->r, j->name->buf, name_len, v, n);
+}
 
 static int fail(jp *j, const char *fmt, ...)
 {
@@ -253,17 +263,17 @@ static int number(jp *j, size_t name_len)
             return fail(j, "bad number");
     }
     if (j->r)
-        cq_record_add(j->r, j->name->buf, name_len, s, (size_t)(j->p - s));
+        emit(j, name_len, s, (size_t)(j->p - s), 1);
     return 0;
 }
 
-static int literal(jp *j, const char *word, size_t name_len, int emit)
+static int literal(jp *j, const char *word, size_t name_len, int emit_it)
 {
     size_t n = strlen(word);
     if ((size_t)(j->end - j->p) < n || memcmp(j->p, word, n) != 0)
         return fail(j, "unexpected character '%c'", *j->p);
-    if (emit && j->r)
-        cq_record_add(j->r, j->name->buf, name_len, word, n);
+    if (emit_it && j->r)
+        cq_record_add_ref(j->r, j->name->buf, name_len, word, n);     /* a literal */
     j->p += n;
     return 0;
 }
@@ -358,7 +368,7 @@ static int value(jp *j, size_t name_len, int depth)
         if (q < j->end && *q == '"') {
             j->p = q + 1;
             if (j->r)
-                cq_record_add(j->r, j->name->buf, name_len, run, (size_t)(q - run));
+                emit(j, name_len, run, (size_t)(q - run), 1);
             return 0;
         }
         cq_strbuf_reset(&j->val);
@@ -394,27 +404,40 @@ static void jp_init(jp *j, const char *s, size_t len, cq_record *r, cq_strbuf *n
     j->errlen = errlen;
 }
 
+static int flatten(jp *j, const char *prefix, cq_strbuf *scratch)
+{
+    cq_strbuf_reset(scratch);
+    cq_strbuf_adds(scratch, prefix ? prefix : "");
+    size_t plen = scratch->len;
+    int rc;
+    skip_ws(j);
+    if (j->p >= j->end || *j->p != '{')
+        rc = fail(j, j->p >= j->end ? "empty document" : "not a JSON object");
+    else
+        rc = object(j, plen, 0);
+    if (!rc) {
+        skip_ws(j);
+        if (j->p < j->end)
+            rc = fail(j, "text after the JSON object");
+    }
+    cq_strbuf_free(&j->val);
+    return rc;
+}
+
 int cq_json_flatten(const char *s, size_t len, const char *prefix, cq_record *r,
                     cq_strbuf *scratch, char *err, size_t errlen)
 {
     jp j;
     jp_init(&j, s, len, r, scratch, err, errlen);
-    cq_strbuf_reset(scratch);
-    cq_strbuf_adds(scratch, prefix ? prefix : "");
-    size_t plen = scratch->len;
-    int rc;
-    skip_ws(&j);
-    if (j.p >= j.end || *j.p != '{')
-        rc = fail(&j, j.p >= j.end ? "empty document" : "not a JSON object");
-    else
-        rc = object(&j, plen, 0);
-    if (!rc) {
-        skip_ws(&j);
-        if (j.p < j.end)
-            rc = fail(&j, "text after the JSON object");
-    }
-    cq_strbuf_free(&j.val);
-    return rc;
+    return flatten(&j, prefix, scratch);
+}
+
+int cq_json_flatten_raw(cq_record *r, cq_strbuf *scratch, char *err, size_t errlen)
+{
+    jp j;
+    jp_init(&j, r->raw, r->raw_len, r, scratch, err, errlen);
+    j.ref = 1;
+    return flatten(&j, "", scratch);
 }
 
 /* Skips one value, returning its start in *vs (after whitespace). */

@@ -211,6 +211,9 @@ void cq_after_merge(cq_after *job, cq_after *prev, const cq_conf *c);
  */
 int cq_json_flatten(const char *s, size_t len, const char *prefix, cq_record *r,
                     cq_strbuf *scratch, char *err, size_t errlen);
+/* The same over the record's own _raw (set first): the values of plain
+ * strings, numbers and literals point into it instead of being copied. */
+int cq_json_flatten_raw(cq_record *r, cq_strbuf *scratch, char *err, size_t errlen);
 
 /*
  * When s is a JSON list document ({"kind":"...List","items":[...]} or a

@@ -136,11 +136,13 @@ static void finish_event(cq_pipe *p, const cq_format *f, const char *raw, size_t
     }
     if (f && f->host) {
         const cq_kv *kv = cq_record_get(r, f->host);
-        r->host = kv ? kv->val : NULL;
+        /* A C string, and values may point into _raw: copied. */
+        r->host = kv ? cq_arena_strndup(&r->arena, kv->val, kv->val_len) : NULL;
     }
     if (!f || cq_format_time(f, r, &r->time_us))
         r->time_us = CQ_TIME_NONE;
-    cq_record_set_raw(r, raw, raw_len);
+    if (r->raw != raw)                  /* JSON events have theirs already */
+        cq_record_set_raw(r, raw, raw_len);
     int *hit = p->first_finished ? NULL : &p->first_prev_hit;
     p->first_finished = 1;
     cq_normalize(g->conf, r, p->matched[p->cur], p->have_prev ? &p->rec[!p->cur] : NULL,
@@ -193,7 +195,8 @@ static int json_event(cq_pipe *p, const char *s, size_t len, unsigned long long 
     cq_record *r = &p->rec[p->cur];
     char err[200];
     cq_record_reset(r);
-    if (cq_json_flatten(s, len, "", r, &p->scratch, err, sizeof err)) {
+    cq_record_set_raw(r, s, len);
+    if (cq_json_flatten_raw(r, &p->scratch, err, sizeof err)) {
         cq_pipe_malformed(p, line_no, "%s", err);
         return 1;
     }
@@ -203,7 +206,7 @@ static int json_event(cq_pipe *p, const char *s, size_t len, unsigned long long 
                                       "sourcetypes.conf detects");
         return 1;
     }
-    finish_event(p, f ? f : forced_format(p, CQ_FMT_JSON), s, len);
+    finish_event(p, f ? f : forced_format(p, CQ_FMT_JSON), r->raw, len);
     return 0;
 }
 
