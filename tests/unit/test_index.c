@@ -357,6 +357,15 @@ static sqlite3_int64 raw_int(const char *sql)
     return v;
 }
 
+/* No column or term-filter row is left without its block. */
+static void assert_no_orphans(void)
+{
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM cols WHERE block_id NOT IN"
+                             " (SELECT id FROM blocks)"), 0);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM terms WHERE first_block NOT IN"
+                             " (SELECT id FROM blocks)"), 0);
+}
+
 /* Adds n records (one block per 1,024) to the open file of idx. */
 static void add_records(cq_index *idx, int n, int64_t base)
 {
@@ -407,10 +416,7 @@ START_TEST(test_chunks_rolled_back)
     ck_assert_uint_eq(count_rows(idx, NULL), 100);
     ck_assert_int_eq(raw_int("SELECT count(*) FROM blocks"), 1);
     ck_assert_int_eq(raw_int("SELECT count(*) FROM files"), 1);
-    ck_assert_int_eq(raw_int("SELECT count(*) FROM cols WHERE block_id NOT IN"
-                             " (SELECT id FROM blocks)"), 0);
-    ck_assert_int_eq(raw_int("SELECT count(*) FROM terms WHERE first_block NOT IN"
-                             " (SELECT id FROM blocks)"), 0);
+    assert_no_orphans();
     cq_index_close(idx);
 }
 END_TEST
@@ -447,10 +453,7 @@ START_TEST(test_chunks_of_a_killed_writer)
     cq_index_close(idx);
     ck_assert_int_eq(raw_int("SELECT count(*) FROM files"), 2);
     ck_assert_int_eq(raw_int("SELECT count(*) FROM blocks"), 2);
-    ck_assert_int_eq(raw_int("SELECT count(*) FROM cols WHERE block_id NOT IN"
-                             " (SELECT id FROM blocks)"), 0);
-    ck_assert_int_eq(raw_int("SELECT count(*) FROM terms WHERE first_block NOT IN"
-                             " (SELECT id FROM blocks)"), 0);
+    assert_no_orphans();
 }
 END_TEST
 

@@ -734,6 +734,17 @@ START_TEST(test_after_user_rule)
 }
 END_TEST
 
+/* A fresh job that sees start st at t_us: cq_after_take's answer. */
+static int pending_start(cq_after *job, const cq_conf *c, const cq_rule *run, cq_record *st,
+                         int64_t t_us)
+{
+    cq_after_init(job, c);
+    job->record_pend = 1;
+    st->time_us = t_us;
+    cq_after_see(job, c, t_us);
+    return cq_after_take(job, run, st);
+}
+
 /* cq_after_rerun: the two facts a job keeps decide whether the lines
  * before it would have paired its events differently. */
 START_TEST(test_after_rerun_check)
@@ -761,30 +772,19 @@ START_TEST(test_after_rerun_check)
     cq_after_see(&prev, c, cr.time_us);
     cq_after_push(&prev, c, &cr, opened);
     cq_after_see(&prev, c, 130 * s);
-    /* job: a start of x at 150 s finds no create in the job: pending. */
-    cq_after_init(&job, c);
-    job.record_pend = 1;
-    st.time_us = 150 * s;
-    cq_after_see(&job, c, st.time_us);
-    ck_assert_int_eq(cq_after_take(&job, run, &st), 0);
+    /* job: a start of x at 150 s finds no create in the job: pending, and
+     * prev's create 50 s before it would have paired: re-run. */
+    ck_assert_int_eq(pending_start(&job, c, run, &st, 150 * s), 0);
     ck_assert_uint_eq(job.n_pend, 1);
-    ck_assert_int_eq(cq_after_rerun(&prev, &job, c), 1);   /* 50 s after prev's create */
+    ck_assert_int_eq(cq_after_rerun(&prev, &job, c), 1);
     cq_after_free(&job);
     /* The same start at 161 s: too late for it, nothing to re-run. */
-    cq_after_init(&job, c);
-    job.record_pend = 1;
-    st.time_us = 161 * s;
-    cq_after_see(&job, c, st.time_us);
-    ck_assert_int_eq(cq_after_take(&job, run, &st), 0);
+    ck_assert_int_eq(pending_start(&job, c, run, &st, 161 * s), 0);
     ck_assert_int_eq(cq_after_rerun(&prev, &job, c), 0);
     cq_after_free(&job);
     /* A start of another id at 150 s: its key differs. */
-    cq_after_init(&job, c);
-    job.record_pend = 1;
     cq_record_set(&st, "id", "y", 1);
-    st.time_us = 150 * s;
-    cq_after_see(&job, c, st.time_us);
-    ck_assert_int_eq(cq_after_take(&job, run, &st), 0);
+    ck_assert_int_eq(pending_start(&job, c, run, &st, 150 * s), 0);
     ck_assert_int_eq(cq_after_rerun(&prev, &job, c), 0);
     cq_after_free(&job);
     /* Logs out of order: the job pairs a create at 60 s with a start at 61 s,
