@@ -132,6 +132,11 @@ typedef struct cq_conf {
     size_t n_names;
     uint32_t *name_map;     /* open addressing: 0 empty, else slot + 1 */
     uint32_t name_map_cap;  /* power of two */
+    /* Per canonical sourcetype (index n_sts: an event with none or another):
+     * the rules that apply to its events, in file order, so normalize.c
+     * skips the others without testing them. */
+    int **st_rules;
+    size_t *n_st_rules;
 } cq_conf;
 
 /* Loads path; on error returns -1 with "path:line: message" in err. */

@@ -490,17 +490,19 @@ static void add_groups(const cq_cond *k, const cq_kv *subj, cq_record *cur, cq_r
     }
 }
 
-/* canon: r->sourcetype is one of the conf's canonical name pointers, which
- * rules hold, so comparing pointers decides. */
-static int applies(const cq_rule *ru, const cq_record *r, int canon)
+/* Index of r's sourcetype in c->st_rules: its canonical name is usually the
+ * conf's own pointer; n_sts when it has none the conf knows. */
+static size_t st_group(const cq_conf *c, const char *st)
 {
-    if (!ru->n_sts)
-        return 1;
-    for (size_t i = 0; i < ru->n_sts; i++)
-        if (r->sourcetype && (ru->sts[i] == r->sourcetype ||
-                              (!canon && !strcmp(ru->sts[i], r->sourcetype))))
-            return 1;
-    return 0;
+    if (!st)
+        return c->n_sts;
+    for (size_t i = 0; i < c->n_sts; i++)
+        if (c->sts[i].name == st)
+            return i;
+    for (size_t i = 0; i < c->n_sts; i++)
+        if (!strcmp(c->sts[i].name, st))
+            return i;
+    return c->n_sts;
 }
 
 /* Removes the scratch groups (names starting with '_') of k's regex from r. */
@@ -542,17 +544,15 @@ void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
     x.r = r;
     x.valid = 0;
     x.n = 0;
-    int canon = 0;
-    for (size_t i = 0; i < c->n_sts && r->sourcetype; i++)
-        canon |= c->sts[i].name == r->sourcetype;
+    size_t g = st_group(c, r->sourcetype);
+    const int *rules = c->st_rules[g];
     memset(matched, 0, c->n_rules);
     if (after)
         cq_after_see(after, c, r->time_us);
-    for (size_t i = 0; i < c->n_rules; i++) {
+    for (size_t n = 0; n < c->n_st_rules[g]; n++) {
+        size_t i = (size_t)rules[n];
         const cq_rule *ru = &c->rules[i];
         cq_record *dst;
-        if (!applies(ru, r, canon))
-            continue;
         if (ru->n_prev && !prev && prev_hit) {
             /* No previous event here: would the rule have written to one? */
             size_t k = 0;

@@ -580,11 +580,37 @@ static int finish_after(loader *L)
     return 0;
 }
 
+static int rule_applies_to(const cq_rule *r, const char *st)
+{
+    if (!r->n_sts)
+        return 1;
+    for (size_t i = 0; i < r->n_sts; i++)
+        if (st && r->sts[i] == st)
+            return 1;
+    return 0;
+}
+
+/* c->st_rules: the rules of each sourcetype, and those of any (see cq_conf). */
+static void group_rules(cq_conf *c)
+{
+    c->st_rules = cq_arena_alloc(&c->arena, (c->n_sts + 1) * sizeof *c->st_rules);
+    c->n_st_rules = cq_arena_alloc(&c->arena, (c->n_sts + 1) * sizeof *c->n_st_rules);
+    for (size_t s = 0; s <= c->n_sts; s++) {
+        const char *st = s < c->n_sts ? c->sts[s].name : NULL;
+        c->st_rules[s] = cq_arena_alloc(&c->arena, (c->n_rules + 1) * sizeof **c->st_rules);
+        c->n_st_rules[s] = 0;
+        for (size_t i = 0; i < c->n_rules; i++)
+            if (rule_applies_to(&c->rules[i], st))
+                c->st_rules[s][c->n_st_rules[s]++] = (int)i;
+    }
+}
+
 /* After the whole file: `previous` and `after` names, and formats that name a sourcetype. */
 static int finish(loader *L)
 {
     cq_conf *c = L->c;
     intern_names(c);
+    group_rules(c);
     for (size_t i = 0; i < c->n_fmts; i++)
         if (c->fmts[i].st < 0) {
             L->line = c->fmts[i].line;
