@@ -132,6 +132,7 @@ typedef struct cq_conf {
     size_t n_names;
     uint32_t *name_map;     /* open addressing: 0 empty, else slot + 1 */
     uint32_t name_map_cap;  /* power of two */
+    uint64_t name_filter[16];   /* see cq_conf_name_maybe */
     /* Per canonical sourcetype (index n_sts: an event with none or another):
      * the rules that apply to its events, in file order, so normalize.c
      * skips the others without testing them. */
@@ -146,6 +147,24 @@ void cq_conf_free(cq_conf *c);
 int cq_conf_find_st(const cq_conf *c, const char *name);
 /* Slot of field name[0..len) in c->names, or -1 when no condition tests it. */
 int cq_conf_name_slot(const cq_conf *c, const char *name, size_t len);
+/* Bit of name[0..len) in c->name_filter: its length and three of its bytes,
+ * which tell most of an event's field names from the conf's without hashing. */
+static inline unsigned cq_name_filter_bit(const char *name, size_t len)
+{
+    if (!len)
+        return 0;
+    unsigned a = (unsigned char)name[0], m = (unsigned char)name[len / 2];
+    unsigned z = (unsigned char)name[len - 1];
+    return ((unsigned)len * 37u ^ a * 11u ^ m * 101u ^ z * 7u) & 1023u;
+}
+
+/* 0: no condition tests name[0..len) (cq_conf_name_slot would return -1);
+ * 1: it may. */
+static inline int cq_conf_name_maybe(const cq_conf *c, const char *name, size_t len)
+{
+    unsigned b = cq_name_filter_bit(name, len);
+    return (int)(c->name_filter[b >> 6] >> (b & 63) & 1);
+}
 /* The hash cq_conf_name_slot uses. */
 uint64_t cq_name_hash(const char *s, size_t len);
 

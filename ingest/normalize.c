@@ -94,9 +94,9 @@ typedef struct fidx {
     int valid;              /* 1: matches r's fields; 0: check them (a rule ran) */
     int off;                /* r is too big, or c has too many names: scan */
     size_t n;               /* fields indexed: r->kv[0..n) */
+    const char *last;       /* kv[n - 1].name when indexed (unique per add) */
     int32_t head[FIDX_MAX_NAMES], tail[FIDX_MAX_NAMES];
     int32_t next[FIDX_MAX_KV];
-    const char *name[FIDX_MAX_KV];  /* kv[i].name when indexed (unique per add) */
 } fidx;
 
 /* Indexes r->kv[x->n..n_kv), keeping each chain in field order. */
@@ -104,9 +104,11 @@ static void fidx_extend(fidx *x)
 {
     const cq_record *r = x->r;
     for (size_t i = x->n; i < r->n_kv; i++) {
-        x->name[i] = r->kv[i].name;
+        const cq_kv *kv = &r->kv[i];
         x->next[i] = -1;
-        int s = cq_conf_name_slot(x->c, r->kv[i].name, r->kv[i].name_len);
+        if (!cq_conf_name_maybe(x->c, kv->name, kv->name_len))
+            continue;
+        int s = cq_conf_name_slot(x->c, kv->name, kv->name_len);
         if (s < 0)
             continue;
         if (x->head[s] < 0)
@@ -116,11 +118,14 @@ static void fidx_extend(fidx *x)
         x->tail[s] = (int32_t)i;
     }
     x->n = r->n_kv;
+    x->last = x->n ? r->kv[x->n - 1].name : NULL;
 }
 
-/* Brings the index up to date with r: fields only appended since it was
- * built (names are copied on every add, so a pointer that still matches is
- * the same field) are added to it; anything else rebuilds it. */
+/* Brings the index up to date with r.  Rules only append fields and remove
+ * them keeping the others in order, and every add copies its name, so a
+ * removal among the indexed fields always changes which field is at n - 1:
+ * if it is still there, the fields were only appended to and are added to
+ * the index; anything else rebuilds it. */
 static void fidx_build(fidx *x)
 {
     const cq_record *r = x->r;
@@ -128,10 +133,7 @@ static void fidx_build(fidx *x)
     x->off = r->n_kv > FIDX_MAX_KV || x->c->n_names > FIDX_MAX_NAMES;
     if (x->off)
         return;
-    int same = x->n <= r->n_kv;
-    for (size_t i = 0; same && i < x->n; i++)
-        same = r->kv[i].name == x->name[i];
-    if (!same || !x->n) {
+    if (!x->n || x->n > r->n_kv || r->kv[x->n - 1].name != x->last) {
         for (size_t s = 0; s < x->c->n_names; s++)
             x->head[s] = -1;
         x->n = 0;

@@ -511,6 +511,8 @@ static void intern_cond(cq_conf *c, cq_cond *k)
         c->name_hashes = cq_xrealloc(c->name_hashes, c->n_names * sizeof *c->name_hashes);
         c->name_lens[slot] = (uint32_t)len;
         c->name_hashes[slot] = cq_name_hash(k->field, len);
+        unsigned b = cq_name_filter_bit(k->field, len);
+        c->name_filter[b >> 6] |= 1ull << (b & 63);
         if (c->n_names * 2 > c->name_map_cap) {     /* rebuild at load <= 1/2 */
             uint32_t cap = c->name_map_cap ? c->name_map_cap * 2 : 64;
             free(c->name_map);
