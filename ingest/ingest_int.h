@@ -59,6 +59,8 @@ typedef struct cq_action {
     const char *arg2;       /* urlparams: param name; json: key */
     const char **srcs;      /* copy: the source fields of arg, split (conf arena) */
     size_t n_srcs;
+    int *src_slots;         /* copy: their slots in conf->names (conf arena) */
+    int dst_slot;           /* copy: dst's slot; -1 for other actions */
 } cq_action;
 
 typedef struct cq_rule {

@@ -141,20 +141,24 @@ static void fidx_build(fidx *x)
     fidx_extend(x);
 }
 
-/* Index of the first field k tests, -1 when absent; -2: scan (x->off). */
-static int32_t fidx_first(fidx *x, const cq_cond *k)
+/* Index of the first field in slot, -1 when absent; -2: scan (x->off). */
+static int32_t fidx_first(fidx *x, int slot)
 {
     if (!x->valid)
         fidx_build(x);
-    return x->off ? -2 : x->head[k->slot];
+    return x->off ? -2 : x->head[slot];
 }
 
-/* Calls through the fields k tests: i = first; i >= 0; i = next(i). */
-#define FOR_FIELD(x, k, i)                                                                  \
-    for (int32_t i##_f = fidx_first(x, k), i = i##_f == -2 ? 0 : i##_f;                     \
+/* Calls through the fields named name[0..len) (slot: its conf slot):
+ * i = first; i >= 0; i = next(i). */
+#define FOR_NAME(x, slot, name, len, i)                                                     \
+    for (int32_t i##_f = fidx_first(x, slot), i = i##_f == -2 ? 0 : i##_f;                  \
          i##_f == -2 ? (size_t)i < (x)->r->n_kv : i >= 0;                                   \
          i = i##_f == -2 ? i + 1 : (x)->next[i])                                            \
-        if (i##_f != -2 || name_eq(&(x)->r->kv[i], k->field, k->field_len))
+        if (i##_f != -2 || name_eq(&(x)->r->kv[i], name, len))
+
+/* Calls through the fields k tests. */
+#define FOR_FIELD(x, k, i) FOR_NAME(x, (k)->slot, (k)->field, (k)->field_len, i)
 
 /* Does some value of k->field match k->re?  Sets *subj to the matching value. */
 static int re_any(fidx *x, const cq_cond *k, const cq_kv **subj)
@@ -344,26 +348,30 @@ static int expand(const char *tpl, const cq_record *r, cq_strbuf *sb)
     return 0;
 }
 
-/* copy: every value of the first present source field. */
-static void act_copy(const cq_action *a, cq_record *src, cq_record *dst, cq_strbuf *sb)
+/* copy: every value of the first present source field.  x indexes src. */
+static void act_copy(const cq_action *a, fidx *x, cq_record *dst, cq_strbuf *sb)
 {
+    const cq_record *src = x->r;
     for (size_t w = 0; w < a->n_srcs; w++) {
         const char *name = a->srcs[w];
         size_t len = strlen(name), n = 0;
         /* Collect first: dst may be src, and adding may move src->kv. */
         cq_strbuf_reset(sb);
-        for (size_t i = 0; i < src->n_kv; i++)
-            if (name_eq(&src->kv[i], name, len)) {
-                cq_strbuf_add(sb, &src->kv[i], sizeof src->kv[i]);
-                n++;
-            }
+        FOR_NAME(x, a->src_slots[w], name, len, i) {
+            cq_strbuf_add(sb, &src->kv[i], sizeof src->kv[i]);
+            n++;
+        }
         if (!n)
             continue;
         /* Values stay put (the record's arena); only src->kv may move. */
         const cq_kv *vals = (const cq_kv *)(void *)sb->buf;
-        remove_field(dst, a->dst);
+        size_t dlen = strlen(a->dst);
+        /* The index (in sync: nothing changed since FOR_NAME) tells when
+         * src has no dst to remove, the usual case. */
+        if (dst != src || x->off || x->head[a->dst_slot] >= 0)
+            remove_field(dst, a->dst);
         for (size_t i = 0; i < n; i++)
-            cq_record_add(dst, a->dst, strlen(a->dst), vals[i].val, vals[i].val_len);
+            cq_record_add(dst, a->dst, dlen, vals[i].val, vals[i].val_len);
         return;
     }
 }
@@ -430,7 +438,9 @@ static void act_json(const cq_action *a, cq_record *src, cq_record *dst, cq_strb
     cq_record_free(&tmp);
 }
 
-static void act_run(const cq_action *a, cq_record *src, cq_record *dst, cq_strbuf *sb)
+/* x indexes src; an action that changes src leaves x to be checked again. */
+static void act_run(const cq_action *a, fidx *x, cq_record *src, cq_record *dst,
+                    cq_strbuf *sb)
 {
     char err[160];
     const cq_kv *kv;
@@ -444,7 +454,7 @@ static void act_run(const cq_action *a, cq_record *src, cq_record *dst, cq_strbu
             cq_record_add(dst, a->dst, strlen(a->dst), sb->len ? sb->buf : "", sb->len);
         break;
     case CQ_ACT_COPY:
-        act_copy(a, src, dst, sb);
+        act_copy(a, x, dst, sb);
         break;
     case CQ_ACT_JOIN:
         act_join(a, src, dst, sb);
@@ -585,8 +595,10 @@ void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
         for (k = 0; k < ru->n_conds && k < MAX_RE_CONDS; k++)
             if (ru->conds[k].op == CQ_COND_RE)
                 add_groups(&ru->conds[k], &subj[k], r, dst);
-        for (size_t a = 0; a < ru->n_acts; a++)
-            act_run(&ru->acts[a], r, dst, scratch);
+        for (size_t a = 0; a < ru->n_acts; a++) {
+            x.valid = 0;        /* groups or earlier actions may have changed r */
+            act_run(&ru->acts[a], &x, r, dst, scratch);
+        }
         for (k = 0; k < ru->n_conds; k++)
             if (ru->conds[k].op == CQ_COND_RE)
                 drop_scratch(&ru->conds[k], r);

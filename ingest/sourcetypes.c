@@ -494,6 +494,40 @@ int cq_conf_name_slot(const cq_conf *c, const char *name, size_t len)
     return -1;
 }
 
+/* Slot of name (see cq_conf.names), interning it when new. */
+static int intern_name(cq_conf *c, const char *name, size_t len)
+{
+    int slot = cq_conf_name_slot(c, name, len);
+    if (slot >= 0)
+        return slot;
+    slot = (int)c->n_names;
+    const char **n = push(&c->names, &c->n_names, sizeof *c->names);
+    *n = name;
+    c->name_lens = cq_xrealloc(c->name_lens, c->n_names * sizeof *c->name_lens);
+    c->name_hashes = cq_xrealloc(c->name_hashes, c->n_names * sizeof *c->name_hashes);
+    c->name_lens[slot] = (uint32_t)len;
+    c->name_hashes[slot] = cq_name_hash(name, len);
+    unsigned b = cq_name_filter_bit(name, len);
+    c->name_filter[b >> 6] |= 1ull << (b & 63);
+    if (c->n_names * 2 > c->name_map_cap) {     /* rebuild at load <= 1/2 */
+        uint32_t cap = c->name_map_cap ? c->name_map_cap * 2 : 64;
+        free(c->name_map);
+        c->name_map = cq_xcalloc(cap, sizeof *c->name_map);
+        c->name_map_cap = cap;
+        for (size_t i = 0; i + 1 < c->n_names; i++) {
+            uint32_t j = (uint32_t)c->name_hashes[i] & (cap - 1);
+            while (c->name_map[j])
+                j = (j + 1) & (cap - 1);
+            c->name_map[j] = (uint32_t)i + 1;
+        }
+    }
+    uint32_t j = (uint32_t)c->name_hashes[slot] & (c->name_map_cap - 1);
+    while (c->name_map[j])
+        j = (j + 1) & (c->name_map_cap - 1);
+    c->name_map[j] = (uint32_t)slot + 1;
+    return slot;
+}
+
 /* Interns k's field name and measures its values (see cq_conf.names). */
 static void intern_cond(cq_conf *c, cq_cond *k)
 {
@@ -502,42 +536,30 @@ static void intern_cond(cq_conf *c, cq_cond *k)
     k->alt_lens = cq_arena_alloc(&c->arena, (k->n_alts + 1) * sizeof *k->alt_lens);
     for (size_t a = 0; a < k->n_alts; a++)
         k->alt_lens[a] = (uint32_t)strlen(k->alts[a]);
-    int slot = cq_conf_name_slot(c, k->field, len);
-    if (slot < 0) {
-        slot = (int)c->n_names;
-        const char **n = push(&c->names, &c->n_names, sizeof *c->names);
-        *n = k->field;
-        c->name_lens = cq_xrealloc(c->name_lens, c->n_names * sizeof *c->name_lens);
-        c->name_hashes = cq_xrealloc(c->name_hashes, c->n_names * sizeof *c->name_hashes);
-        c->name_lens[slot] = (uint32_t)len;
-        c->name_hashes[slot] = cq_name_hash(k->field, len);
-        unsigned b = cq_name_filter_bit(k->field, len);
-        c->name_filter[b >> 6] |= 1ull << (b & 63);
-        if (c->n_names * 2 > c->name_map_cap) {     /* rebuild at load <= 1/2 */
-            uint32_t cap = c->name_map_cap ? c->name_map_cap * 2 : 64;
-            free(c->name_map);
-            c->name_map = cq_xcalloc(cap, sizeof *c->name_map);
-            c->name_map_cap = cap;
-            for (size_t i = 0; i + 1 < c->n_names; i++) {
-                uint32_t j = (uint32_t)c->name_hashes[i] & (cap - 1);
-                while (c->name_map[j])
-                    j = (j + 1) & (cap - 1);
-                c->name_map[j] = (uint32_t)i + 1;
-            }
-        }
-        uint32_t j = (uint32_t)c->name_hashes[slot] & (c->name_map_cap - 1);
-        while (c->name_map[j])
-            j = (j + 1) & (c->name_map_cap - 1);
-        c->name_map[j] = (uint32_t)slot + 1;
-    }
-    k->slot = slot;
+    k->slot = intern_name(c, k->field, len);
+}
+
+/* copy reads its sources and removes its destination through the event's
+ * field index, so their names are interned too; other actions need none. */
+static void intern_action(cq_conf *c, cq_action *a)
+{
+    a->dst_slot = -1;
+    if (a->op != CQ_ACT_COPY)
+        return;
+    a->dst_slot = intern_name(c, a->dst, strlen(a->dst));
+    a->src_slots = cq_arena_alloc(&c->arena, (a->n_srcs + 1) * sizeof *a->src_slots);
+    for (size_t i = 0; i < a->n_srcs; i++)
+        a->src_slots[i] = intern_name(c, a->srcs[i], strlen(a->srcs[i]));
 }
 
 static void intern_names(cq_conf *c)
 {
-    for (size_t i = 0; i < c->n_rules; i++)
+    for (size_t i = 0; i < c->n_rules; i++) {
         for (size_t k = 0; k < c->rules[i].n_conds; k++)
             intern_cond(c, &c->rules[i].conds[k]);
+        for (size_t k = 0; k < c->rules[i].n_acts; k++)
+            intern_action(c, &c->rules[i].acts[k]);
+    }
     for (size_t i = 0; i < c->n_fmts; i++)
         for (size_t j = 0; j < c->fmts[i].n_detects; j++)
             for (size_t k = 0; k < c->fmts[i].detects[j].n_conds; k++)
