@@ -37,6 +37,7 @@ typedef struct cq_cond {
     uint32_t *alt_lens;     /* their lengths (conf arena) */
     uint32_t field_len;
     int slot;               /* field's index in conf->names (cq_conf_name_slot) */
+    int memo;               /* rule = / != : the same id for the same test; else -1 */
     pcre2_code *re;         /* CQ_COND_RE / CQ_COND_NRE */
     pcre2_match_data *md;   /* unused by matching: see cq_md_for (per thread) */
 } cq_cond;
@@ -140,6 +141,7 @@ typedef struct cq_conf {
      * skips the others without testing them. */
     int **st_rules;
     size_t *n_st_rules;
+    size_t n_memo;          /* distinct = / != tests of rules (cq_cond.memo) */
 } cq_conf;
 
 /* Loads path; on error returns -1 with "path:line: message" in err. */

@@ -87,6 +87,7 @@ static const cq_kv *get_n(const cq_record *r, const char *name, size_t len)
  */
 #define FIDX_MAX_KV 1024
 #define FIDX_MAX_NAMES 512
+#define FIDX_MAX_MEMO 512
 
 typedef struct fidx {
     const cq_conf *c;
@@ -97,6 +98,11 @@ typedef struct fidx {
     const char *last;       /* kv[n - 1].name when indexed (unique per add) */
     int32_t head[FIDX_MAX_NAMES], tail[FIDX_MAX_NAMES];
     int32_t next[FIDX_MAX_KV];
+    /* Results of = / != tests (cq_cond.memo) while the fields stay as they
+     * are: stamp << 2 | present << 1 | hit, valid when stamp matches. */
+    size_t n_memo;          /* 0: no memo (one-off tests) */
+    uint32_t stamp;
+    uint32_t memo[FIDX_MAX_MEMO];
 } fidx;
 
 /* Indexes r->kv[x->n..n_kv), keeping each chain in field order. */
@@ -189,6 +195,21 @@ static int eq_any(fidx *x, const cq_cond *k, int *present)
     return 0;
 }
 
+/* eq_any, remembered for k's test until the event changes (x->stamp). */
+static int eq_memo(fidx *x, const cq_cond *k, int *present)
+{
+    if (k->memo < 0 || (size_t)k->memo >= x->n_memo)
+        return eq_any(x, k, present);
+    uint32_t m = x->memo[k->memo];
+    if (m >> 2 != x->stamp) {
+        int hit = eq_any(x, k, present);
+        m = x->stamp << 2 | (uint32_t)*present << 1 | (uint32_t)hit;
+        x->memo[k->memo] = m;
+    }
+    *present = (int)(m >> 1 & 1);
+    return (int)(m & 1);
+}
+
 static int exists(fidx *x, const cq_cond *k)
 {
     FOR_FIELD(x, k, i)
@@ -201,9 +222,9 @@ static int cond_eval(fidx *x, const cq_cond *k, const cq_kv **subj)
     int present;
     switch (k->op) {
     case CQ_COND_EQ:
-        return eq_any(x, k, &present);
+        return eq_memo(x, k, &present);
     case CQ_COND_NE:
-        return !eq_any(x, k, &present) && present;
+        return !eq_memo(x, k, &present) && present;
     case CQ_COND_EXISTS:
         return exists(x, k);
     case CQ_COND_MISSING:
@@ -223,6 +244,7 @@ int cq_cond_holds(const cq_conf *c, const cq_cond *cond, const cq_record *r)
     x.r = r;
     x.valid = 1;
     x.off = 1;
+    x.n_memo = 0;
     const cq_kv *subj;
     return cond_eval(&x, cond, &subj);
 }
@@ -556,6 +578,9 @@ void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
     x.r = r;
     x.valid = 0;
     x.n = 0;
+    x.n_memo = c->n_memo <= FIDX_MAX_MEMO ? c->n_memo : 0;
+    x.stamp = 1;
+    memset(x.memo, 0, x.n_memo * sizeof *x.memo);
     size_t g = st_group(c, r->sourcetype);
     const int *rules = c->st_rules[g];
     memset(matched, 0, c->n_rules);
@@ -603,6 +628,7 @@ void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
             if (ru->conds[k].op == CQ_COND_RE)
                 drop_scratch(&ru->conds[k], r);
         x.valid = 0;            /* the rule may have changed r's fields */
+        x.stamp++;
     }
     if (after && c->n_after)
         cq_after_push(after, c, r, matched);

@@ -552,6 +552,45 @@ static void intern_action(cq_conf *c, cq_action *a)
         a->src_slots[i] = intern_name(c, a->srcs[i], strlen(a->srcs[i]));
 }
 
+static int same_test(const cq_cond *a, const cq_cond *b)
+{
+    if (a->op != b->op || a->slot != b->slot || a->n_alts != b->n_alts)
+        return 0;
+    for (size_t i = 0; i < a->n_alts; i++)
+        if (strcmp(a->alts[i], b->alts[i]))
+            return 0;
+    return 1;
+}
+
+/* Many rules start with the same test (verb = create|update|patch): ids let
+ * normalize.c evaluate it once until a rule changes the event. */
+static void memo_ids(cq_conf *c)
+{
+    for (size_t i = 0; i < c->n_rules; i++)
+        for (size_t k = 0; k < c->rules[i].n_conds; k++) {
+            cq_cond *q = &c->rules[i].conds[k];
+            q->memo = -1;
+            if (q->op != CQ_COND_EQ && q->op != CQ_COND_NE)
+                continue;
+            for (size_t j = 0; j <= i && q->memo < 0; j++)
+                for (size_t l = 0; l < c->rules[j].n_conds && q->memo < 0; l++) {
+                    const cq_cond *p = &c->rules[j].conds[l];
+                    if (p == q)
+                        break;
+                    if (p->memo >= 0 && same_test(p, q))
+                        q->memo = p->memo;
+                }
+            if (q->memo < 0)
+                q->memo = (int)c->n_memo++;
+        }
+    for (size_t i = 0; i < c->n_fmts; i++) {
+        c->fmts[i].strip.memo = -1;
+        for (size_t j = 0; j < c->fmts[i].n_detects; j++)
+            for (size_t k = 0; k < c->fmts[i].detects[j].n_conds; k++)
+                c->fmts[i].detects[j].conds[k].memo = -1;
+    }
+}
+
 static void intern_names(cq_conf *c)
 {
     for (size_t i = 0; i < c->n_rules; i++) {
@@ -634,6 +673,7 @@ static int finish(loader *L)
 {
     cq_conf *c = L->c;
     intern_names(c);
+    memo_ids(c);
     group_rules(c);
     for (size_t i = 0; i < c->n_fmts; i++)
         if (c->fmts[i].st < 0) {
