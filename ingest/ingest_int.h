@@ -37,6 +37,7 @@ typedef struct cq_cond {
     uint32_t *alt_lens;     /* their lengths (conf arena) */
     uint32_t field_len;
     int slot;               /* field's index in conf->names (cq_conf_name_slot) */
+    int memo;               /* rule = / != : the same id for the same test; else -1 */
     pcre2_code *re;         /* CQ_COND_RE / CQ_COND_NRE */
     pcre2_match_data *md;   /* unused by matching: see cq_md_for (per thread) */
 } cq_cond;
@@ -59,6 +60,8 @@ typedef struct cq_action {
     const char *arg2;       /* urlparams: param name; json: key */
     const char **srcs;      /* copy: the source fields of arg, split (conf arena) */
     size_t n_srcs;
+    int *src_slots;         /* copy: their slots in conf->names (conf arena) */
+    int dst_slot;           /* copy: dst's slot; -1 for other actions */
 } cq_action;
 
 typedef struct cq_rule {
@@ -132,6 +135,13 @@ typedef struct cq_conf {
     size_t n_names;
     uint32_t *name_map;     /* open addressing: 0 empty, else slot + 1 */
     uint32_t name_map_cap;  /* power of two */
+    uint64_t name_filter[16];   /* see cq_conf_name_maybe */
+    /* Per canonical sourcetype (index n_sts: an event with none or another):
+     * the rules that apply to its events, in file order, so normalize.c
+     * skips the others without testing them. */
+    int **st_rules;
+    size_t *n_st_rules;
+    size_t n_memo;          /* distinct = / != tests of rules (cq_cond.memo) */
 } cq_conf;
 
 /* Loads path; on error returns -1 with "path:line: message" in err. */
@@ -141,6 +151,24 @@ void cq_conf_free(cq_conf *c);
 int cq_conf_find_st(const cq_conf *c, const char *name);
 /* Slot of field name[0..len) in c->names, or -1 when no condition tests it. */
 int cq_conf_name_slot(const cq_conf *c, const char *name, size_t len);
+/* Bit of name[0..len) in c->name_filter: its length and three of its bytes,
+ * which tell most of an event's field names from the conf's without hashing. */
+static inline unsigned cq_name_filter_bit(const char *name, size_t len)
+{
+    if (!len)
+        return 0;
+    unsigned a = (unsigned char)name[0], m = (unsigned char)name[len / 2];
+    unsigned z = (unsigned char)name[len - 1];
+    return ((unsigned)len * 37u ^ a * 11u ^ m * 101u ^ z * 7u) & 1023u;
+}
+
+/* 0: no condition tests name[0..len) (cq_conf_name_slot would return -1);
+ * 1: it may. */
+static inline int cq_conf_name_maybe(const cq_conf *c, const char *name, size_t len)
+{
+    unsigned b = cq_name_filter_bit(name, len);
+    return (int)(c->name_filter[b >> 6] >> (b & 63) & 1);
+}
 /* The hash cq_conf_name_slot uses. */
 uint64_t cq_name_hash(const char *s, size_t len);
 

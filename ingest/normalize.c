@@ -87,6 +87,7 @@ static const cq_kv *get_n(const cq_record *r, const char *name, size_t len)
  */
 #define FIDX_MAX_KV 1024
 #define FIDX_MAX_NAMES 512
+#define FIDX_MAX_MEMO 512
 
 typedef struct fidx {
     const cq_conf *c;
@@ -94,9 +95,14 @@ typedef struct fidx {
     int valid;              /* 1: matches r's fields; 0: check them (a rule ran) */
     int off;                /* r is too big, or c has too many names: scan */
     size_t n;               /* fields indexed: r->kv[0..n) */
+    const char *last;       /* kv[n - 1].name when indexed (unique per add) */
     int32_t head[FIDX_MAX_NAMES], tail[FIDX_MAX_NAMES];
     int32_t next[FIDX_MAX_KV];
-    const char *name[FIDX_MAX_KV];  /* kv[i].name when indexed (unique per add) */
+    /* Results of = / != tests (cq_cond.memo) while the fields stay as they
+     * are: stamp << 2 | present << 1 | hit, valid when stamp matches. */
+    size_t n_memo;          /* 0: no memo (one-off tests) */
+    uint32_t stamp;
+    uint32_t memo[FIDX_MAX_MEMO];
 } fidx;
 
 /* Indexes r->kv[x->n..n_kv), keeping each chain in field order. */
@@ -104,9 +110,11 @@ static void fidx_extend(fidx *x)
 {
     const cq_record *r = x->r;
     for (size_t i = x->n; i < r->n_kv; i++) {
-        x->name[i] = r->kv[i].name;
+        const cq_kv *kv = &r->kv[i];
         x->next[i] = -1;
-        int s = cq_conf_name_slot(x->c, r->kv[i].name, r->kv[i].name_len);
+        if (!cq_conf_name_maybe(x->c, kv->name, kv->name_len))
+            continue;
+        int s = cq_conf_name_slot(x->c, kv->name, kv->name_len);
         if (s < 0)
             continue;
         if (x->head[s] < 0)
@@ -116,11 +124,14 @@ static void fidx_extend(fidx *x)
         x->tail[s] = (int32_t)i;
     }
     x->n = r->n_kv;
+    x->last = x->n ? r->kv[x->n - 1].name : NULL;
 }
 
-/* Brings the index up to date with r: fields only appended since it was
- * built (names are copied on every add, so a pointer that still matches is
- * the same field) are added to it; anything else rebuilds it. */
+/* Brings the index up to date with r.  Rules only append fields and remove
+ * them keeping the others in order, and every add copies its name, so a
+ * removal among the indexed fields always changes which field is at n - 1:
+ * if it is still there, the fields were only appended to and are added to
+ * the index; anything else rebuilds it. */
 static void fidx_build(fidx *x)
 {
     const cq_record *r = x->r;
@@ -128,10 +139,7 @@ static void fidx_build(fidx *x)
     x->off = r->n_kv > FIDX_MAX_KV || x->c->n_names > FIDX_MAX_NAMES;
     if (x->off)
         return;
-    int same = x->n <= r->n_kv;
-    for (size_t i = 0; same && i < x->n; i++)
-        same = r->kv[i].name == x->name[i];
-    if (!same || !x->n) {
+    if (!x->n || x->n > r->n_kv || r->kv[x->n - 1].name != x->last) {
         for (size_t s = 0; s < x->c->n_names; s++)
             x->head[s] = -1;
         x->n = 0;
@@ -139,20 +147,24 @@ static void fidx_build(fidx *x)
     fidx_extend(x);
 }
 
-/* Index of the first field k tests, -1 when absent; -2: scan (x->off). */
-static int32_t fidx_first(fidx *x, const cq_cond *k)
+/* Index of the first field in slot, -1 when absent; -2: scan (x->off). */
+static int32_t fidx_first(fidx *x, int slot)
 {
     if (!x->valid)
         fidx_build(x);
-    return x->off ? -2 : x->head[k->slot];
+    return x->off ? -2 : x->head[slot];
 }
 
-/* Calls through the fields k tests: i = first; i >= 0; i = next(i). */
-#define FOR_FIELD(x, k, i)                                                                  \
-    for (int32_t i##_f = fidx_first(x, k), i = i##_f == -2 ? 0 : i##_f;                     \
+/* Calls through the fields named name[0..len) (slot: its conf slot):
+ * i = first; i >= 0; i = next(i). */
+#define FOR_NAME(x, slot, name, len, i)                                                     \
+    for (int32_t i##_f = fidx_first(x, slot), i = i##_f == -2 ? 0 : i##_f;                  \
          i##_f == -2 ? (size_t)i < (x)->r->n_kv : i >= 0;                                   \
          i = i##_f == -2 ? i + 1 : (x)->next[i])                                            \
-        if (i##_f != -2 || name_eq(&(x)->r->kv[i], k->field, k->field_len))
+        if (i##_f != -2 || name_eq(&(x)->r->kv[i], name, len))
+
+/* Calls through the fields k tests. */
+#define FOR_FIELD(x, k, i) FOR_NAME(x, (k)->slot, (k)->field, (k)->field_len, i)
 
 /* Does some value of k->field match k->re?  Sets *subj to the matching value. */
 static int re_any(fidx *x, const cq_cond *k, const cq_kv **subj)
@@ -183,6 +195,21 @@ static int eq_any(fidx *x, const cq_cond *k, int *present)
     return 0;
 }
 
+/* eq_any, remembered for k's test until the event changes (x->stamp). */
+static int eq_memo(fidx *x, const cq_cond *k, int *present)
+{
+    if (k->memo < 0 || (size_t)k->memo >= x->n_memo)
+        return eq_any(x, k, present);
+    uint32_t m = x->memo[k->memo];
+    if (m >> 2 != x->stamp) {
+        int hit = eq_any(x, k, present);
+        m = x->stamp << 2 | (uint32_t)*present << 1 | (uint32_t)hit;
+        x->memo[k->memo] = m;
+    }
+    *present = (int)(m >> 1 & 1);
+    return (int)(m & 1);
+}
+
 static int exists(fidx *x, const cq_cond *k)
 {
     FOR_FIELD(x, k, i)
@@ -195,9 +222,9 @@ static int cond_eval(fidx *x, const cq_cond *k, const cq_kv **subj)
     int present;
     switch (k->op) {
     case CQ_COND_EQ:
-        return eq_any(x, k, &present);
+        return eq_memo(x, k, &present);
     case CQ_COND_NE:
-        return !eq_any(x, k, &present) && present;
+        return !eq_memo(x, k, &present) && present;
     case CQ_COND_EXISTS:
         return exists(x, k);
     case CQ_COND_MISSING:
@@ -217,6 +244,7 @@ int cq_cond_holds(const cq_conf *c, const cq_cond *cond, const cq_record *r)
     x.r = r;
     x.valid = 1;
     x.off = 1;
+    x.n_memo = 0;
     const cq_kv *subj;
     return cond_eval(&x, cond, &subj);
 }
@@ -342,26 +370,30 @@ static int expand(const char *tpl, const cq_record *r, cq_strbuf *sb)
     return 0;
 }
 
-/* copy: every value of the first present source field. */
-static void act_copy(const cq_action *a, cq_record *src, cq_record *dst, cq_strbuf *sb)
+/* copy: every value of the first present source field.  x indexes src. */
+static void act_copy(const cq_action *a, fidx *x, cq_record *dst, cq_strbuf *sb)
 {
+    const cq_record *src = x->r;
     for (size_t w = 0; w < a->n_srcs; w++) {
         const char *name = a->srcs[w];
         size_t len = strlen(name), n = 0;
         /* Collect first: dst may be src, and adding may move src->kv. */
         cq_strbuf_reset(sb);
-        for (size_t i = 0; i < src->n_kv; i++)
-            if (name_eq(&src->kv[i], name, len)) {
-                cq_strbuf_add(sb, &src->kv[i], sizeof src->kv[i]);
-                n++;
-            }
+        FOR_NAME(x, a->src_slots[w], name, len, i) {
+            cq_strbuf_add(sb, &src->kv[i], sizeof src->kv[i]);
+            n++;
+        }
         if (!n)
             continue;
         /* Values stay put (the record's arena); only src->kv may move. */
         const cq_kv *vals = (const cq_kv *)(void *)sb->buf;
-        remove_field(dst, a->dst);
+        size_t dlen = strlen(a->dst);
+        /* The index (in sync: nothing changed since FOR_NAME) tells when
+         * src has no dst to remove, the usual case. */
+        if (dst != src || x->off || x->head[a->dst_slot] >= 0)
+            remove_field(dst, a->dst);
         for (size_t i = 0; i < n; i++)
-            cq_record_add(dst, a->dst, strlen(a->dst), vals[i].val, vals[i].val_len);
+            cq_record_add(dst, a->dst, dlen, vals[i].val, vals[i].val_len);
         return;
     }
 }
@@ -428,7 +460,9 @@ static void act_json(const cq_action *a, cq_record *src, cq_record *dst, cq_strb
     cq_record_free(&tmp);
 }
 
-static void act_run(const cq_action *a, cq_record *src, cq_record *dst, cq_strbuf *sb)
+/* x indexes src; an action that changes src leaves x to be checked again. */
+static void act_run(const cq_action *a, fidx *x, cq_record *src, cq_record *dst,
+                    cq_strbuf *sb)
 {
     char err[160];
     const cq_kv *kv;
@@ -442,7 +476,7 @@ static void act_run(const cq_action *a, cq_record *src, cq_record *dst, cq_strbu
             cq_record_add(dst, a->dst, strlen(a->dst), sb->len ? sb->buf : "", sb->len);
         break;
     case CQ_ACT_COPY:
-        act_copy(a, src, dst, sb);
+        act_copy(a, x, dst, sb);
         break;
     case CQ_ACT_JOIN:
         act_join(a, src, dst, sb);
@@ -490,17 +524,19 @@ static void add_groups(const cq_cond *k, const cq_kv *subj, cq_record *cur, cq_r
     }
 }
 
-/* canon: r->sourcetype is one of the conf's canonical name pointers, which
- * rules hold, so comparing pointers decides. */
-static int applies(const cq_rule *ru, const cq_record *r, int canon)
+/* Index of r's sourcetype in c->st_rules: its canonical name is usually the
+ * conf's own pointer; n_sts when it has none the conf knows. */
+static size_t st_group(const cq_conf *c, const char *st)
 {
-    if (!ru->n_sts)
-        return 1;
-    for (size_t i = 0; i < ru->n_sts; i++)
-        if (r->sourcetype && (ru->sts[i] == r->sourcetype ||
-                              (!canon && !strcmp(ru->sts[i], r->sourcetype))))
-            return 1;
-    return 0;
+    if (!st)
+        return c->n_sts;
+    for (size_t i = 0; i < c->n_sts; i++)
+        if (c->sts[i].name == st)
+            return i;
+    for (size_t i = 0; i < c->n_sts; i++)
+        if (!strcmp(c->sts[i].name, st))
+            return i;
+    return c->n_sts;
 }
 
 /* Removes the scratch groups (names starting with '_') of k's regex from r. */
@@ -542,17 +578,18 @@ void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
     x.r = r;
     x.valid = 0;
     x.n = 0;
-    int canon = 0;
-    for (size_t i = 0; i < c->n_sts && r->sourcetype; i++)
-        canon |= c->sts[i].name == r->sourcetype;
+    x.n_memo = c->n_memo <= FIDX_MAX_MEMO ? c->n_memo : 0;
+    x.stamp = 1;
+    memset(x.memo, 0, x.n_memo * sizeof *x.memo);
+    size_t g = st_group(c, r->sourcetype);
+    const int *rules = c->st_rules[g];
     memset(matched, 0, c->n_rules);
     if (after)
         cq_after_see(after, c, r->time_us);
-    for (size_t i = 0; i < c->n_rules; i++) {
+    for (size_t n = 0; n < c->n_st_rules[g]; n++) {
+        size_t i = (size_t)rules[n];
         const cq_rule *ru = &c->rules[i];
         cq_record *dst;
-        if (!applies(ru, r, canon))
-            continue;
         if (ru->n_prev && !prev && prev_hit) {
             /* No previous event here: would the rule have written to one? */
             size_t k = 0;
@@ -583,12 +620,15 @@ void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
         for (k = 0; k < ru->n_conds && k < MAX_RE_CONDS; k++)
             if (ru->conds[k].op == CQ_COND_RE)
                 add_groups(&ru->conds[k], &subj[k], r, dst);
-        for (size_t a = 0; a < ru->n_acts; a++)
-            act_run(&ru->acts[a], r, dst, scratch);
+        for (size_t a = 0; a < ru->n_acts; a++) {
+            x.valid = 0;        /* groups or earlier actions may have changed r */
+            act_run(&ru->acts[a], &x, r, dst, scratch);
+        }
         for (k = 0; k < ru->n_conds; k++)
             if (ru->conds[k].op == CQ_COND_RE)
                 drop_scratch(&ru->conds[k], r);
         x.valid = 0;            /* the rule may have changed r's fields */
+        x.stamp++;
     }
     if (after && c->n_after)
         cq_after_push(after, c, r, matched);

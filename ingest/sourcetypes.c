@@ -464,6 +464,7 @@ static int conf_line(loader *L, char *s)
 
 uint64_t cq_name_hash(const char *s, size_t len)
 {
+    const char *full = s;
     uint64_t h = 0x9E3779B97F4A7C15ull ^ len;
     while (len >= 8) {
         uint64_t w;
@@ -474,6 +475,15 @@ uint64_t cq_name_hash(const char *s, size_t len)
         len -= 8;
     }
     uint64_t w = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (len && s != full) {   /* at least 8 bytes before the tail's end */
+        /* The word ending at the tail, shifted: the same value as the byte
+         * loop below, in one load (most names are longer than 8 bytes). */
+        memcpy(&w, s + len - 8, 8);
+        w >>= 8 * (8 - len);
+        len = 0;
+    }
+#endif
     for (size_t i = 0; i < len; i++)
         w |= (uint64_t)(unsigned char)s[i] << (8 * i);
     h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
@@ -494,6 +504,40 @@ int cq_conf_name_slot(const cq_conf *c, const char *name, size_t len)
     return -1;
 }
 
+/* Slot of name (see cq_conf.names), interning it when new. */
+static int intern_name(cq_conf *c, const char *name, size_t len)
+{
+    int slot = cq_conf_name_slot(c, name, len);
+    if (slot >= 0)
+        return slot;
+    slot = (int)c->n_names;
+    const char **n = push(&c->names, &c->n_names, sizeof *c->names);
+    *n = name;
+    c->name_lens = cq_xrealloc(c->name_lens, c->n_names * sizeof *c->name_lens);
+    c->name_hashes = cq_xrealloc(c->name_hashes, c->n_names * sizeof *c->name_hashes);
+    c->name_lens[slot] = (uint32_t)len;
+    c->name_hashes[slot] = cq_name_hash(name, len);
+    unsigned b = cq_name_filter_bit(name, len);
+    c->name_filter[b >> 6] |= 1ull << (b & 63);
+    if (c->n_names * 2 > c->name_map_cap) {     /* rebuild at load <= 1/2 */
+        uint32_t cap = c->name_map_cap ? c->name_map_cap * 2 : 64;
+        free(c->name_map);
+        c->name_map = cq_xcalloc(cap, sizeof *c->name_map);
+        c->name_map_cap = cap;
+        for (size_t i = 0; i + 1 < c->n_names; i++) {
+            uint32_t j = (uint32_t)c->name_hashes[i] & (cap - 1);
+            while (c->name_map[j])
+                j = (j + 1) & (cap - 1);
+            c->name_map[j] = (uint32_t)i + 1;
+        }
+    }
+    uint32_t j = (uint32_t)c->name_hashes[slot] & (c->name_map_cap - 1);
+    while (c->name_map[j])
+        j = (j + 1) & (c->name_map_cap - 1);
+    c->name_map[j] = (uint32_t)slot + 1;
+    return slot;
+}
+
 /* Interns k's field name and measures its values (see cq_conf.names). */
 static void intern_cond(cq_conf *c, cq_cond *k)
 {
@@ -502,40 +546,69 @@ static void intern_cond(cq_conf *c, cq_cond *k)
     k->alt_lens = cq_arena_alloc(&c->arena, (k->n_alts + 1) * sizeof *k->alt_lens);
     for (size_t a = 0; a < k->n_alts; a++)
         k->alt_lens[a] = (uint32_t)strlen(k->alts[a]);
-    int slot = cq_conf_name_slot(c, k->field, len);
-    if (slot < 0) {
-        slot = (int)c->n_names;
-        const char **n = push(&c->names, &c->n_names, sizeof *c->names);
-        *n = k->field;
-        c->name_lens = cq_xrealloc(c->name_lens, c->n_names * sizeof *c->name_lens);
-        c->name_hashes = cq_xrealloc(c->name_hashes, c->n_names * sizeof *c->name_hashes);
-        c->name_lens[slot] = (uint32_t)len;
-        c->name_hashes[slot] = cq_name_hash(k->field, len);
-        if (c->n_names * 2 > c->name_map_cap) {     /* rebuild at load <= 1/2 */
-            uint32_t cap = c->name_map_cap ? c->name_map_cap * 2 : 64;
-            free(c->name_map);
-            c->name_map = cq_xcalloc(cap, sizeof *c->name_map);
-            c->name_map_cap = cap;
-            for (size_t i = 0; i + 1 < c->n_names; i++) {
-                uint32_t j = (uint32_t)c->name_hashes[i] & (cap - 1);
-                while (c->name_map[j])
-                    j = (j + 1) & (cap - 1);
-                c->name_map[j] = (uint32_t)i + 1;
-            }
+    k->slot = intern_name(c, k->field, len);
+}
+
+/* copy reads its sources and removes its destination through the event's
+ * field index, so their names are interned too; other actions need none. */
+static void intern_action(cq_conf *c, cq_action *a)
+{
+    a->dst_slot = -1;
+    if (a->op != CQ_ACT_COPY)
+        return;
+    a->dst_slot = intern_name(c, a->dst, strlen(a->dst));
+    a->src_slots = cq_arena_alloc(&c->arena, (a->n_srcs + 1) * sizeof *a->src_slots);
+    for (size_t i = 0; i < a->n_srcs; i++)
+        a->src_slots[i] = intern_name(c, a->srcs[i], strlen(a->srcs[i]));
+}
+
+static int same_test(const cq_cond *a, const cq_cond *b)
+{
+    if (a->op != b->op || a->slot != b->slot || a->n_alts != b->n_alts)
+        return 0;
+    for (size_t i = 0; i < a->n_alts; i++)
+        if (strcmp(a->alts[i], b->alts[i]))
+            return 0;
+    return 1;
+}
+
+/* Many rules start with the same test (verb = create|update|patch): ids let
+ * normalize.c evaluate it once until a rule changes the event. */
+static void memo_ids(cq_conf *c)
+{
+    for (size_t i = 0; i < c->n_rules; i++)
+        for (size_t k = 0; k < c->rules[i].n_conds; k++) {
+            cq_cond *q = &c->rules[i].conds[k];
+            q->memo = -1;
+            if (q->op != CQ_COND_EQ && q->op != CQ_COND_NE)
+                continue;
+            for (size_t j = 0; j <= i && q->memo < 0; j++)
+                for (size_t l = 0; l < c->rules[j].n_conds && q->memo < 0; l++) {
+                    const cq_cond *p = &c->rules[j].conds[l];
+                    if (p == q)
+                        break;
+                    if (p->memo >= 0 && same_test(p, q))
+                        q->memo = p->memo;
+                }
+            if (q->memo < 0)
+                q->memo = (int)c->n_memo++;
         }
-        uint32_t j = (uint32_t)c->name_hashes[slot] & (c->name_map_cap - 1);
-        while (c->name_map[j])
-            j = (j + 1) & (c->name_map_cap - 1);
-        c->name_map[j] = (uint32_t)slot + 1;
+    for (size_t i = 0; i < c->n_fmts; i++) {
+        c->fmts[i].strip.memo = -1;
+        for (size_t j = 0; j < c->fmts[i].n_detects; j++)
+            for (size_t k = 0; k < c->fmts[i].detects[j].n_conds; k++)
+                c->fmts[i].detects[j].conds[k].memo = -1;
     }
-    k->slot = slot;
 }
 
 static void intern_names(cq_conf *c)
 {
-    for (size_t i = 0; i < c->n_rules; i++)
+    for (size_t i = 0; i < c->n_rules; i++) {
         for (size_t k = 0; k < c->rules[i].n_conds; k++)
             intern_cond(c, &c->rules[i].conds[k]);
+        for (size_t k = 0; k < c->rules[i].n_acts; k++)
+            intern_action(c, &c->rules[i].acts[k]);
+    }
     for (size_t i = 0; i < c->n_fmts; i++)
         for (size_t j = 0; j < c->fmts[i].n_detects; j++)
             for (size_t k = 0; k < c->fmts[i].detects[j].n_conds; k++)
@@ -580,11 +653,38 @@ static int finish_after(loader *L)
     return 0;
 }
 
+static int rule_applies_to(const cq_rule *r, const char *st)
+{
+    if (!r->n_sts)
+        return 1;
+    for (size_t i = 0; i < r->n_sts; i++)
+        if (st && r->sts[i] == st)
+            return 1;
+    return 0;
+}
+
+/* c->st_rules: the rules of each sourcetype, and those of any (see cq_conf). */
+static void group_rules(cq_conf *c)
+{
+    c->st_rules = cq_arena_alloc(&c->arena, (c->n_sts + 1) * sizeof *c->st_rules);
+    c->n_st_rules = cq_arena_alloc(&c->arena, (c->n_sts + 1) * sizeof *c->n_st_rules);
+    for (size_t s = 0; s <= c->n_sts; s++) {
+        const char *st = s < c->n_sts ? c->sts[s].name : NULL;
+        c->st_rules[s] = cq_arena_alloc(&c->arena, (c->n_rules + 1) * sizeof **c->st_rules);
+        c->n_st_rules[s] = 0;
+        for (size_t i = 0; i < c->n_rules; i++)
+            if (rule_applies_to(&c->rules[i], st))
+                c->st_rules[s][c->n_st_rules[s]++] = (int)i;
+    }
+}
+
 /* After the whole file: `previous` and `after` names, and formats that name a sourcetype. */
 static int finish(loader *L)
 {
     cq_conf *c = L->c;
     intern_names(c);
+    memo_ids(c);
+    group_rules(c);
     for (size_t i = 0; i < c->n_fmts; i++)
         if (c->fmts[i].st < 0) {
             L->line = c->fmts[i].line;
