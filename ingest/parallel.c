@@ -36,7 +36,11 @@
 #include "common/timeutil.h"
 
 #define JOB_BYTES (4u << 20)
-#define N_JOBS 6
+/* Jobs in flight.  Every fourth chunk the writer waits 120-250 ms for the
+ * WAL checkpoint to catch up (index/index.c); meanwhile the parsers run on
+ * into free jobs.  On 1 GB: 6 jobs 10.15-10.38 s, 10 jobs 9.69-10.01 s
+ * (129 -> 158 MB resident). */
+#define N_JOBS 10
 #define N_PARSERS 2
 
 enum { J_FREE, J_READY, J_BUSY, J_DONE };
