@@ -421,6 +421,24 @@ START_TEST(test_chunks_rolled_back)
 }
 END_TEST
 
+/* `cquery sources` (under make check) lists the finished file only. */
+static void assert_sources_hide_pending(void)
+{
+    const char *bin = getenv("CQUERY_BIN");
+    if (!bin)
+        return;
+    char cmd[512], out[4096];
+    snprintf(cmd, sizeof cmd, "'%s' sources --index '%s'", bin, db_path);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    ck_assert_int_eq(pclose(p), 0);
+    ck_assert_msg(strstr(out, "/var/log/test.log") && !strstr(out, "/var/log/big.log") &&
+                      !strstr(out, "docker:daemon"),
+                  "sources shows a pending file:\n%s", out);
+}
+
 /* A writer dies after committing chunks: nobody sees them, and the next
  * writer removes them before it adds anything. */
 START_TEST(test_chunks_of_a_killed_writer)
@@ -447,6 +465,7 @@ START_TEST(test_chunks_of_a_killed_writer)
     ck_assert_int_eq(cq_index_open(db_path, CQ_INDEX_READ, &idx, err, sizeof err), 0);
     ck_assert_uint_eq(count_rows(idx, NULL), 100);
     cq_index_close(idx);
+    assert_sources_hide_pending();
     idx = open_w();
     add_file(idx, "docker:daemon", 10, 5000, 1);
     ck_assert_uint_eq(count_rows(idx, NULL), 110);
