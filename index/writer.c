@@ -21,36 +21,17 @@
 #include "index/index_int.h"
 #include "index/colenc.h"
 #include "index/terms.h"
+#include "common/hash.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MAX_BUILDERS 8      /* distinct (sourcetype, source, host) in flight */
-
-static inline uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-        s += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    memcpy(&w, s, n);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 29;
-    return h;
-}
 
 /* Open-addressing set of indices (1-based) into an array of byte strings. */
 typedef struct htab {
@@ -218,7 +199,7 @@ static colb *builder_col(cq_builder *b, uint32_t i, const char *name, uint32_t l
 
 static colb *builder_col_find(cq_builder *b, const char *name, uint32_t len)
 {
-    uint64_t h = hash_bytes(name, len);
+    uint64_t h = cq_hash_key(name, len);
     htab *m = &b->field_map;
     if (m->cap) {
         for (uint32_t j = (uint32_t)h & (m->cap - 1); m->slot[j]; j = (j + 1) & (m->cap - 1)) {
@@ -262,7 +243,7 @@ static uint32_t store_add(cq_builder *b, const char *s, size_t len)
 /* Dictionary code (index + 1) of val in column c, added when new. */
 static uint32_t colb_code(cq_builder *b, colb *c, const char *val, uint32_t len)
 {
-    uint64_t h = hash_bytes(val, len);
+    uint64_t h = cq_hash_key(val, len);
     htab *m = &c->map;
     if (m->cap) {
         for (uint32_t j = (uint32_t)h & (m->cap - 1); m->slot[j]; j = (j + 1) & (m->cap - 1)) {

@@ -169,8 +169,6 @@ static inline int cq_conf_name_maybe(const cq_conf *c, const char *name, size_t 
     unsigned b = cq_name_filter_bit(name, len);
     return (int)(c->name_filter[b >> 6] >> (b & 63) & 1);
 }
-/* The hash cq_conf_name_slot uses. */
-uint64_t cq_name_hash(const char *s, size_t len);
 
 /* ---- after.c: `after` rules, an event paired with an earlier one ---- */
 

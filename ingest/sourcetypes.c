@@ -7,6 +7,7 @@
  * nothing (normalize.c does).  Every error names the file and line.
  */
 #include "ingest/ingest_int.h"
+#include "common/hash.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -462,39 +463,11 @@ static int conf_line(loader *L, char *s)
     }
 }
 
-uint64_t cq_name_hash(const char *s, size_t len)
-{
-    const char *full = s;
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ len;
-    while (len >= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-        s += 8;
-        len -= 8;
-    }
-    uint64_t w = 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (len && s != full) {   /* at least 8 bytes before the tail's end */
-        /* The word ending at the tail, shifted: the same value as the byte
-         * loop below, in one load (most names are longer than 8 bytes). */
-        memcpy(&w, s + len - 8, 8);
-        w >>= 8 * (8 - len);
-        len = 0;
-    }
-#endif
-    for (size_t i = 0; i < len; i++)
-        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-    return h ^ (h >> 29);
-}
-
 int cq_conf_name_slot(const cq_conf *c, const char *name, size_t len)
 {
     if (!c->name_map_cap)
         return -1;
-    uint64_t h = cq_name_hash(name, len);
+    uint64_t h = cq_hash_key(name, len);
     uint32_t mask = c->name_map_cap - 1;
     for (uint32_t j = (uint32_t)h & mask; c->name_map[j]; j = (j + 1) & mask) {
         uint32_t s = c->name_map[j] - 1;
@@ -516,7 +489,7 @@ static int intern_name(cq_conf *c, const char *name, size_t len)
     c->name_lens = cq_xrealloc(c->name_lens, c->n_names * sizeof *c->name_lens);
     c->name_hashes = cq_xrealloc(c->name_hashes, c->n_names * sizeof *c->name_hashes);
     c->name_lens[slot] = (uint32_t)len;
-    c->name_hashes[slot] = cq_name_hash(name, len);
+    c->name_hashes[slot] = cq_hash_key(name, len);
     unsigned b = cq_name_filter_bit(name, len);
     c->name_filter[b >> 6] |= 1ull << (b & 63);
     if (c->n_names * 2 > c->name_map_cap) {     /* rebuild at load <= 1/2 */
