@@ -236,7 +236,7 @@ static int list_sources(cq_index *idx)
 {
     sqlite3_stmt *st;
     const char *sql = "SELECT sourcetype, sum(n_rows), min(t_min), max(t_max), count(*)"
-                      " FROM blocks WHERE file_id IN (SELECT id FROM files WHERE ingested_at IS NOT NULL)"
+                      " FROM blocks WHERE " CQ_SQL_BLOCK_DONE
                       " GROUP BY sourcetype ORDER BY sourcetype";
     if (sqlite3_prepare_v2(idx->db, sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
@@ -251,7 +251,7 @@ static int list_sources(cq_index *idx)
     }
     sqlite3_finalize(st);
     sql = "SELECT path, coalesce(sourcetype, '-'), n_records, n_malformed, bytes FROM files"
-          " WHERE ingested_at IS NOT NULL ORDER BY path";
+          " WHERE id NOT IN (" CQ_SQL_PENDING_FILES ") ORDER BY path";
     if (sqlite3_prepare_v2(idx->db, sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
     printf("\n%-10s %-24s %10s %10s  %s\n", "bytes", "sourcetype", "events", "malformed", "file");

@@ -337,15 +337,15 @@ static void writer_unlock(cq_index *idx)
 static int drop_pending(cq_index *idx)
 {
     static const char *const sql[] = {
-        "DELETE FROM terms WHERE first_block IN (SELECT id FROM blocks WHERE file_id IN"
-        " (SELECT id FROM files WHERE ingested_at IS NULL))",
-        "DELETE FROM cols WHERE block_id IN (SELECT id FROM blocks WHERE file_id IN"
-        " (SELECT id FROM files WHERE ingested_at IS NULL))",
-        "DELETE FROM blocks WHERE file_id IN (SELECT id FROM files WHERE ingested_at IS NULL)",
-        "DELETE FROM files WHERE ingested_at IS NULL",
+#define PENDING_BLOCKS "SELECT id FROM blocks WHERE file_id IN (" CQ_SQL_PENDING_FILES ")"
+        "DELETE FROM terms WHERE first_block IN (" PENDING_BLOCKS ")",
+        "DELETE FROM cols WHERE block_id IN (" PENDING_BLOCKS ")",
+        "DELETE FROM blocks WHERE file_id IN (" CQ_SQL_PENDING_FILES ")",
+        "DELETE FROM files WHERE id IN (" CQ_SQL_PENDING_FILES ")",
+#undef PENDING_BLOCKS
     };
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(idx->db, "SELECT 1 FROM files WHERE ingested_at IS NULL LIMIT 1",
+    if (sqlite3_prepare_v2(idx->db, CQ_SQL_PENDING_FILES " LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
         return cq_index_fail_db(idx, "read files table");
     int rc = sqlite3_step(st);

@@ -28,6 +28,12 @@
 
 typedef struct cq_index cq_index;
 
+/* SQL for the files whose ingest has not finished (the committed chunks of a
+ * running or killed ingest): their blocks are not part of the index. */
+#define CQ_SQL_PENDING_FILES "SELECT id FROM files WHERE ingested_at IS NULL"
+/* ... and the blocks of finished files, as a WHERE condition on blocks. */
+#define CQ_SQL_BLOCK_DONE "file_id NOT IN (" CQ_SQL_PENDING_FILES ")"
+
 enum {
     CQ_INDEX_READ = 0,      /* open an existing index read-only */
     CQ_INDEX_WRITE = 1,     /* open or create, for ingest */

@@ -62,7 +62,7 @@ void cq_scan_describe(const cq_pushdown *pd, cq_strbuf *sql)
     /* Blocks of a file still being ingested (or of a killed ingest) are
      * committed under a files row without ingested_at: not part of the index. */
     cq_strbuf_adds(sql, "SELECT id, sourcetype, source, host, t_min, t_max, n_rows FROM blocks"
-                        " WHERE file_id NOT IN (SELECT id FROM files WHERE ingested_at IS NULL)");
+                        " WHERE " CQ_SQL_BLOCK_DONE);
     const char *sep = " AND ";
     for (size_t i = 0; pd && i < pd->n_clauses; i++) {
         cq_strbuf_adds(sql, sep);
