@@ -216,7 +216,8 @@ void cq_index_close(cq_index *idx)
     cq_ckpt_stop(idx->ckpt);        /* before the last connection's close checkpoint */
     sqlite3_close(idx->db);
     cq_writer_discard(idx);
-    cq_writer_close(idx);
+    if (idx->db_fd1)
+        close(idx->db_fd1 - 1);
     cq_blockset_free(idx->bs);
     free(idx->grp_bits);
     cq_strmap_free(&idx->field_ids);

@@ -40,11 +40,9 @@ struct cq_index {
     uint64_t n_added;
     cq_strmap field_ids;        /* name -> fields.id, valid inside the transaction */
     cq_arena field_names;       /* keys of field_ids */
-    int wal_fd1;                /* the WAL file opened for early writeback, + 1 (0: none) */
-    int db_fd1;                 /* the database file, the same way; closed only after
-                                 * sqlite3_close (closing a second descriptor of a file
-                                 * drops the process's POSIX locks on it) */
-    uint64_t wal_pending;       /* bytes written since the last writeback request */
+    int db_fd1;                 /* the database file, + 1 (0: not open), for the writer
+                                 * lock; closed only after sqlite3_close (closing a second
+                                 * descriptor of a file drops the process's POSIX locks) */
     /* A file's records are committed in chunks (README "Ingest"): the
      * files row stays pending (ingested_at NULL), its blocks unseen by
      * readers, until the file's last commit; the writer lock (flock on
@@ -73,7 +71,5 @@ int cq_index_chunk_commit(cq_index *idx);
 /* writer.c */
 void cq_writer_discard(cq_index *idx);
 int cq_writer_flush_all(cq_index *idx);
-/* Closes what the writer keeps open; after sqlite3_close only. */
-void cq_writer_close(cq_index *idx);
 
 #endif

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE /* sync_file_range */
 /*
  * writer.c - turns records into blocks of columns, and blocks into rows.
  *
@@ -25,11 +24,8 @@
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MAX_BUILDERS 8      /* distinct (sourcetype, source, host) in flight */
 
@@ -560,46 +556,6 @@ size_t cq_blockset_pending(const cq_blockset *bs)
     return bs->n_eb;
 }
 
-/* ---- early writeback ----
- *
- * A file's transaction writes the whole index growth into the WAL, and
- * the checkpoint at its commit first fsyncs the WAL, copies it into the
- * database, then fsyncs that.  Dirty pages below the kernel's background
- * threshold (gigabytes here) wait for those fsyncs, so they would be
- * written to disk only after the parsing is over.  Asking for writeback
- * early (sync_file_range WRITE: start writing, do not wait) lets the disk
- * work while the parsers do, and the fsyncs find little left.  Ordering and
- * durability are still SQLite's own fsyncs: this only starts writes sooner.
- */
-#define WRITEBACK_BYTES (16u << 20)
-
-static void writeback(int fd)
-{
-#if defined(SYNC_FILE_RANGE_WRITE)
-    sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-#else
-    (void)fd;
-#endif
-}
-
-/* Counts bytes given to SQLite; every WRITEBACK_BYTES starts the WAL's writeback. */
-static void wal_written(cq_index *idx, size_t n)
-{
-    idx->wal_pending += n;
-    if (idx->wal_pending < WRITEBACK_BYTES)
-        return;
-    idx->wal_pending = 0;
-    if (!idx->wal_fd1) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s-wal", idx->path);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return;
-        idx->wal_fd1 = fd + 1;
-    }
-    writeback(idx->wal_fd1 - 1);
-}
-
 /* ---- writing encoded blocks ---- */
 
 /* Field id with a per-transaction cache (ids from a rolled back
@@ -632,7 +588,6 @@ static int put_col(cq_index *idx, int64_t block, const char *name, uint32_t name
     sqlite3_bind_blob(idx->st_col_put, 3, data, (int)len, SQLITE_STATIC);
     if (sqlite3_step(idx->st_col_put) != SQLITE_DONE)
         return cq_index_fail_db(idx, "write column");
-    wal_written(idx, len);
     idx->chunk_bytes += len;
     return 0;
 }
@@ -722,13 +677,6 @@ static int put_eblock(cq_index *idx, const cq_eblock *e)
     return add_to_group(idx, block, e->bloom);
 }
 
-void cq_writer_close(cq_index *idx)
-{
-    if (idx->db_fd1)
-        close(idx->db_fd1 - 1);
-    idx->db_fd1 = 0;
-}
-
 int cq_index_put_blocks(cq_index *idx, cq_blockset *bs)
 {
     if (!idx->in_file)
@@ -773,10 +721,6 @@ void cq_writer_discard(cq_index *idx)
     if (idx->bs)
         cq_blockset_discard(idx->bs);
     idx->grp_n = 0;
-    if (idx->wal_fd1)
-        close(idx->wal_fd1 - 1);
-    idx->wal_fd1 = 0;
-    idx->wal_pending = 0;
     /* Field ids made inside a rolled back transaction no longer exist;
      * after a commit they stay valid but are cheap to look up again. */
     cq_strmap_clear(&idx->field_ids);
