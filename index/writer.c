@@ -125,6 +125,19 @@ static void htab_fit(htab *h, uint32_t n, const uint64_t *hashes)
     }
 }
 
+/* Adds entry n - 1 (hash hashes[n - 1]) of a table of n entries. */
+static void htab_add(htab *h, uint32_t n, const uint64_t *hashes)
+{
+    uint32_t old_cap = h->cap;
+    htab_fit(h, n, hashes);
+    if (h->cap != old_cap)
+        return;                                 /* the resize inserted it */
+    uint32_t j = (uint32_t)hashes[n - 1] & (h->cap - 1);
+    while (h->slot[j])
+        j = (j + 1) & (h->cap - 1);
+    h->slot[j] = n;
+}
+
 /* ---- builders ---- */
 
 static void colb_free(colb *c)
@@ -172,27 +185,7 @@ static void builder_clear(cq_builder *b)
     memset(b->seen, 0, sizeof *b->seen << CQ_BLOOM_SEEN_BITS);
 }
 
-static colb *builder_col_find(cq_builder *b, const char *name, uint32_t len);
-
-/* Column of field `name`, the i-th of its record. */
-static colb *builder_col(cq_builder *b, uint32_t i, const char *name, uint32_t len)
-{
-    if (i < b->n_pred && b->pred[i]) {
-        colb *c = &b->cols[b->pred[i] - 1];
-        if (c->name_len == len && !memcmp(c->name, name, len))
-            return c;
-    }
-    colb *c = builder_col_find(b, name, len);
-    if (i >= b->n_pred) {
-        uint32_t n = i + 32;
-        b->pred = cq_xrealloc(b->pred, n * sizeof *b->pred);
-        memset(b->pred + b->n_pred, 0, (n - b->n_pred) * sizeof *b->pred);
-        b->n_pred = n;
-    }
-    b->pred[i] = (uint32_t)(c - b->cols) + 1;
-    return c;
-}
-
+/* Column of field `name` (made when new). */
 static colb *builder_col_find(cq_builder *b, const char *name, uint32_t len)
 {
     uint64_t h = cq_hash_key(name, len);
@@ -218,14 +211,26 @@ static colb *builder_col_find(cq_builder *b, const char *name, uint32_t len)
     c->name_len = len;
     b->field_hash[b->n_cols] = h;
     b->n_cols++;
-    uint32_t old_cap = m->cap;
-    htab_fit(m, b->n_cols, b->field_hash);
-    if (m->cap == old_cap) {                    /* not re-inserted by a resize */
-        uint32_t j = (uint32_t)h & (m->cap - 1);
-        while (m->slot[j])
-            j = (j + 1) & (m->cap - 1);
-        m->slot[j] = b->n_cols;
+    htab_add(m, b->n_cols, b->field_hash);
+    return c;
+}
+
+/* Column of field `name`, the i-th of its record. */
+static colb *builder_col(cq_builder *b, uint32_t i, const char *name, uint32_t len)
+{
+    if (i < b->n_pred && b->pred[i]) {
+        colb *c = &b->cols[b->pred[i] - 1];
+        if (c->name_len == len && !memcmp(c->name, name, len))
+            return c;
     }
+    colb *c = builder_col_find(b, name, len);
+    if (i >= b->n_pred) {
+        uint32_t n = i + 32;
+        b->pred = cq_xrealloc(b->pred, n * sizeof *b->pred);
+        memset(b->pred + b->n_pred, 0, (n - b->n_pred) * sizeof *b->pred);
+        b->n_pred = n;
+    }
+    b->pred[i] = (uint32_t)(c - b->cols) + 1;
     return c;
 }
 
@@ -259,14 +264,7 @@ static uint32_t colb_code(cq_builder *b, colb *c, const char *val, uint32_t len)
     c->dict_off[d] = store_add(b, val, len);
     c->dict_len[d] = len;
     c->dict_hash[d] = h;
-    uint32_t old_cap = m->cap;
-    htab_fit(m, c->n_dict, c->dict_hash);
-    if (m->cap == old_cap) {                    /* not re-inserted by a resize */
-        uint32_t j = (uint32_t)h & (m->cap - 1);
-        while (m->slot[j])
-            j = (j + 1) & (m->cap - 1);
-        m->slot[j] = d + 1;
-    }
+    htab_add(m, c->n_dict, c->dict_hash);
     return d + 1;
 }
 
