@@ -22,6 +22,29 @@
 #include "ingest/ingest_int.h"
 #include "ingest/parallel.h"
 
+/* A fresh directory for one test, and paths of files in it. */
+typedef struct tdir {
+    char dir[64];
+} tdir;
+
+static void tdir_make(tdir *t, const char *tag)
+{
+    snprintf(t->dir, sizeof t->dir, "/tmp/cq-%s-XXXXXX", tag);
+    ck_assert_ptr_nonnull(mkdtemp(t->dir));
+}
+
+static void tdir_path(const tdir *t, const char *name, char *out, size_t n)
+{
+    snprintf(out, n, "%s/%s", t->dir, name);
+}
+
+static void tdir_remove(const tdir *t)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
 /* ---- crash safety: kill -9 at random moments, then finish ---- */
 
 /* Runs `cquery ingest -q --index db file` in a child; returns its pid. */
@@ -112,17 +135,17 @@ START_TEST(test_kill_during_ingest)
 {
     if (!getenv("CQUERY_BIN") || !getenv("CQUERY_GEN"))
         return;                         /* only under make check */
-    char dir[] = "/tmp/cq-crash-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    tdir t;
+    tdir_make(&t, "crash");
     char file[256], db[256];
-    snprintf(file, sizeof file, "%s/audit.log", dir);
-    snprintf(db, sizeof db, "%s/idx.db", dir);
+    tdir_path(&t, "audit.log", file, sizeof file);
+    tdir_path(&t, "idx.db", db, sizeof db);
     gen_audit(file, CRASH_EVENTS);
     /* How long a whole ingest takes here, to spread the kills over it. */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     char probe[300];
-    snprintf(probe, sizeof probe, "%s/probe.db", dir);
+    tdir_path(&t, "probe.db", probe, sizeof probe);
     ck_assert_int_eq(wait_status(start_ingest(probe, file)), 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     long full_us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
@@ -148,9 +171,7 @@ START_TEST(test_kill_during_ingest)
     ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     ck_assert_int_eq(one_int(h, "SELECT count(*) FROM files"), 1);   /* no pending rows left */
     sqlite3_close(h);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tdir_remove(&t);
 }
 END_TEST
 
@@ -158,11 +179,11 @@ START_TEST(test_two_ingests_at_once)
 {
     if (!getenv("CQUERY_BIN") || !getenv("CQUERY_GEN"))
         return;
-    char dir[] = "/tmp/cq-conc-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    tdir t;
+    tdir_make(&t, "conc");
     char file[256], db[256];
-    snprintf(file, sizeof file, "%s/audit.log", dir);
-    snprintf(db, sizeof db, "%s/idx.db", dir);
+    tdir_path(&t, "audit.log", file, sizeof file);
+    tdir_path(&t, "idx.db", db, sizeof db);
     gen_audit(file, 20000);
     /* create the index first so both processes open the same schema */
     ck_assert_int_eq(wait_status(start_ingest(db, "/dev/null")), 0);
@@ -170,9 +191,7 @@ START_TEST(test_two_ingests_at_once)
     ck_assert_int_eq(wait_status(a), 0);
     ck_assert_int_eq(wait_status(b), 0);
     ck_assert_int_eq(check_index(db), 20000);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tdir_remove(&t);
 }
 END_TEST
 
@@ -189,11 +208,11 @@ START_TEST(test_parallel_matches_sequential)
 {
     if (!getenv("CQUERY_GEN"))
         return;
-    char dir[] = "/tmp/cq-par-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    tdir t;
+    tdir_make(&t, "par");
     char file[256], db[256];
-    snprintf(file, sizeof file, "%s/audit.log", dir);
-    snprintf(db, sizeof db, "%s/idx.db", dir);
+    tdir_path(&t, "audit.log", file, sizeof file);
+    tdir_path(&t, "idx.db", db, sizeof db);
     char err[512];
     gen_audit(file, 12000);            /* ~11 MB: three parallel jobs */
     FILE *f = fopen(file, "rb");
@@ -223,9 +242,7 @@ START_TEST(test_parallel_matches_sequential)
     ck_assert_int_eq(one_int(sdb, "SELECT n_records FROM files"), 12000);
     sqlite3_close(sdb);
     cq_strbuf_free(&text);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tdir_remove(&t);
 }
 END_TEST
 
@@ -324,14 +341,14 @@ START_TEST(test_docker_run_across_jobs)
 {
     if (!getenv("CQUERY_BIN"))
         return;                         /* searches the index with the binary */
-    char dir[] = "/tmp/cq-run-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    tdir t;
+    tdir_make(&t, "run");
     char file[256], db[256], db2[256], out[256], errf[256], err[512];
-    snprintf(file, sizeof file, "%s/daemon.log", dir);
-    snprintf(db, sizeof db, "%s/idx.db", dir);
-    snprintf(db2, sizeof db2, "%s/rerun.db", dir);
-    snprintf(out, sizeof out, "%s/out.csv", dir);
-    snprintf(errf, sizeof errf, "%s/err.txt", dir);
+    tdir_path(&t, "daemon.log", file, sizeof file);
+    tdir_path(&t, "idx.db", db, sizeof db);
+    tdir_path(&t, "rerun.db", db2, sizeof db2);
+    tdir_path(&t, "out.csv", out, sizeof out);
+    tdir_path(&t, "err.txt", errf, sizeof errf);
     cq_strbuf text = CQ_STRBUF_INIT;
     par_job(&text, "10:00:00", NULL, NULL, CREATE("across"), PAR_JOB_LINES);
     par_job(&text, "10:00:30", START("a1"), "10:00:30", NULL, PAR_JOB_LINES - 1);
@@ -376,9 +393,7 @@ START_TEST(test_docker_run_across_jobs)
     free(seq);
     cq_strbuf_free(&lines);
     cq_strbuf_free(&text);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tdir_remove(&t);
 }
 END_TEST
 
