@@ -296,6 +296,11 @@ void cq_normalize(const cq_conf *c, cq_record *r, unsigned char *matched,
 /* Match data for re, owned by the calling thread (regexes are shared by the
  * parser threads); cq_md_release() frees the calling thread's. */
 pcre2_match_data *cq_md_for(const pcre2_code *re);
+/* The named groups of a match of re (md, on subject s) become fields of r
+ * (set, replacing); names starting with '_' are scratch and go to scratch
+ * instead, or nowhere when it is NULL. */
+void cq_set_groups(const pcre2_code *re, pcre2_match_data *md, const char *s, cq_record *r,
+                   cq_record *scratch);
 void cq_md_release(void);
 
 /* Decodes %XX and '+' of a URL query value, appending to sb. */

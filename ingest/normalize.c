@@ -497,31 +497,39 @@ static void act_run(const cq_action *a, fidx *x, cq_record *src, cq_record *dst,
     }
 }
 
-/* Adds the named groups of regex condition k (matched against subj). */
-static void add_groups(const cq_cond *k, const cq_kv *subj, cq_record *cur, cq_record *dst)
+void cq_set_groups(const pcre2_code *re, pcre2_match_data *md, const char *s, cq_record *r,
+                   cq_record *scratch)
 {
     uint32_t count, entry;
     PCRE2_SPTR table;
-    pcre2_pattern_info(k->re, PCRE2_INFO_NAMECOUNT, &count);
+    pcre2_pattern_info(re, PCRE2_INFO_NAMECOUNT, &count);
     if (!count)
         return;
-    pcre2_pattern_info(k->re, PCRE2_INFO_NAMEENTRYSIZE, &entry);
-    pcre2_pattern_info(k->re, PCRE2_INFO_NAMETABLE, &table);
-    /* Match again: another condition may have reused nothing, but be exact. */
-    pcre2_match_data *md = cq_md_for(k->re);
-    if (pcre2_match(k->re, (PCRE2_SPTR)subj->val, subj->val_len, 0, PCRE2_NO_UTF_CHECK,
-                    md, NULL) <= 0)
-        return;
+    pcre2_pattern_info(re, PCRE2_INFO_NAMEENTRYSIZE, &entry);
+    pcre2_pattern_info(re, PCRE2_INFO_NAMETABLE, &table);
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
     for (uint32_t i = 0; i < count; i++) {
         PCRE2_SPTR e = table + (size_t)i * entry;
         int g = (e[0] << 8) | e[1];
         const char *name = (const char *)e + 2;
-        if (ov[2 * g] == PCRE2_UNSET)
-            continue;
-        cq_record *to = name[0] == '_' ? cur : dst;
-        cq_record_set(to, name, subj->val + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+        cq_record *to = name[0] == '_' ? scratch : r;
+        if (to && ov[2 * g] != PCRE2_UNSET)
+            cq_record_set(to, name, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
     }
+}
+
+/* Adds the named groups of regex condition k (matched against subj). */
+static void add_groups(const cq_cond *k, const cq_kv *subj, cq_record *cur, cq_record *dst)
+{
+    uint32_t count;
+    pcre2_pattern_info(k->re, PCRE2_INFO_NAMECOUNT, &count);
+    if (!count)
+        return;
+    /* Match again: another condition may have reused nothing, but be exact. */
+    pcre2_match_data *md = cq_md_for(k->re);
+    if (pcre2_match(k->re, (PCRE2_SPTR)subj->val, subj->val_len, 0, PCRE2_NO_UTF_CHECK,
+                    md, NULL) > 0)
+        cq_set_groups(k->re, md, subj->val, dst, cur);
 }
 
 /* Index of r's sourcetype in c->st_rules: its canonical name is usually the

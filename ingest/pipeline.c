@@ -258,27 +258,6 @@ static int json_doc(cq_pipe *p, const char *s, size_t len, unsigned long long li
     return json_event(p, s, len, line_no);
 }
 
-/* The named groups of a `strip` match become fields of r (as `when F ~`
- * groups do); '_' names are scratch, and a format has no actions to use them. */
-static void strip_groups(const pcre2_code *re, pcre2_match_data *md, const char *s, cq_record *r)
-{
-    uint32_t count, entry;
-    PCRE2_SPTR table;
-    pcre2_pattern_info(re, PCRE2_INFO_NAMECOUNT, &count);
-    if (!count)
-        return;
-    pcre2_pattern_info(re, PCRE2_INFO_NAMEENTRYSIZE, &entry);
-    pcre2_pattern_info(re, PCRE2_INFO_NAMETABLE, &table);
-    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-    for (uint32_t i = 0; i < count; i++) {
-        PCRE2_SPTR e = table + (size_t)i * entry;
-        int g = (e[0] << 8) | e[1];
-        const char *name = (const char *)e + 2;
-        if (name[0] != '_' && ov[2 * g] != PCRE2_UNSET)
-            cq_record_add(r, name, strlen(name), s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
-    }
-}
-
 /* Bytes of the format's `strip` prefix at the start of s (0: none); its
  * named groups are added to r. */
 static size_t strip_len(const cq_format *f, const char *s, size_t len, cq_record *r)
@@ -288,7 +267,7 @@ static size_t strip_len(const cq_format *f, const char *s, size_t len, cq_record
     pcre2_match_data *md = cq_md_for(f->strip.re);
     if (pcre2_match(f->strip.re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK, md, NULL) <= 0)
         return 0;
-    strip_groups(f->strip.re, md, s, r);
+    cq_set_groups(f->strip.re, md, s, r, NULL);     /* a format has no use for scratch */
     return pcre2_get_ovector_pointer(md)[1];
 }
 
