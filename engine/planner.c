@@ -11,7 +11,7 @@
  */
 #include "engine/plan.h"
 #include "engine/op.h"
-#include "engine/match.h"
+#include "engine/expr/match.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 

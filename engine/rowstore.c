@@ -3,7 +3,7 @@
  * (see rowstore.h).
  */
 #include "engine/rowstore.h"
-#include "engine/eval.h"
+#include "engine/expr/eval.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* Major: space \t \r \n [ ] < > ( ) { } | ! ; , ' " & ? +
- * Minor: / : = @ . - $ # % \ _      (engine/match.c, Splunk's defaults) */
+ * Minor: / : = @ . - $ # % \ _      (engine/expr/match.c, Splunk's defaults) */
 #define B(c) [(unsigned char)(c)] = 1
 const unsigned char cq_breaker_tab[256] = {
     B(' '), B('\t'), B('\r'), B('\n'), B('['), B(']'), B('<'), B('>'), B('('), B(')'),

@@ -3,7 +3,7 @@
  *
  * Every block gets a blocked Bloom filter of CQ_BLOOM_BITS bits over the
  * tokens of its _raw: _raw lower-cased (ASCII) and split at every major and
- * minor breaker of the engine (engine/match.c cq_is_breaker), so a bare term
+ * minor breaker of the engine (engine/expr/match.c cq_is_breaker), so a bare term
  * of a search, split the same way, has each of its pieces as a whole token of
  * any event it matches.  A token's 64-bit hash picks one 512-bit slice of the
  * filter and CQ_BLOOM_K bits inside it.

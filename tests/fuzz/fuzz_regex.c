@@ -1,12 +1,12 @@
 /*
  * fuzz_regex.c - libFuzzer target for the regex path: any pattern must
  * compile or be refused with PCRE2's message, and any match of it on any
- * subject must end (within the match limits of engine/regex.h) with a
+ * subject must end (within the match limits of engine/expr/regex.h) with a
  * match, no match or "regex gave up", without crashing or looping.
  *
  * The input is PATTERN '\n' SUBJECT (no newline: the input is both).  Two
  * passes per input:
- *   1. engine/regex.c directly: compile through the per-query cache, then
+ *   1. engine/expr/regex.c directly: compile through the per-query cache, then
  *      match globally over the subject as `rex max_match=0` does (every
  *      start offset after the last match), checking every capture lies
  *      inside the subject;
@@ -31,7 +31,7 @@
 
 #include "common/strbuf.h"
 #include "engine/query.h"
-#include "engine/regex.h"
+#include "engine/expr/regex.h"
 #include "ingest/ingest.h"
 
 /* ---- pass 1: the regex module ---- */

@@ -2,7 +2,7 @@
 #include "tests/unit/suites.h"
 #include "engine/batch.h"
 #include "engine/exec.h"
-#include "engine/match.h"
+#include "engine/expr/match.h"
 #include "engine/plan.h"
 
 #include <string.h>

@@ -4,9 +4,9 @@
  * time formats.  The commands themselves are covered by the tests/lang cases.
  */
 #include "tests/unit/suites.h"
-#include "engine/jsonpath.h"
+#include "engine/expr/jsonpath.h"
 #include "engine/rowstore.h"
-#include "engine/timefmt.h"
+#include "engine/fn/timefmt.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,0 +1,115 @@
+/*
+ * op_stats.c - `| stats F(x) [as name] ... [by f ...]`: hash aggregation.
+ *
+ * Reads every batch of its child, folding each into the groups' states a
+ * batch at a time (engine/agg/agg.c), then hands out one row per group, sorted
+ * by the by-values (numbers numerically, before strings; strings byte-wise),
+ * with the by-fields first and the functions in the order written.  A row
+ * without a by-field counts in no group; a multivalue by-field counts the
+ * row once under each value.  With no by-clause there is always one row, so
+ * `stats count` over nothing gives 0, while `stats count by x` gives no row
+ * (Splunk).  Memory grows with the number of groups, not of events.
+ */
+#include "engine/op.h"
+#include "engine/agg/agg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct stats_op {
+    cq_oper base;
+    const cq_aggcmd *cfg;
+    cq_groups groups;
+    cq_aggset set;
+    int done;               /* input consumed */
+    uint32_t *order;        /* group ids in output order */
+    uint32_t next_out;      /* next index into order */
+    uint32_t *pos, *gid, cap;
+    cq_arena out_arena;
+    cq_batch out;
+} stats_op;
+
+static int stats_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                         cq_diag *d)
+{
+    (void)o;
+    cq_aggcmd *c = cq_arena_calloc(a, sizeof *c);
+    if (cq_aggcmd_prepare(a, cmd, 1, c, d))
+        return -1;
+    *cfg = c;
+    return 0;
+}
+
+/* Folds one input batch into the groups. */
+static int consume(stats_op *s, const cq_batch *b)
+{
+    uint16_t rows[CQ_BATCH_ROWS];
+    uint32_t n = b->n_sel;
+    for (uint32_t i = 0; i < n; i++)
+        rows[i] = (uint16_t)cq_batch_row(b, i);
+    uint32_t np = cq_groups_map(&s->groups, b, rows, n, &s->pos, &s->gid, &s->cap);
+    if (!np)
+        return 0;
+    cq_aggset_grow(&s->set, s->groups.n_groups);
+    if (cq_aggset_load(&s->set, b, rows, n))
+        return -1;
+    cq_aggset_add(&s->set, s->pos, s->gid, np);
+    return 0;
+}
+
+static int stats_next(cq_oper *op, cq_batch **out)
+{
+    stats_op *s = (stats_op *)op;
+    if (!s->done) {
+        cq_batch *b;
+        int rc;
+        while ((rc = op->child->next(op->child, &b)) == 1)
+            if (b->n_sel && consume(s, b))
+                return -1;
+        if (rc < 0)
+            return -1;
+        s->done = 1;
+        cq_aggset_grow(&s->set, s->groups.n_groups);
+        s->order = cq_groups_sorted(&s->groups);
+        cq_aggset_report(&s->set, "stats");
+    }
+    uint32_t left = s->groups.n_groups - s->next_out;
+    if (!left)
+        return 0;
+    uint32_t n = left < CQ_BATCH_ROWS ? left : CQ_BATCH_ROWS;
+    cq_arena_reset(&s->out_arena);
+    if (cq_aggset_emit(&s->set, &s->groups, s->order + s->next_out, n, &s->out,
+                       &s->out_arena, op->ctx->diag))
+        return -1;
+    s->next_out += n;
+    *out = &s->out;
+    return 1;
+}
+
+static void stats_free(cq_oper *op)
+{
+    stats_op *s = (stats_op *)op;
+    cq_aggset_free(&s->set);
+    cq_groups_free(&s->groups);
+    cq_batch_free(&s->out);
+    cq_arena_free(&s->out_arena);
+    free(s->order);
+    free(s->pos);
+    free(s->gid);
+    free(s);
+}
+
+static cq_oper *stats_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+{
+    stats_op *s = cq_xcalloc(1, sizeof *s);
+    cq_oper_init(&s->base, stats_next, stats_free, child, ctx);
+    s->cfg = cfg;
+    cq_groups_init(&s->groups, s->cfg->by, s->cfg->n_by);
+    cq_aggset_init(&s->set, s->cfg->aggs, s->cfg->n_aggs, ctx->diag, ctx->now_us);
+    s->set.list_max = s->cfg->list_max;
+    cq_arena_init(&s->out_arena);
+    cq_batch_init(&s->out, &s->out_arena);
+    return &s->base;
+}
+
+const cq_command cq_command_stats = {"stats", stats_prepare, stats_open, CQ_CMD_FIXES_COLUMNS};

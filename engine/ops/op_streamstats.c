@@ -1,0 +1,130 @@
+/*
+ * op_streamstats.c - `| streamstats [current=t|f] F(x) [as name] ... [by
+ * f ...]`: running aggregates in result order, added to each event.
+ *
+ * Each event gets the aggregates of the events seen so far in its group
+ * (itself included unless current=false), so over newest-first results
+ * `streamstats count` numbers the events 1, 2, 3, ...  Groups follow stats'
+ * rules (engine/agg/agg.h); an event without a by-field gets no value and does
+ * not count.  Streams: memory grows with the groups, not the events.
+ * window= (a sliding window) is not supported yet and says so.
+ */
+#include "engine/op.h"
+#include "engine/agg/agg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sst_cfg {
+    cq_aggcmd ac;
+    int current;
+} sst_cfg;
+
+typedef struct sst_op {
+    cq_oper base;
+    const sst_cfg *cfg;
+    cq_groups groups;
+    cq_aggset set;
+    uint32_t *pos, *gid, cap;
+    cq_arena arena;
+    cq_batch view;
+} sst_op;
+
+static int sst_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                       cq_diag *d)
+{
+    (void)o;
+    sst_cfg *c = cq_arena_calloc(a, sizeof *c);
+    if (cq_aggcmd_prepare(a, cmd, 1, &c->ac, d) || cq_opt_bool(cmd, "current", 1, &c->current, d))
+        return -1;
+    static const char *const unsupported[] = {"window", "time_window", "reset_on_change",
+                                              "reset_before", "reset_after"};
+    for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++) {
+        const cq_ast *opt = cq_ast_option(cmd, unsupported[i]);
+        long w = 0;
+        if (opt && !strcmp(unsupported[i], "window") && !cq_opt_uint(cmd, "window", 0, &w, d) &&
+            w == 0)
+            continue;       /* window=0: no window, Splunk's default */
+        if (opt)
+            return cq_diag_set(d, opt->span, "not supported yet: streamstats %s=",
+                               unsupported[i]);
+    }
+    *cfg = c;
+    return 0;
+}
+
+static int sst_next(cq_oper *op, cq_batch **out)
+{
+    sst_op *s = (sst_op *)op;
+    cq_batch *b;
+    int rc = op->child->next(op->child, &b);
+    if (rc != 1)
+        return rc;
+    cq_arena_reset(&s->arena);
+    cq_batch_clear(&s->view);
+    s->view.n_rows = b->n_rows;
+    s->view.sel = b->sel;
+    s->view.n_sel = b->n_sel;
+    for (uint32_t i = 0; i < b->n_cols; i++)
+        cq_batch_put(&s->view, b->cols[i].name, &b->cols[i].col);
+    uint32_t n = b->n_sel, na = s->set.n_aggs;
+    uint16_t rows[CQ_BATCH_ROWS];
+    for (uint32_t i = 0; i < n; i++)
+        rows[i] = (uint16_t)cq_batch_row(b, i);
+    uint32_t np = cq_groups_map(&s->groups, b, rows, n, &s->pos, &s->gid, &s->cap);
+    cq_aggset_grow(&s->set, s->groups.n_groups);
+    if (cq_aggset_load(&s->set, b, rows, n))
+        return -1;
+    cq_val *v = cq_arena_calloc(&s->arena, ((size_t)n * na + 1) * sizeof *v);
+    for (uint32_t p = 0, i = 0; i < n; i++) {
+        uint32_t first = p;
+        while (p < np && s->pos[p] == i)
+            p++;
+        if (p == first)
+            continue;               /* no group: no values */
+        if (s->cfg->current)
+            cq_aggset_add(&s->set, s->pos + first, s->gid + first, p - first);
+        for (uint32_t k = 0; k < na; k++)
+            cq_aggset_result(&s->set, s->gid[first], k, &s->arena, &v[(size_t)k * n + i]);
+        if (!s->cfg->current)
+            cq_aggset_add(&s->set, s->pos + first, s->gid + first, p - first);
+    }
+    for (uint32_t k = 0; k < na; k++) {
+        cq_col c;
+        if (cq_vals_to_col(v + (size_t)k * n, rows, n, b->n_rows, &s->arena, &c, NULL,
+                           op->ctx->diag))
+            return -1;
+        cq_batch_put(&s->view, s->set.aggs[k].name, &c);
+    }
+    *out = &s->view;
+    return 1;
+}
+
+static void sst_free(cq_oper *op)
+{
+    sst_op *s = (sst_op *)op;
+    cq_aggset_report(&s->set, "streamstats");
+    cq_aggset_free(&s->set);
+    cq_groups_free(&s->groups);
+    cq_batch_free(&s->view);
+    cq_arena_free(&s->arena);
+    free(s->pos);
+    free(s->gid);
+    free(s);
+}
+
+static cq_oper *sst_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+{
+    sst_op *s = cq_xcalloc(1, sizeof *s);
+    cq_oper_init(&s->base, sst_next, sst_free, child, ctx);
+    s->cfg = cfg;
+    cq_groups_init(&s->groups, s->cfg->ac.by, s->cfg->ac.n_by);
+    cq_aggset_init(&s->set, s->cfg->ac.aggs, s->cfg->ac.n_aggs, ctx->diag, ctx->now_us);
+    s->set.list_max = s->cfg->ac.list_max;
+    cq_arena_init(&s->arena);
+    cq_batch_init(&s->view, &s->arena);
+    return &s->base;
+}
+
+const cq_command cq_command_streamstats = {"streamstats", sst_prepare, sst_open,
+                                           CQ_CMD_STREAMING | CQ_CMD_ORDERED};
