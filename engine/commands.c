@@ -1,31 +1,26 @@
 /*
- * commands.c - the commands the engine runs, and operator plumbing.
+ * commands.c - the commands the engine runs: the rows of
+ * grammar/commands.def whose engine column is OP(prepare, open).
  */
 #include "engine/op.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-static const cq_command *const commands[] = {
-    &cq_command_search, &cq_command_head, &cq_command_table, &cq_command_fields,
-    &cq_command_where,  &cq_command_eval,
-    &cq_command_stats, &cq_command_top, &cq_command_rare, &cq_command_bin,
-    &cq_command_eventstats, &cq_command_streamstats, &cq_command_chart, &cq_command_timechart,
-    &cq_command_join, &cq_command_append, &cq_command_multisearch,
-    &cq_command_format, &cq_command_return,
-    &cq_command_lookup, &cq_command_inputlookup, &cq_command_transaction,
-    &cq_command_sort, &cq_command_tail, &cq_command_dedup,
-    &cq_command_rename, &cq_command_fillnull,
-    &cq_command_rex, &cq_command_regex,
-    &cq_command_mvexpand, &cq_command_makemv, &cq_command_mvcombine,
-    &cq_command_spath, &cq_command_convert,
+static const cq_command commands[] = {
+#define OP(p, o) cq_prepare_##p, cq_open_##o
+#define NOT_YET NULL, NULL
+#define CMD(name, grammar, mode, engine, flags, options, help) {#name, engine, flags},
+#include "grammar/commands.def"
+#undef CMD
+#undef NOT_YET
+#undef OP
 };
 
 const cq_command *cq_command_find(const char *name)
 {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(commands[i]->name, name))
-            return commands[i];
+        if (commands[i].prepare && !strcmp(commands[i].name, name))
+            return &commands[i];
     return NULL;
 }
 

@@ -8,23 +8,11 @@
 
 #include <string.h>
 
-/* Commands that only look at the fields they name, row by row, and keep
- * the order of their input. */
-static const char *const row_local[] = {
-    "search", "where", "eval", "fields", "table", "rename", "bin", "bucket", "convert",
-    "makemv", "lookup", "regex", "fillnull", "rex", "spath", "mvexpand",
-};
-
-/* Commands whose output does not depend on the order of their input
- * (unless they use an order-dependent function, see order_free). */
-static const char *const reducing[] = {"stats", "chart", "timechart", "top", "rare"};
-
-static int in_list(const char *name, const char *const *list, size_t n)
+/* A command that only looks at the fields it names, row by row, and keeps
+ * the order of its input (grammar/commands.def: STREAMING, not ORDERED). */
+static int row_local(unsigned flags)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(name, list[i]))
-            return 1;
-    return 0;
+    return (flags & (CQ_CMD_STREAMING | CQ_CMD_ORDERED)) == CQ_CMD_STREAMING;
 }
 
 static int order_free_agg(const cq_ast *n)
@@ -43,10 +31,10 @@ static int order_free_agg(const cq_ast *n)
 static int needs_order(const cq_plan *p)
 {
     for (size_t i = 0; i < p->n_stages; i++) {
-        const cq_ast *cmd = p->stages[i].cmd;
-        if (in_list(cmd->name, reducing, sizeof reducing / sizeof *reducing))
-            return !order_free_agg(cmd);
-        if (!in_list(cmd->name, row_local, sizeof row_local / sizeof *row_local))
+        unsigned flags = p->stages[i].def->flags;
+        if (flags & CQ_CMD_REDUCING)
+            return !order_free_agg(p->stages[i].cmd);
+        if (!row_local(flags))
             return 1;
     }
     return 1;   /* events come out: newest first */
@@ -114,23 +102,23 @@ static void walk(need_set *ns, const cq_ast *n)
         walk(ns, k);
 }
 
-/* Commands that read fields they do not name: rex/spath/regex default to
- * _raw, fillnull without a list, transaction and format touch every field. */
-static void command_needs(need_set *ns, const cq_ast *cmd)
+/* Commands that read fields they do not name (their READS_* flags): rex,
+ * spath and regex read _raw unless told otherwise, fillnull without a list
+ * and transaction, format and mvcombine (which groups by every other field)
+ * touch every field. */
+static void command_needs(need_set *ns, const cq_ast *cmd, unsigned flags)
 {
-    const char *c = cmd->name;
-    if (!strcmp(c, "rex") || !strcmp(c, "spath") || !strcmp(c, "regex")) {
+    if (flags & CQ_CMD_READS_RAW) {
         /* rex field=, spath input= name the field read (default _raw) */
-        const cq_ast *o = cq_ast_option(cmd, !strcmp(c, "spath") ? "input" : "field");
+        const cq_ast *o = cq_ast_option(cmd, "input");
+        if (!o)
+            o = cq_ast_option(cmd, "field");
         const cq_ast *v = o ? o->kids : NULL;
         need(ns, v ? (v->kind == CQ_AST_FIELD ? v->name : v->text) : "_raw");
     }
-    if (!strcmp(c, "mvcombine"))
-        ns->all = 1;    /* groups by every other field */
-    if ((!strcmp(c, "fillnull") && !cmd->kids) || !strcmp(c, "transaction") ||
-        !strcmp(c, "format"))
+    if (flags & CQ_CMD_READS_ALL)
         ns->all = 1;
-    if (!strcmp(c, "fillnull")) {
+    if (flags & CQ_CMD_READS_ALL_UNNAMED) {
         int named = 0;
         for (const cq_ast *k = cmd->kids; k; k = k->next)
             named |= k->kind == CQ_AST_FIELD;
@@ -166,7 +154,7 @@ void cq_plan_needs(cq_arena *a, cq_plan *p)
     if (p->scan_expr)
         walk(&ns, p->scan_expr);
     for (size_t i = 0; i < p->n_stages && !ns.all; i++) {
-        command_needs(&ns, p->stages[i].cmd);
+        command_needs(&ns, p->stages[i].cmd, p->stages[i].def->flags);
         if (p->stages[i].cmd->kids && p->stages[i].cmd->kids->kind == CQ_AST_SUBSEARCH)
             ns.all = 1;     /* subsearch plans are their own */
     }

@@ -10,8 +10,9 @@
  * Each command the engine runs is one cq_command: prepare() checks the
  * command's arguments when the query is compiled (so `explain` and a bad
  * query fail before any data is read) and builds its config; open() makes
- * the operator when the query runs.  A command missing from the table stops
- * the query with "not supported yet: <name>".
+ * the operator when the query runs.  The table is generated from
+ * grammar/commands.def; a command whose row says NOT_YET stops the query
+ * with "not supported yet: <name>".
  */
 #ifndef CQ_ENGINE_OP_H
 #define CQ_ENGINE_OP_H
@@ -50,10 +51,15 @@ struct cq_oper {
 };
 
 enum {
-    CQ_CMD_STREAMING = 1u << 0,     /* row in, row out, order kept (search, eval) */
+    CQ_CMD_STREAMING = 1u << 0,     /* row in, row out (search, eval) */
     CQ_CMD_ORDERED = 1u << 1,       /* its result depends on input order (head, dedup) */
     CQ_CMD_FIXES_COLUMNS = 1u << 2, /* output columns are its own, in its order (table, stats) */
     CQ_CMD_GENERATING = 1u << 3,    /* makes results itself; only first (| inputlookup) */
+    CQ_CMD_REDUCING = 1u << 4,      /* its output does not depend on input order (stats) */
+    /* What it reads without naming it (engine/needs.c): */
+    CQ_CMD_READS_RAW = 1u << 5,     /* the field of its field=/input= option, else _raw */
+    CQ_CMD_READS_ALL = 1u << 6,     /* every field (transaction, format, mvcombine) */
+    CQ_CMD_READS_ALL_UNNAMED = 1u << 7, /* every field unless it names some (fillnull) */
 };
 
 typedef struct cq_command {
@@ -102,19 +108,17 @@ void cq_exec_note(const cq_exec_ctx *ctx, const char *fmt, ...)
 int cq_subsearch_plan_all(cq_arena *a, cq_plan *p, const cq_plan_opts *o, cq_diag *d);
 int cq_subsearch_substitute(const cq_plan *p, cq_exec_ctx *ctx, const cq_plan **out);
 
-/* The commands, one definition each in op_*.c. */
-extern const cq_command cq_command_search, cq_command_head, cq_command_table, cq_command_fields;
-extern const cq_command cq_command_where, cq_command_eval;
-extern const cq_command cq_command_stats, cq_command_top, cq_command_rare, cq_command_bin;
-extern const cq_command cq_command_eventstats, cq_command_streamstats;
-extern const cq_command cq_command_chart, cq_command_timechart;
-extern const cq_command cq_command_join, cq_command_append, cq_command_multisearch;
-extern const cq_command cq_command_format, cq_command_return;
-extern const cq_command cq_command_lookup, cq_command_inputlookup, cq_command_transaction;
-extern const cq_command cq_command_sort, cq_command_tail, cq_command_dedup;
-extern const cq_command cq_command_rename, cq_command_fillnull;
-extern const cq_command cq_command_rex, cq_command_regex;
-extern const cq_command cq_command_mvexpand, cq_command_makemv, cq_command_mvcombine;
-extern const cq_command cq_command_spath, cq_command_convert;
+/* Each command's prepare and open functions (engine/ops/), declared from
+ * its row of grammar/commands.def. */
+#define OP(p, o)                                                                    \
+    int cq_prepare_##p(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *opts,    \
+                       void **cfg, cq_diag *d);                                     \
+    cq_oper *cq_open_##o(const void *cfg, cq_oper *child, cq_exec_ctx *ctx);
+#define NOT_YET
+#define CMD(name, grammar, mode, engine, flags, options, help) engine
+#include "grammar/commands.def"
+#undef CMD
+#undef NOT_YET
+#undef OP
 
 #endif

@@ -110,8 +110,7 @@ typedef struct bin_op {
     cq_batch view;
 } bin_op;
 
-static int bin_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                       cq_diag *d)
+int cq_prepare_bin(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg, cq_diag *d)
 {
     (void)o;
     bin_cfg *c = cq_arena_calloc(a, sizeof *c);
@@ -213,7 +212,7 @@ static void bin_free(cq_oper *op)
     free(x);
 }
 
-static cq_oper *bin_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_bin(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     bin_op *x = cq_xcalloc(1, sizeof *x);
     cq_oper_init(&x->base, bin_next, bin_free, child, ctx);
@@ -222,5 +221,3 @@ static cq_oper *bin_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     cq_batch_init(&x->view, &x->arena);
     return &x->base;
 }
-
-const cq_command cq_command_bin = {"bin", bin_prepare, bin_open, CQ_CMD_STREAMING};

@@ -64,8 +64,7 @@ typedef struct chart_op {
     cq_batch out, view;
 } chart_op;
 
-static int chart_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                         cq_diag *d)
+int cq_prepare_chart(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg, cq_diag *d)
 {
     (void)o;
     chart_cfg *c = cq_arena_calloc(a, sizeof *c);
@@ -470,7 +469,7 @@ static void chart_free(cq_oper *op)
     free(c);
 }
 
-static cq_oper *chart_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_chart(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     chart_op *c = cq_xcalloc(1, sizeof *c);
     cq_oper_init(&c->base, chart_next, chart_free, child, ctx);
@@ -486,7 +485,3 @@ static cq_oper *chart_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     cq_batch_init(&c->view, &c->scratch);
     return &c->base;
 }
-
-const cq_command cq_command_chart = {"chart", chart_prepare, chart_open, CQ_CMD_FIXES_COLUMNS};
-const cq_command cq_command_timechart = {"timechart", chart_prepare, chart_open,
-                                         CQ_CMD_FIXES_COLUMNS};

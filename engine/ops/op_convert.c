@@ -51,8 +51,8 @@ typedef struct convert_op {
     cq_batch view;
 } convert_op;
 
-static int convert_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                           cq_diag *d)
+int cq_prepare_convert(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                       cq_diag *d)
 {
     (void)o;
     convert_cfg *cc = cq_arena_calloc(a, sizeof *cc);
@@ -268,7 +268,7 @@ static void convert_free(cq_oper *op)
     free(x);
 }
 
-static cq_oper *convert_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_convert(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     convert_op *x = cq_xcalloc(1, sizeof *x);
     cq_oper_init(&x->base, convert_next, convert_free, child, ctx);
@@ -277,6 +277,3 @@ static cq_oper *convert_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     cq_batch_init(&x->view, &x->arena);
     return &x->base;
 }
-
-const cq_command cq_command_convert = {"convert", convert_prepare, convert_open,
-                                      CQ_CMD_STREAMING};

@@ -43,8 +43,7 @@ typedef struct dedup_op {
     uint16_t sel[CQ_BATCH_ROWS];
 } dedup_op;
 
-static int dedup_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                         cq_diag *d)
+int cq_prepare_dedup(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg, cq_diag *d)
 {
     (void)o;
     dedup_cfg *dc = cq_arena_calloc(a, sizeof *dc);
@@ -209,7 +208,7 @@ static void dedup_free(cq_oper *op)
     free(x);
 }
 
-static cq_oper *dedup_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_dedup(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     const dedup_cfg *dc = cfg;
     dedup_op *x = cq_xcalloc(1, sizeof *x);
@@ -223,5 +222,3 @@ static cq_oper *dedup_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
         return cq_sort_open_cfg(dc->sort_cfg, &x->base, ctx);
     return &x->base;
 }
-
-const cq_command cq_command_dedup = {"dedup", dedup_prepare, dedup_open, CQ_CMD_ORDERED};

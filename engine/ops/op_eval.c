@@ -21,8 +21,7 @@ typedef struct eval_op {
     uint16_t sel[CQ_BATCH_ROWS];
 } eval_op;
 
-static int where_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                         cq_diag *d)
+int cq_prepare_where(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg, cq_diag *d)
 {
     (void)a;
     (void)o;
@@ -43,8 +42,7 @@ static int is_boolean(const cq_ast *e)
             e->op == CQ_OP_OR || e->op == CQ_OP_XOR || e->op == CQ_OP_LIKE);
 }
 
-static int eval_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                        cq_diag *d)
+int cq_prepare_eval(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg, cq_diag *d)
 {
     (void)a;
     (void)o;
@@ -147,15 +145,12 @@ static cq_oper *eval_new(const void *cfg, cq_oper *child, cq_exec_ctx *ctx,
     return &e->base;
 }
 
-static cq_oper *where_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_where(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     return eval_new(cfg, child, ctx, where_next);
 }
 
-static cq_oper *eval_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_eval(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     return eval_new(cfg, child, ctx, eval_next);
 }
-
-const cq_command cq_command_where = {"where", where_prepare, where_open, CQ_CMD_STREAMING};
-const cq_command cq_command_eval = {"eval", eval_prepare, eval_open, CQ_CMD_STREAMING};

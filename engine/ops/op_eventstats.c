@@ -31,8 +31,8 @@ typedef struct evs_op {
     cq_batch out;
 } evs_op;
 
-static int evs_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                       cq_diag *d)
+int cq_prepare_eventstats(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                          cq_diag *d)
 {
     (void)o;
     cq_aggcmd *c = cq_arena_calloc(a, sizeof *c);
@@ -135,7 +135,7 @@ static void evs_free(cq_oper *op)
     free(e);
 }
 
-static cq_oper *evs_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_eventstats(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     evs_op *e = cq_xcalloc(1, sizeof *e);
     cq_oper_init(&e->base, evs_next, evs_free, child, ctx);
@@ -148,5 +148,3 @@ static cq_oper *evs_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     cq_batch_init(&e->out, &e->arena);
     return &e->base;
 }
-
-const cq_command cq_command_eventstats = {"eventstats", evs_prepare, evs_open, 0};

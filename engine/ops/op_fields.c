@@ -48,15 +48,14 @@ static int list_prepare(cq_arena *a, const cq_ast *cmd, void **cfg, cq_diag *d)
     return 0;
 }
 
-static int table_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                         cq_diag *d)
+int cq_prepare_table(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg, cq_diag *d)
 {
     (void)o;
     return list_prepare(a, cmd, cfg, d);
 }
 
-static int fields_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                          cq_diag *d)
+int cq_prepare_fields(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                      cq_diag *d)
 {
     (void)o;
     return list_prepare(a, cmd, cfg, d);
@@ -164,16 +163,12 @@ static cq_oper *fields_new(const void *cfg, cq_oper *child, cq_exec_ctx *ctx, in
     return &f->base;
 }
 
-static cq_oper *table_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_table(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     return fields_new(cfg, child, ctx, 1);
 }
 
-static cq_oper *fields_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_fields(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     return fields_new(cfg, child, ctx, 0);
 }
-
-const cq_command cq_command_table = {"table", table_prepare, table_open,
-                                 CQ_CMD_STREAMING | CQ_CMD_FIXES_COLUMNS};
-const cq_command cq_command_fields = {"fields", fields_prepare, fields_open, CQ_CMD_STREAMING};

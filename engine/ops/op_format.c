@@ -55,8 +55,8 @@ static int whole_number(const cq_ast *v, uint64_t *out)
     return 0;
 }
 
-static int format_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                          cq_diag *d)
+int cq_prepare_format(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                      cq_diag *d)
 {
     (void)o;
     format_cfg *c = cq_arena_calloc(a, sizeof *c);
@@ -103,8 +103,8 @@ static int format_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o,
     return 0;
 }
 
-static int return_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                          cq_diag *d)
+int cq_prepare_return(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                      cq_diag *d)
 {
     (void)o;
     format_cfg *c = cq_arena_calloc(a, sizeof *c);
@@ -223,7 +223,7 @@ static void format_free(cq_oper *op)
     free(f);
 }
 
-static cq_oper *format_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_format(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     format_op *f = cq_xcalloc(1, sizeof *f);
     cq_oper_init(&f->base, format_next, format_free, child, ctx);
@@ -233,8 +233,3 @@ static cq_oper *format_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     cq_batch_init(&f->out, &f->arena);
     return &f->base;
 }
-
-const cq_command cq_command_format = {"format", format_prepare, format_open,
-                                      CQ_CMD_FIXES_COLUMNS};
-const cq_command cq_command_return = {"return", return_prepare, format_open,
-                                      CQ_CMD_FIXES_COLUMNS | CQ_CMD_ORDERED};

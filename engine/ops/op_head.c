@@ -13,8 +13,7 @@ typedef struct head_op {
     uint64_t left;
 } head_op;
 
-static int head_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                        cq_diag *d)
+int cq_prepare_head(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg, cq_diag *d)
 {
     (void)o;
     uint64_t *limit = cq_arena_alloc(a, sizeof *limit);
@@ -52,13 +51,10 @@ static int head_next(cq_oper *op, cq_batch **out)
     return 1;
 }
 
-static cq_oper *head_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_head(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     head_op *h = cq_xcalloc(1, sizeof *h);
     cq_oper_init(&h->base, head_next, NULL, child, ctx);
     h->left = *(const uint64_t *)cfg;
     return &h->base;
 }
-
-const cq_command cq_command_head = {"head", head_prepare, head_open,
-                                CQ_CMD_STREAMING | CQ_CMD_ORDERED};

@@ -97,8 +97,7 @@ static int join_option(join_cfg *c, const cq_ast *k, cq_diag *d)
     return cq_diag_set(d, k->span, "not supported yet: %s %s=", c->name, k->name);
 }
 
-static int join_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                        cq_diag *d)
+int cq_prepare_join(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg, cq_diag *d)
 {
     join_cfg *c = cq_arena_calloc(a, sizeof *c);
     c->name = cmd->name;
@@ -125,8 +124,8 @@ static int join_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, v
     return 0;
 }
 
-static int append_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                          cq_diag *d)
+int cq_prepare_append(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                      cq_diag *d)
 {
     join_cfg *c = cq_arena_calloc(a, sizeof *c);
     c->name = cmd->name;
@@ -400,7 +399,7 @@ static void join_free(cq_oper *op)
     free(j);
 }
 
-static cq_oper *join_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_join(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     join_op *j = cq_xcalloc(1, sizeof *j);
     cq_oper_init(&j->base, join_next, join_free, child, ctx);
@@ -458,7 +457,7 @@ static void append_free(cq_oper *op)
     free(p);
 }
 
-static cq_oper *append_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_append(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     append_op *p = cq_xcalloc(1, sizeof *p);
     cq_oper_init(&p->base, append_next, append_free, child, ctx);
@@ -476,8 +475,8 @@ typedef struct multi_cfg {
     size_t n;
 } multi_cfg;
 
-static int multi_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                         cq_diag *d)
+int cq_prepare_multisearch(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                           cq_diag *d)
 {
     multi_cfg *c = cq_arena_calloc(a, sizeof *c);
     c->subs = cq_arena_alloc(a, (cmd->n_kids + 1) * sizeof *c->subs);
@@ -608,7 +607,7 @@ static void multi_free(cq_oper *op)
     free(m);
 }
 
-static cq_oper *multi_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_multisearch(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     multi_op *m = cq_xcalloc(1, sizeof *m);
     cq_oper_init(&m->base, multi_next, multi_free, child, ctx);
@@ -619,8 +618,3 @@ static cq_oper *multi_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     cq_batch_init(&m->out, &m->arena);
     return &m->base;
 }
-
-const cq_command cq_command_join = {"join", join_prepare, join_open, CQ_CMD_ORDERED};
-const cq_command cq_command_append = {"append", append_prepare, append_open, CQ_CMD_ORDERED};
-const cq_command cq_command_multisearch = {"multisearch", multi_prepare, multi_open,
-                                           CQ_CMD_GENERATING};

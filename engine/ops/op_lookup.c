@@ -275,8 +275,8 @@ typedef struct input_cfg {
     const cq_ast *where;
 } input_cfg;
 
-static int input_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                         cq_diag *d)
+int cq_prepare_inputlookup(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                           cq_diag *d)
 {
     input_cfg *c = cq_arena_calloc(a, sizeof *c);
     const cq_ast *arg = NULL;
@@ -350,7 +350,7 @@ static void input_free(cq_oper *op)
     free(p);
 }
 
-static cq_oper *input_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_inputlookup(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     input_op *p = cq_xcalloc(1, sizeof *p);
     cq_oper_init(&p->base, input_next, input_free, child, ctx);
@@ -428,8 +428,8 @@ static void index_table(lookup_op *l)
     free(last);
 }
 
-static int lookup_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                          cq_diag *d)
+int cq_prepare_lookup(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                      cq_diag *d)
 {
     lookup_cfg *c = cq_arena_calloc(a, sizeof *c);
     const cq_ast *arg = NULL, *output = NULL;
@@ -644,7 +644,7 @@ static void lookup_free(cq_oper *op)
     free(l);
 }
 
-static cq_oper *lookup_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_lookup(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     lookup_op *l = cq_xcalloc(1, sizeof *l);
     cq_oper_init(&l->base, lookup_next, lookup_free, child, ctx);
@@ -655,7 +655,3 @@ static cq_oper *lookup_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     index_table(l);
     return &l->base;
 }
-
-const cq_command cq_command_lookup = {"lookup", lookup_prepare, lookup_open, CQ_CMD_STREAMING};
-const cq_command cq_command_inputlookup = {"inputlookup", input_prepare, input_open,
-                                           CQ_CMD_GENERATING | CQ_CMD_FIXES_COLUMNS};

@@ -83,8 +83,7 @@ static int mv_prepare(cq_arena *a, const cq_ast *cmd, void **cfg, cq_diag *d)
     return 0;
 }
 
-static int mv_prepare_cmd(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                          cq_diag *d)
+int cq_prepare_mv(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg, cq_diag *d)
 {
     (void)o;
     return mv_prepare(a, cmd, cfg, d);
@@ -165,7 +164,7 @@ static void expand_free(cq_oper *op)
     free(x);
 }
 
-static cq_oper *mvexpand_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_mvexpand(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     expand_op *x = cq_xcalloc(1, sizeof *x);
     cq_oper_init(&x->base, expand_next, expand_free, child, ctx);
@@ -289,7 +288,7 @@ static void makemv_free(cq_oper *op)
     free(x);
 }
 
-static cq_oper *makemv_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_makemv(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     makemv_op *x = cq_xcalloc(1, sizeof *x);
     cq_oper_init(&x->base, makemv_next, makemv_free, child, ctx);
@@ -448,7 +447,7 @@ static void combine_free(cq_oper *op)
     free(x);
 }
 
-static cq_oper *mvcombine_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_mvcombine(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     combine_op *x = cq_xcalloc(1, sizeof *x);
     cq_oper_init(&x->base, combine_next, combine_free, child, ctx);
@@ -462,9 +461,3 @@ static cq_oper *mvcombine_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx
     cq_batch_init(&x->out, &x->out_arena);
     return &x->base;
 }
-
-const cq_command cq_command_mvexpand = {"mvexpand", mv_prepare_cmd, mvexpand_open,
-                                       CQ_CMD_STREAMING};
-const cq_command cq_command_makemv = {"makemv", mv_prepare_cmd, makemv_open, CQ_CMD_STREAMING};
-const cq_command cq_command_mvcombine = {"mvcombine", mv_prepare_cmd, mvcombine_open,
-                                        CQ_CMD_ORDERED};

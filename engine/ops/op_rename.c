@@ -51,8 +51,8 @@ static uint32_t count_stars(const char *s)
     return n;
 }
 
-static int rename_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                          cq_diag *d)
+int cq_prepare_rename(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                      cq_diag *d)
 {
     (void)o;
     rename_cfg *rc = cq_arena_calloc(a, sizeof *rc);
@@ -205,8 +205,8 @@ static int rename_next(cq_oper *op, cq_batch **out)
 
 /* ----------------------------------------------------------- fillnull */
 
-static int fillnull_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                            cq_diag *d)
+int cq_prepare_fillnull(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                        cq_diag *d)
 {
     (void)o;
     fillnull_cfg *fc = cq_arena_calloc(a, sizeof *fc);
@@ -307,16 +307,12 @@ static cq_oper *view_new(const void *cfg, cq_oper *child, cq_exec_ctx *ctx,
     return &v->base;
 }
 
-static cq_oper *rename_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_rename(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     return view_new(cfg, child, ctx, rename_next);
 }
 
-static cq_oper *fillnull_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_fillnull(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     return view_new(cfg, child, ctx, fillnull_next);
 }
-
-const cq_command cq_command_rename = {"rename", rename_prepare, rename_open, CQ_CMD_STREAMING};
-const cq_command cq_command_fillnull = {"fillnull", fillnull_prepare, fillnull_open,
-                                       CQ_CMD_STREAMING};

@@ -120,8 +120,7 @@ static int named_groups(cq_arena *a, rex_cfg *rc, const cq_ast *at, cq_diag *d)
     return 0;
 }
 
-static int rex_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                       cq_diag *d)
+int cq_prepare_rex(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg, cq_diag *d)
 {
     (void)o;
     rex_cfg *rc = cq_arena_calloc(a, sizeof *rc);
@@ -170,8 +169,7 @@ static int rex_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, vo
     return 0;
 }
 
-static int regex_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                         cq_diag *d)
+int cq_prepare_regex(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg, cq_diag *d)
 {
     (void)o;
     rex_cfg *rc = cq_arena_calloc(a, sizeof *rc);
@@ -454,15 +452,12 @@ static cq_oper *rex_new(const void *cfg, cq_oper *child, cq_exec_ctx *ctx,
     return &x->base;
 }
 
-static cq_oper *rex_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_rex(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     return rex_new(cfg, child, ctx, rex_next);
 }
 
-static cq_oper *regex_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_regex(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     return rex_new(cfg, child, ctx, regex_next);
 }
-
-const cq_command cq_command_rex = {"rex", rex_prepare, rex_open, CQ_CMD_STREAMING};
-const cq_command cq_command_regex = {"regex", regex_prepare, regex_open, CQ_CMD_STREAMING};

@@ -13,8 +13,8 @@ typedef struct search_op {
     uint16_t sel[CQ_BATCH_ROWS];
 } search_op;
 
-static int search_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                          cq_diag *d)
+int cq_prepare_search(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                      cq_diag *d)
 {
     (void)a;
     (void)o;
@@ -54,7 +54,7 @@ static void search_free(cq_oper *op)
     free(f);
 }
 
-static cq_oper *search_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_search(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     search_op *f = cq_xcalloc(1, sizeof *f);
     cq_oper_init(&f->base, search_next, search_free, child, ctx);
@@ -62,5 +62,3 @@ static cq_oper *search_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     cq_arena_init(&f->scratch);
     return &f->base;
 }
-
-const cq_command cq_command_search = {"search", search_prepare, search_open, CQ_CMD_STREAMING};

@@ -104,8 +104,7 @@ static int add_key(cq_arena *a, sort_cfg *sc, const cq_ast *k, cq_diag *d)
     return 0;
 }
 
-static int sort_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                        cq_diag *d)
+int cq_prepare_sort(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg, cq_diag *d)
 {
     (void)o;
     sort_cfg *sc = cq_arena_calloc(a, sizeof *sc);
@@ -140,8 +139,7 @@ int cq_sort_prepare_keys(cq_arena *a, const cq_ast *first, void **cfg, cq_diag *
     return 0;
 }
 
-static int tail_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                        cq_diag *d)
+int cq_prepare_tail(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg, cq_diag *d)
 {
     (void)o;
     sort_cfg *sc = cq_arena_calloc(a, sizeof *sc);
@@ -428,7 +426,7 @@ static cq_oper *sort_new(const void *cfg, cq_oper *child, cq_exec_ctx *ctx, int 
     return &s->base;
 }
 
-static cq_oper *sort_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_sort(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     return sort_new(cfg, child, ctx, 0);
 }
@@ -438,10 +436,7 @@ cq_oper *cq_sort_open_cfg(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     return sort_new(cfg, child, ctx, 0);
 }
 
-static cq_oper *tail_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_tail(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     return sort_new(cfg, child, ctx, 1);
 }
-
-const cq_command cq_command_sort = {"sort", sort_prepare, sort_open, 0};
-const cq_command cq_command_tail = {"tail", tail_prepare, tail_open, CQ_CMD_ORDERED};

@@ -42,8 +42,7 @@ typedef struct spath_op {
     uint32_t cur_row;
 } spath_op;
 
-static int spath_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                         cq_diag *d)
+int cq_prepare_spath(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg, cq_diag *d)
 {
     (void)o;
     spath_cfg *sc = cq_arena_calloc(a, sizeof *sc);
@@ -184,7 +183,7 @@ static void spath_free(cq_oper *op)
     free(x);
 }
 
-static cq_oper *spath_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_spath(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     spath_op *x = cq_xcalloc(1, sizeof *x);
     cq_oper_init(&x->base, spath_next, spath_free, child, ctx);
@@ -194,5 +193,3 @@ static cq_oper *spath_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     cq_strmap_init(&x->ids);
     return &x->base;
 }
-
-const cq_command cq_command_spath = {"spath", spath_prepare, spath_open, CQ_CMD_STREAMING};

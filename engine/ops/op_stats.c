@@ -29,8 +29,7 @@ typedef struct stats_op {
     cq_batch out;
 } stats_op;
 
-static int stats_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                         cq_diag *d)
+int cq_prepare_stats(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg, cq_diag *d)
 {
     (void)o;
     cq_aggcmd *c = cq_arena_calloc(a, sizeof *c);
@@ -99,7 +98,7 @@ static void stats_free(cq_oper *op)
     free(s);
 }
 
-static cq_oper *stats_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_stats(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     stats_op *s = cq_xcalloc(1, sizeof *s);
     cq_oper_init(&s->base, stats_next, stats_free, child, ctx);
@@ -111,5 +110,3 @@ static cq_oper *stats_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     cq_batch_init(&s->out, &s->out_arena);
     return &s->base;
 }
-
-const cq_command cq_command_stats = {"stats", stats_prepare, stats_open, CQ_CMD_FIXES_COLUMNS};

@@ -30,8 +30,8 @@ typedef struct sst_op {
     cq_batch view;
 } sst_op;
 
-static int sst_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                       cq_diag *d)
+int cq_prepare_streamstats(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                           cq_diag *d)
 {
     (void)o;
     sst_cfg *c = cq_arena_calloc(a, sizeof *c);
@@ -113,7 +113,7 @@ static void sst_free(cq_oper *op)
     free(s);
 }
 
-static cq_oper *sst_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_streamstats(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     sst_op *s = cq_xcalloc(1, sizeof *s);
     cq_oper_init(&s->base, sst_next, sst_free, child, ctx);
@@ -125,6 +125,3 @@ static cq_oper *sst_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     cq_batch_init(&s->view, &s->arena);
     return &s->base;
 }
-
-const cq_command cq_command_streamstats = {"streamstats", sst_prepare, sst_open,
-                                           CQ_CMD_STREAMING | CQ_CMD_ORDERED};

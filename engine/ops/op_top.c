@@ -42,8 +42,7 @@ typedef struct top_op {
     cq_batch out;
 } top_op;
 
-static int top_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                       cq_diag *d)
+int cq_prepare_top(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg, cq_diag *d)
 {
     (void)o;
     top_cfg *c = cq_arena_calloc(a, sizeof *c);
@@ -229,7 +228,7 @@ static void top_free(cq_oper *op)
     free(t);
 }
 
-static cq_oper *top_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_top(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     top_op *t = cq_xcalloc(1, sizeof *t);
     cq_oper_init(&t->base, top_next, top_free, child, ctx);
@@ -240,6 +239,3 @@ static cq_oper *top_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     cq_batch_init(&t->out, &t->out_arena);
     return &t->base;
 }
-
-const cq_command cq_command_top = {"top", top_prepare, top_open, CQ_CMD_FIXES_COLUMNS};
-const cq_command cq_command_rare = {"rare", top_prepare, top_open, CQ_CMD_FIXES_COLUMNS};

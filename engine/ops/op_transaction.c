@@ -101,8 +101,8 @@ static int filter_prepare(cq_arena *a, const cq_ast *opt, txn_filter *f, cq_diag
     return cq_plan_check_search(e, -1, d);
 }
 
-static int txn_prepare(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
-                       cq_diag *d)
+int cq_prepare_transaction(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                           cq_diag *d)
 {
     (void)o;
     txn_cfg *c = cq_arena_calloc(a, sizeof *c);
@@ -489,7 +489,7 @@ static void txn_free(cq_oper *op)
     free(t);
 }
 
-static cq_oper *txn_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
+cq_oper *cq_open_transaction(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     txn_op *t = cq_xcalloc(1, sizeof *t);
     cq_oper_init(&t->base, txn_next, txn_free, child, ctx);
@@ -502,6 +502,3 @@ static cq_oper *txn_open(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     t->regex = cq_regex_cache_new();
     return &t->base;
 }
-
-const cq_command cq_command_transaction = {"transaction", txn_prepare, txn_open,
-                                           CQ_CMD_ORDERED};
