@@ -5,6 +5,8 @@
  * falls back to "all columns" and "newest first".
  */
 #include "engine/op.h"
+#include "engine/agg/agg.h"
+#include "engine/fn/fn.h"
 
 #include <string.h>
 
@@ -17,8 +19,7 @@ static int row_local(unsigned flags)
 
 static int order_free_agg(const cq_ast *n)
 {
-    if (n->kind == CQ_AST_AGG && n->name &&
-        (!strcmp(n->name, "first") || !strcmp(n->name, "last") || !strcmp(n->name, "list")))
+    if (n->kind == CQ_AST_AGG && n->name && cq_agg_ordered(n->name))
         return 0;
     for (const cq_ast *k = n->kids; k; k = k->next)
         if (!order_free_agg(k))
@@ -91,10 +92,12 @@ static void walk(need_set *ns, const cq_ast *n)
         if ((n->flags & CQ_AST_QUOTED) || strcmp(n->text, "*"))
             need(ns, "_raw");
         break;
-    case CQ_AST_CALL:
-        if (!strcmp(n->name, "searchmatch"))
-            ns->all = 1;
+    case CQ_AST_CALL: {
+        const cq_fn *fn = cq_fn_find(n->name);
+        if (fn && (fn->flags & CQ_FN_ROW))
+            ns->all = 1;    /* searchmatch() */
         break;
+    }
     default:
         break;
     }

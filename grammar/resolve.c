@@ -24,7 +24,7 @@
 #include "grammar/parse.h"
 
 static const cq_fn_def fn_table[] = {
-#define FN(name, lo, hi, kind, help) {#name, lo, hi, CQ_FNKIND_##kind, help},
+#define FN(name, lo, hi, kind, impl, flags, help) {#name, lo, hi, CQ_FNKIND_##kind, help},
 #include "grammar/functions.def"
 #undef FN
 };

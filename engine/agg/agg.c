@@ -27,19 +27,39 @@ static const char *unquote(cq_arena *a, const char *name)
     return name;
 }
 
+enum { CQ_AGG_ORDERED = 1u << 0 };   /* grammar/functions.def flag */
+
+/* The STATS rows of grammar/functions.def. */
 static const struct {
     const char *name;
     cq_agg_kind kind;
+    unsigned flags;
 } agg_names[] = {
-    {"count", CQ_AGG_COUNT},   {"c", CQ_AGG_COUNT},         {"dc", CQ_AGG_DC},
-    {"distinct_count", CQ_AGG_DC}, {"estdc", CQ_AGG_DC},    {"values", CQ_AGG_VALUES},
-    {"list", CQ_AGG_LIST},     {"min", CQ_AGG_MIN},         {"max", CQ_AGG_MAX},
-    {"range", CQ_AGG_RANGE},   {"sum", CQ_AGG_SUM},         {"sumsq", CQ_AGG_SUMSQ},
-    {"avg", CQ_AGG_AVG},       {"mean", CQ_AGG_AVG},        {"stdev", CQ_AGG_STDEV},
-    {"stdevp", CQ_AGG_STDEVP}, {"var", CQ_AGG_VAR},         {"varp", CQ_AGG_VARP},
-    {"median", CQ_AGG_MEDIAN}, {"first", CQ_AGG_FIRST},     {"last", CQ_AGG_LAST},
-    {"earliest", CQ_AGG_EARLIEST}, {"latest", CQ_AGG_LATEST},
+#define FN(name, lo, hi, kind, impl, flags, help) FN_##kind(#name, CQ_AGG_##impl, flags)
+#define FN_EVAL(name, impl, flags)
+#define FN_STATS(name, impl, flags) {name, impl, flags},
+#define FN_CONVERT(name, impl, flags)
+#include "grammar/functions.def"
+#undef FN_CONVERT
+#undef FN_STATS
+#undef FN_EVAL
+#undef FN
 };
+
+/* The aggregation called name, when it is not a percentile (perc<N>). */
+static int agg_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof agg_names / sizeof agg_names[0]; i++)
+        if (agg_names[i].kind != CQ_AGG_PERC && !strcmp(agg_names[i].name, name))
+            return (int)i;
+    return -1;
+}
+
+int cq_agg_ordered(const char *name)
+{
+    int i = agg_find(name);
+    return i >= 0 && (agg_names[i].flags & CQ_AGG_ORDERED);
+}
 
 /* perc95, p99.9, exactperc50, upperperc90: the percentile family. */
 static int percentile(const char *name, double *pct)
@@ -65,11 +85,11 @@ int cq_agg_prepare(cq_arena *a, const cq_ast *node, cq_agg *out, cq_diag *d)
     out->span = node->span;
     const char *fn = node->name;
     int found = 0;
-    for (size_t i = 0; i < sizeof agg_names / sizeof agg_names[0] && !found; i++)
-        if (!strcmp(agg_names[i].name, fn)) {
-            out->kind = agg_names[i].kind;
-            found = 1;
-        }
+    int i = agg_find(fn);
+    if (i >= 0) {
+        out->kind = agg_names[i].kind;
+        found = 1;
+    }
     if (!found && percentile(fn, &out->pct)) {
         out->kind = CQ_AGG_PERC;
         found = 1;

@@ -84,6 +84,9 @@ typedef struct cq_agg {
 int cq_agg_prepare(cq_arena *a, const cq_ast *node, cq_agg *out, cq_diag *d);
 /* Whether the function counts (count, count(f), dc): empty cells are 0. */
 int cq_agg_counts(const cq_agg *g);
+/* Whether the stats function called name depends on the order of its
+ * events (first, last, list). */
+int cq_agg_ordered(const char *name);
 
 /* ------------------------------------------------------------ groups */
 

@@ -315,7 +315,7 @@ static const char *sole_field(const cq_ast *e, const char *found, int *ok)
     }
     if (e->kind == CQ_AST_CALL) {
         const cq_fn *fn = cq_fn_find(e->name);
-        if (!fn || (fn->flags & CQ_FN_LAZY) || !strcmp(e->name, "searchmatch"))
+        if (!fn || (fn->flags & (CQ_FN_LAZY | CQ_FN_ROW | CQ_FN_VOLATILE)))
             *ok = 0;
     }
     for (const cq_ast *k = e->kids; k; k = k->next) {

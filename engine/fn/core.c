@@ -24,14 +24,14 @@ static cq_sv sv_dup(cq_arena *a, const char *p, size_t n)
 
 /* ------------------------------------------------------- conditionals */
 
-static int fn_if(cq_fn_call *fc)
+int cq_fn_if(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++)
         fc->out[i] = cq_val_truthy(&A(0, i)) ? A(1, i) : A(2, i);
     return 0;
 }
 
-static int fn_case(cq_fn_call *fc)
+int cq_fn_case(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         cq_val v = {0};
@@ -45,7 +45,7 @@ static int fn_case(cq_fn_call *fc)
     return 0;
 }
 
-static int fn_coalesce(cq_fn_call *fc)
+int cq_fn_coalesce(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         cq_val v = {0};
@@ -56,7 +56,7 @@ static int fn_coalesce(cq_fn_call *fc)
     return 0;
 }
 
-static int fn_nullif(cq_fn_call *fc)
+int cq_fn_nullif(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         cq_sv x = cq_val_str(&A(0, i), ARENA), y = cq_val_str(&A(1, i), ARENA);
@@ -66,34 +66,34 @@ static int fn_nullif(cq_fn_call *fc)
     return 0;
 }
 
-static int fn_isnull(cq_fn_call *fc)
+int cq_fn_isnull(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++)
         fc->out[i] = cq_val_bool(A(0, i).t == CQ_V_NULL);
     return 0;
 }
 
-static int fn_isnotnull(cq_fn_call *fc)
+int cq_fn_isnotnull(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++)
         fc->out[i] = cq_val_bool(A(0, i).t != CQ_V_NULL);
     return 0;
 }
 
-static int fn_null(cq_fn_call *fc)
+int cq_fn_null(cq_fn_call *fc)
 {
     memset(fc->out, 0, fc->n * sizeof *fc->out);
     return 0;
 }
 
-static int fn_true(cq_fn_call *fc)
+int cq_fn_true(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++)
         fc->out[i] = cq_val_bool(1);
     return 0;
 }
 
-static int fn_false(cq_fn_call *fc)
+int cq_fn_false(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++)
         fc->out[i] = cq_val_bool(0);
@@ -102,7 +102,7 @@ static int fn_false(cq_fn_call *fc)
 
 int cq_like(const cq_val *v, const cq_val *pat, cq_arena *a);
 
-static int fn_like(cq_fn_call *fc)
+int cq_fn_like(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++)
         fc->out[i] = cq_val_bool(cq_like(&A(0, i), &A(1, i), ARENA));
@@ -110,7 +110,7 @@ static int fn_like(cq_fn_call *fc)
 }
 
 /* in(field, v1, v2, ...): true when the field equals one of the values. */
-static int fn_in(cq_fn_call *fc)
+int cq_fn_in(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         int hit = 0;
@@ -147,12 +147,12 @@ static int fn_lower_upper(cq_fn_call *fc, int upper)
     return 0;
 }
 
-static int fn_lower(cq_fn_call *fc)
+int cq_fn_lower(cq_fn_call *fc)
 {
     return fn_lower_upper(fc, 0);
 }
 
-static int fn_upper(cq_fn_call *fc)
+int cq_fn_upper(cq_fn_call *fc)
 {
     return fn_lower_upper(fc, 1);
 }
@@ -178,7 +178,7 @@ static uint32_t utf8_off(cq_sv s, uint32_t ci)
     return k;
 }
 
-static int fn_len(cq_fn_call *fc)
+int cq_fn_len(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++)
         fc->out[i] = A(0, i).t == CQ_V_NULL ? (cq_val){0}
@@ -187,7 +187,7 @@ static int fn_len(cq_fn_call *fc)
 }
 
 /* substr(s, start, len): 1-based; a negative start counts from the end. */
-static int fn_substr(cq_fn_call *fc)
+int cq_fn_substr(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         double st, ln = -1;
@@ -231,17 +231,17 @@ static int fn_trim_side(cq_fn_call *fc, int left, int right)
     return 0;
 }
 
-static int fn_trim(cq_fn_call *fc)
+int cq_fn_trim(cq_fn_call *fc)
 {
     return fn_trim_side(fc, 1, 1);
 }
 
-static int fn_ltrim(cq_fn_call *fc)
+int cq_fn_ltrim(cq_fn_call *fc)
 {
     return fn_trim_side(fc, 1, 0);
 }
 
-static int fn_rtrim(cq_fn_call *fc)
+int cq_fn_rtrim(cq_fn_call *fc)
 {
     return fn_trim_side(fc, 0, 1);
 }
@@ -251,7 +251,7 @@ static int hexval(int c)
     return isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
 }
 
-static int fn_urldecode(cq_fn_call *fc)
+int cq_fn_urldecode(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         if (A(0, i).t == CQ_V_NULL) {
@@ -280,7 +280,7 @@ static int fn_urldecode(cq_fn_call *fc)
 /* ----------------------------------------------------------- numbers */
 
 /* tonumber(s [, base]) */
-static int fn_tonumber(cq_fn_call *fc)
+int cq_fn_tonumber(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         double d, base = 10;
@@ -305,7 +305,7 @@ static int fn_tonumber(cq_fn_call *fc)
 }
 
 /* tostring(v [, "hex"|"commas"|"duration"]) */
-static int fn_tostring(cq_fn_call *fc)
+int cq_fn_tostring(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         const cq_val *v = &A(0, i);
@@ -330,7 +330,7 @@ static int fn_tostring(cq_fn_call *fc)
     return 0;
 }
 
-static int fn_round(cq_fn_call *fc)
+int cq_fn_round(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         double d, places = 0;
@@ -353,17 +353,17 @@ static int fn_math1(cq_fn_call *fc, double (*f)(double))
     return 0;
 }
 
-static int fn_abs(cq_fn_call *fc)
+int cq_fn_abs(cq_fn_call *fc)
 {
     return fn_math1(fc, fabs);
 }
 
-static int fn_floor(cq_fn_call *fc)
+int cq_fn_floor(cq_fn_call *fc)
 {
     return fn_math1(fc, floor);
 }
 
-static int fn_ceil(cq_fn_call *fc)
+int cq_fn_ceil(cq_fn_call *fc)
 {
     return fn_math1(fc, ceil);
 }
@@ -404,24 +404,24 @@ static int fn_minmax(cq_fn_call *fc, int want_max)
     return 0;
 }
 
-static int fn_min(cq_fn_call *fc)
+int cq_fn_min(cq_fn_call *fc)
 {
     return fn_minmax(fc, 0);
 }
 
-static int fn_max(cq_fn_call *fc)
+int cq_fn_max(cq_fn_call *fc)
 {
     return fn_minmax(fc, 1);
 }
 
-static int fn_now(cq_fn_call *fc)
+int cq_fn_now(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++)
         fc->out[i] = cq_val_number((double)(fc->c->now_us / 1000000));
     return 0;
 }
 
-static int fn_isnum(cq_fn_call *fc)
+int cq_fn_isnum(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         double d;
@@ -430,7 +430,7 @@ static int fn_isnum(cq_fn_call *fc)
     return 0;
 }
 
-static int fn_isstr(cq_fn_call *fc)
+int cq_fn_isstr(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         double d;
@@ -441,7 +441,7 @@ static int fn_isstr(cq_fn_call *fc)
 
 /* Field values are strings; one that reads as a number is a Number, as
  * Splunk treats extracted numeric fields. */
-static int fn_typeof(cq_fn_call *fc)
+int cq_fn_typeof(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         const cq_val *v = &A(0, i);
@@ -485,7 +485,7 @@ static cq_val mv_make(cq_sv *vals, uint32_t n)
     return v;
 }
 
-static int fn_mvcount(cq_fn_call *fc)
+int cq_fn_mvcount(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         const cq_val *v = &A(0, i);
@@ -496,7 +496,7 @@ static int fn_mvcount(cq_fn_call *fc)
 }
 
 /* mvindex(mv, start [, end]): 0-based, negative from the end, end inclusive. */
-static int fn_mvindex(cq_fn_call *fc)
+int cq_fn_mvindex(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         cq_sv one;
@@ -524,7 +524,7 @@ static int fn_mvindex(cq_fn_call *fc)
     return 0;
 }
 
-static int fn_mvjoin(cq_fn_call *fc)
+int cq_fn_mvjoin(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         cq_sv one, sep = cq_val_str(&A(1, i), ARENA);
@@ -552,7 +552,7 @@ static int fn_mvjoin(cq_fn_call *fc)
     return 0;
 }
 
-static int fn_mvappend(cq_fn_call *fc)
+int cq_fn_mvappend(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         uint32_t total = 0;
@@ -574,7 +574,7 @@ static int fn_mvappend(cq_fn_call *fc)
     return 0;
 }
 
-static int fn_split(cq_fn_call *fc)
+int cq_fn_split(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         cq_sv s = cq_val_str(&A(0, i), ARENA), sep = cq_val_str(&A(1, i), ARENA);
@@ -606,7 +606,7 @@ static int fn_split(cq_fn_call *fc)
 
 /* ------------------------------------------------------------ regexes */
 
-static int fn_match(cq_fn_call *fc)
+int cq_fn_match(cq_fn_call *fc)
 {
     cq_regex_cache *rc = fc->c->regex;
     const cq_ast *pat_node = cq_ast_kid(fc->node, 1);
@@ -628,7 +628,7 @@ static int fn_match(cq_fn_call *fc)
 }
 
 /* replace(s, regex, replacement): every match; \1..\9 refer to groups. */
-static int fn_replace(cq_fn_call *fc)
+int cq_fn_replace(cq_fn_call *fc)
 {
     cq_regex_cache *rc = fc->c->regex;
     const cq_ast *pat_node = cq_ast_kid(fc->node, 1);
@@ -680,59 +680,4 @@ static int fn_replace(cq_fn_call *fc)
         cq_strbuf_free(&out);
     }
     return 0;
-}
-
-/* ------------------------------------------------------------- table */
-
-static const cq_fn functions[] = {
-    {"abs", 1, 1, fn_abs, 0},
-    {"case", 2, -1, fn_case, 0},
-    {"ceil", 1, 1, fn_ceil, 0},
-    {"ceiling", 1, 1, fn_ceil, 0},
-    {"coalesce", 1, -1, fn_coalesce, 0},
-    {"false", 0, 0, fn_false, 0},
-    {"floor", 1, 1, fn_floor, 0},
-    {"if", 3, 3, fn_if, 0},
-    {"in", 2, -1, fn_in, 0},
-    {"isnotnull", 1, 1, fn_isnotnull, 0},
-    {"isnull", 1, 1, fn_isnull, 0},
-    {"isnum", 1, 1, fn_isnum, 0},
-    {"isstr", 1, 1, fn_isstr, 0},
-    {"len", 1, 1, fn_len, 0},
-    {"like", 2, 2, fn_like, 0},
-    {"lower", 1, 1, fn_lower, 0},
-    {"ltrim", 1, 2, fn_ltrim, 0},
-    {"match", 2, 2, fn_match, 0},
-    {"max", 1, -1, fn_max, 0},
-    {"min", 1, -1, fn_min, 0},
-    {"mvappend", 1, -1, fn_mvappend, 0},
-    {"mvcount", 1, 1, fn_mvcount, 0},
-    {"mvindex", 2, 3, fn_mvindex, 0},
-    {"mvjoin", 2, 2, fn_mvjoin, 0},
-    {"now", 0, 0, fn_now, 0},
-    {"null", 0, 0, fn_null, 0},
-    {"nullif", 2, 2, fn_nullif, 0},
-    {"replace", 3, 3, fn_replace, 0},
-    {"round", 1, 2, fn_round, 0},
-    {"rtrim", 1, 2, fn_rtrim, 0},
-    {"split", 2, 2, fn_split, 0},
-    {"substr", 2, 3, fn_substr, 0},
-    {"tonumber", 1, 2, fn_tonumber, 0},
-    {"tostring", 1, 2, fn_tostring, 0},
-    {"trim", 1, 2, fn_trim, 0},
-    {"true", 0, 0, fn_true, 0},
-    {"typeof", 1, 1, fn_typeof, 0},
-    {"upper", 1, 1, fn_upper, 0},
-    {"urldecode", 1, 1, fn_urldecode, 0},
-};
-
-const cq_fn *cq_fn_find(const char *name)
-{
-    for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++)
-        if (!strcmp(functions[i].name, name))
-            return &functions[i];
-    const cq_fn *f = cq_fn_find_time(name);
-    if (!f)
-        f = cq_fn_find_mv(name);
-    return f ? f : cq_fn_find_more(name);
 }

@@ -1,12 +1,12 @@
 /*
- * functions.h - private to engine/: the eval functions the engine runs.
+ * fn.h - private to engine/: the eval functions the engine runs.
  *
  * Each function works on whole vectors: args[k][i] is argument k for row i,
  * out[i] its result.  A LAZY function gets no evaluated arguments and
  * evaluates what it needs itself (mvfilter binds each value in turn).
  */
-#ifndef CQ_ENGINE_FUNCTIONS_H
-#define CQ_ENGINE_FUNCTIONS_H
+#ifndef CQ_ENGINE_FN_H
+#define CQ_ENGINE_FN_H
 
 #include "engine/expr/eval.h"
 
@@ -23,7 +23,11 @@ typedef struct cq_fn_call {
 
 typedef int (*cq_fn_impl)(cq_fn_call *fc);
 
-enum { CQ_FN_LAZY = 1u << 0 };
+enum {
+    CQ_FN_LAZY = 1u << 0,       /* gets no evaluated arguments (mvfilter) */
+    CQ_FN_ROW = 1u << 1,        /* reads the whole event, not only its arguments */
+    CQ_FN_VOLATILE = 1u << 2,   /* differs from call to call (time()) */
+};
 
 typedef struct cq_fn {
     const char *name;
@@ -32,12 +36,19 @@ typedef struct cq_fn {
     unsigned flags;
 } cq_fn;
 
-/* The function called name, or NULL. */
+/* The eval function called name, or NULL (engine/fn/table.c). */
 const cq_fn *cq_fn_find(const char *name);
-/* The tables of functions_time.c, functions_mv.c and functions_more.c,
- * which cq_fn_find() searches after its own. */
-const cq_fn *cq_fn_find_time(const char *name);
-const cq_fn *cq_fn_find_mv(const char *name);
-const cq_fn *cq_fn_find_more(const char *name);
+
+/* One implementation per EVAL row of grammar/functions.def, in the file of
+ * its kind (engine/fn/). */
+#define FN(name, lo, hi, kind, impl, flags, help) FN_##kind(cq_fn_##impl)
+#define FN_EVAL(fn) int fn(cq_fn_call *fc);
+#define FN_STATS(fn)
+#define FN_CONVERT(fn)
+#include "grammar/functions.def"
+#undef FN_CONVERT
+#undef FN_STATS
+#undef FN_EVAL
+#undef FN
 
 #endif

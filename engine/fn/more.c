@@ -23,7 +23,7 @@
 
 /* ---------------------------------------------------------- cidrmatch */
 
-static int fn_cidrmatch(cq_fn_call *fc)
+int cq_fn_cidrmatch(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         cq_sv c = cq_val_str(&A(0, i), ARENA);
@@ -247,17 +247,17 @@ static int digest(cq_fn_call *fc, int which)
     return 0;
 }
 
-static int fn_md5(cq_fn_call *fc)
+int cq_fn_md5(cq_fn_call *fc)
 {
     return digest(fc, 0);
 }
 
-static int fn_sha1(cq_fn_call *fc)
+int cq_fn_sha1(cq_fn_call *fc)
 {
     return digest(fc, 1);
 }
 
-static int fn_sha256(cq_fn_call *fc)
+int cq_fn_sha256(cq_fn_call *fc)
 {
     return digest(fc, 2);
 }
@@ -278,7 +278,7 @@ static cq_val vals_val(const cq_json_vals *v)
 }
 
 /* spath(json, path): the value(s) at path; {} gives a multivalue. */
-static int fn_spath(cq_fn_call *fc)
+int cq_fn_spath(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         cq_sv p = cq_val_str(&A(1, i), ARENA);
@@ -306,7 +306,7 @@ static void collect_node(json_t *v, void *ctx)
  * object or array; the matches of a {} path as a JSON array); with several,
  * a JSON array of their values (null where a path finds nothing).
  */
-static int fn_json_extract(cq_fn_call *fc)
+int cq_fn_json_extract(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         json_t *root = A(0, i).t == CQ_V_NULL ? NULL : cq_json_parse(cq_val_str(&A(0, i), ARENA));
@@ -348,7 +348,7 @@ static int fn_json_extract(cq_fn_call *fc)
  * text is parsed per batch (a few microseconds) when it is the same for
  * every row, which it is when written as a literal.
  */
-static int fn_searchmatch(cq_fn_call *fc)
+int cq_fn_searchmatch(cq_fn_call *fc)
 {
     const cq_ast *at = fc->node;
     uint8_t *hit = cq_arena_calloc(ARENA, CQ_BATCH_ROWS + 1);
@@ -393,22 +393,4 @@ static int fn_searchmatch(cq_fn_call *fc)
         i = j;
     }
     return 0;
-}
-
-static const cq_fn functions[] = {
-    {"cidrmatch", 2, 2, fn_cidrmatch, 0},
-    {"json_extract", 1, -1, fn_json_extract, 0},
-    {"md5", 1, 1, fn_md5, 0},
-    {"searchmatch", 1, 1, fn_searchmatch, 0},
-    {"sha1", 1, 1, fn_sha1, 0},
-    {"sha256", 1, 1, fn_sha256, 0},
-    {"spath", 2, 2, fn_spath, 0},
-};
-
-const cq_fn *cq_fn_find_more(const char *name)
-{
-    for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++)
-        if (!strcmp(functions[i].name, name))
-            return &functions[i];
-    return NULL;
 }

@@ -49,7 +49,7 @@ static int sv_eq(cq_sv a, cq_sv b)
 }
 
 /* mvdedup: the first of each value, order kept. */
-static int fn_mvdedup(cq_fn_call *fc)
+int cq_fn_mvdedup(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         cq_sv one;
@@ -77,7 +77,7 @@ static int sv_cmp(const void *a, const void *b)
 }
 
 /* mvsort: lexicographic (byte order: numbers as text, upper before lower case). */
-static int fn_mvsort(cq_fn_call *fc)
+int cq_fn_mvsort(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         cq_sv one;
@@ -93,7 +93,7 @@ static int fn_mvsort(cq_fn_call *fc)
 }
 
 /* mvzip(a, b [, delim]): "a1<delim>b1", ... up to the shorter list; delim ",". */
-static int fn_mvzip(cq_fn_call *fc)
+int cq_fn_mvzip(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         cq_sv one_a, one_b, delim = {",", 1};
@@ -122,7 +122,7 @@ static int fn_mvzip(cq_fn_call *fc)
 }
 
 /* mvfind(mv, regex): 0-based index of the first value the regex matches. */
-static int fn_mvfind(cq_fn_call *fc)
+int cq_fn_mvfind(cq_fn_call *fc)
 {
     const cq_ast *pat_node = cq_ast_kid(fc->node, 1);
     for (uint32_t i = 0; i < fc->n; i++) {
@@ -168,7 +168,7 @@ static const cq_ast *first_field(const cq_ast *e)
  * which the field holds that one value (the other columns copied from the
  * pair's row), and cond is evaluated over that batch a vector at a time.
  */
-static int fn_mvfilter(cq_fn_call *fc)
+int cq_fn_mvfilter(cq_fn_call *fc)
 {
     const cq_ast *cond = fc->node->kids;
     const cq_ast *f = first_field(cond);
@@ -235,20 +235,4 @@ static int fn_mvfilter(cq_fn_call *fc)
     for (uint32_t k = 0; k < fc->n; k++)
         fc->out[k] = make(kept[k], n_kept[k]);
     return 0;
-}
-
-static const cq_fn functions[] = {
-    {"mvdedup", 1, 1, fn_mvdedup, 0},
-    {"mvfilter", 1, 1, fn_mvfilter, CQ_FN_LAZY},
-    {"mvfind", 2, 2, fn_mvfind, 0},
-    {"mvsort", 1, 1, fn_mvsort, 0},
-    {"mvzip", 2, 3, fn_mvzip, 0},
-};
-
-const cq_fn *cq_fn_find_mv(const char *name)
-{
-    for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++)
-        if (!strcmp(functions[i].name, name))
-            return &functions[i];
-    return NULL;
 }

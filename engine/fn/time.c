@@ -213,7 +213,7 @@ int cq_time_strptime(cq_sv sv, const char *fmt, double *out)
 
 /* ------------------------------------------------------------ functions */
 
-static int fn_time(cq_fn_call *fc)
+int cq_fn_time(cq_fn_call *fc)
 {
     double t = (double)cq_time_now_us() / 1e6;
     for (uint32_t i = 0; i < fc->n; i++)
@@ -221,7 +221,7 @@ static int fn_time(cq_fn_call *fc)
     return 0;
 }
 
-static int fn_strftime(cq_fn_call *fc)
+int cq_fn_strftime(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         double t;
@@ -236,7 +236,7 @@ static int fn_strftime(cq_fn_call *fc)
     return 0;
 }
 
-static int fn_strptime(cq_fn_call *fc)
+int cq_fn_strptime(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         cq_sv s = cq_val_str(&A(0, i), ARENA), f = cq_val_str(&A(1, i), ARENA);
@@ -250,7 +250,7 @@ static int fn_strptime(cq_fn_call *fc)
     return 0;
 }
 
-static int fn_relative_time(cq_fn_call *fc)
+int cq_fn_relative_time(cq_fn_call *fc)
 {
     for (uint32_t i = 0; i < fc->n; i++) {
         double t;
@@ -265,19 +265,4 @@ static int fn_relative_time(cq_fn_call *fc)
             fc->out[i] = cq_val_number((double)us / 1e6 + (strchr(mod, '@') ? 0 : t - whole));
     }
     return 0;
-}
-
-static const cq_fn functions[] = {
-    {"relative_time", 2, 2, fn_relative_time, 0},
-    {"strftime", 2, 2, fn_strftime, 0},
-    {"strptime", 2, 2, fn_strptime, 0},
-    {"time", 0, 0, fn_time, 0},
-};
-
-const cq_fn *cq_fn_find_time(const char *name)
-{
-    for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++)
-        if (!strcmp(functions[i].name, name))
-            return &functions[i];
-    return NULL;
 }

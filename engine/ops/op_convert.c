@@ -26,11 +26,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { CV_CTIME, CV_MKTIME, CV_DUR2SEC, CV_MSTIME, CV_MEMK, CV_RMCOMMA, CV_RMUNIT, CV_AUTO,
-       CV_NUM, CV_NONE };
+/* The CONVERT rows of grammar/functions.def: CQ_CONV_<impl>, and names. */
+enum {
+#define FN(name, lo, hi, kind, impl, flags, help) FN_##kind(CQ_CONV_##impl)
+#define FN_EVAL(conv)
+#define FN_STATS(conv)
+#define FN_CONVERT(conv) conv,
+#include "grammar/functions.def"
+#undef FN
+    CQ_CONV_N
+};
 
-static const char *const cv_names[] = {"ctime", "mktime", "dur2sec", "mstime", "memk",
-                                       "rmcomma", "rmunit", "auto", "num", "none"};
+static const char *const cv_names[CQ_CONV_N] = {
+#define FN(name, lo, hi, kind, impl, flags, help) FN_##kind(CQ_CONV_##impl, #name)
+#undef FN_EVAL
+#undef FN_STATS
+#undef FN_CONVERT
+#define FN_EVAL(conv, name)
+#define FN_STATS(conv, name)
+#define FN_CONVERT(conv, name) [conv] = name,
+#include "grammar/functions.def"
+#undef FN_CONVERT
+#undef FN_STATS
+#undef FN_EVAL
+#undef FN
+};
 
 typedef struct conv {
     int fn;
@@ -149,24 +169,24 @@ static int convert_value(const convert_cfg *cc, int fn, cq_sv v, cq_sv *out, cq_
     double d;
     cq_sv rest;
     switch (fn) {
-    case CV_CTIME:
+    case CQ_CONV_CTIME:
         if (!cq_parse_num(v.p, v.len, &d))
             return 0;
         *out = cq_time_strftime(d, cc->timeformat, a);
         return out->p ? 1 : 0;
-    case CV_MKTIME:
+    case CQ_CONV_MKTIME:
         if (cq_time_strptime(v, cc->timeformat, &d))
             return 0;
         break;
-    case CV_DUR2SEC:
+    case CQ_CONV_DUR2SEC:
         if (!dur2sec(v, &d))
             return 0;
         break;
-    case CV_MSTIME:
+    case CQ_CONV_MSTIME:
         if (!mstime(v, &d))
             return 0;
         break;
-    case CV_MEMK: {
+    case CQ_CONV_MEMK: {
         if (!lead_num(v, &d, &rest))
             return 0;
         int u = rest.len == 1 ? tolower((unsigned char)rest.p[0]) : rest.len ? -1 : 'k';
@@ -178,7 +198,7 @@ static int convert_value(const convert_cfg *cc, int fn, cq_sv v, cq_sv *out, cq_
             return 0;
         break;
     }
-    case CV_RMCOMMA: {
+    case CQ_CONV_RMCOMMA: {
         char *s = cq_arena_alloc(a, v.len + 1);
         uint32_t n = 0;
         for (uint32_t k = 0; k < v.len; k++)
@@ -188,12 +208,12 @@ static int convert_value(const convert_cfg *cc, int fn, cq_sv v, cq_sv *out, cq_
         *out = (cq_sv){s, n};
         return 1;
     }
-    case CV_RMUNIT:
+    case CQ_CONV_RMUNIT:
         if (!lead_num(v, &d, &rest))
             return 0;
         break;
-    case CV_AUTO:
-    case CV_NUM:
+    case CQ_CONV_AUTO:
+    case CQ_CONV_NUM:
         if (!cq_parse_num(v.p, v.len, &d)) {
             char *s = cq_arena_alloc(a, v.len + 1);     /* "1,234" reads as 1234 */
             uint32_t n = 0;
@@ -201,7 +221,7 @@ static int convert_value(const convert_cfg *cc, int fn, cq_sv v, cq_sv *out, cq_
                 if (v.p[k] != ',')
                     s[n++] = v.p[k];
             if (!n || n == v.len || !cq_parse_num(s, n, &d))
-                return fn == CV_NUM ? -1 : 0;
+                return fn == CQ_CONV_NUM ? -1 : 0;
         }
         break;
     default:
