@@ -36,6 +36,12 @@ typedef struct cq_fn {
     unsigned flags;
 } cq_fn;
 
+/* A copy of n bytes at p, as a value's text. */
+static inline cq_sv cq_fn_sv_dup(cq_arena *a, const char *p, size_t n)
+{
+    return (cq_sv){cq_arena_strndup(a, p, n), (uint32_t)n};
+}
+
 /* The eval function called name, or NULL (engine/fn/table.c). */
 const cq_fn *cq_fn_find(const char *name);
 

@@ -1,6 +1,6 @@
 /*
- * mv.c - multivalue eval functions: mvfilter(), mvdedup(),
- * mvsort(), mvzip(), mvfind().
+ * mv.c - multivalue eval functions: mvcount(), mvindex(), mvjoin(),
+ * mvappend(), split(), mvfilter(), mvdedup(), mvsort(), mvzip(), mvfind().
  *
  * Null rules (Splunk): a null multivalue argument gives null; a result with
  * no values is null (mvfilter() that keeps nothing, mvfind() that finds
@@ -16,8 +16,10 @@
 #define A(k, i) (fc->args[k][i])
 #define ARENA (fc->c->arena)
 
-/* The values of v (a scalar is a list of one, null of none). */
-static uint32_t vals(const cq_val *v, cq_sv *one, const cq_sv **out, cq_arena *a)
+/* -------------------------------------------------------- multivalue */
+
+/* The values of v as a list (a scalar is a list of one, null of none). */
+static uint32_t values_of(const cq_val *v, cq_sv *one, const cq_sv **out, cq_arena *a)
 {
     *out = one;
     if (v->t == CQ_V_MV) {
@@ -27,20 +29,140 @@ static uint32_t vals(const cq_val *v, cq_sv *one, const cq_sv **out, cq_arena *a
     if (v->t == CQ_V_NULL)
         return 0;
     *one = cq_val_str(v, a);
+    *out = one;
     return 1;
 }
 
-static cq_val make(cq_sv *v, uint32_t n)
+static cq_val mv_make(cq_sv *vals, uint32_t n)
 {
-    cq_val r = {0};
+    cq_val v = {0};
     if (n == 1)
-        return cq_val_from_sv(v[0]);
+        return cq_val_from_sv(vals[0]);
     if (n > 1) {
-        r.t = CQ_V_MV;
-        r.mv = v;
-        r.n_mv = n;
+        v.t = CQ_V_MV;
+        v.mv = vals;
+        v.n_mv = n;
     }
-    return r;
+    return v;
+}
+
+int cq_fn_mvcount(cq_fn_call *fc)
+{
+    for (uint32_t i = 0; i < fc->n; i++) {
+        const cq_val *v = &A(0, i);
+        fc->out[i] = v->t == CQ_V_NULL ? (cq_val){0}
+                                       : cq_val_number(v->t == CQ_V_MV ? v->n_mv : 1);
+    }
+    return 0;
+}
+
+/* mvindex(mv, start [, end]): 0-based, negative from the end, end inclusive. */
+int cq_fn_mvindex(cq_fn_call *fc)
+{
+    for (uint32_t i = 0; i < fc->n; i++) {
+        cq_sv one;
+        const cq_sv *vals;
+        uint32_t n = values_of(&A(0, i), &one, &vals, ARENA);
+        double s, e;
+        fc->out[i] = (cq_val){0};
+        if (!n || !cq_val_num(&A(1, i), &s))
+            continue;
+        if (fc->n_args < 3 || !cq_val_num(&A(2, i), &e))
+            e = s;
+        int64_t a = (int64_t)s, b = (int64_t)e;
+        if (a < 0)
+            a += n;
+        if (b < 0)
+            b += n;
+        if (a < 0 || a >= n || b < a)
+            continue;
+        if (b >= n)
+            b = n - 1;
+        cq_sv *r = cq_arena_alloc(ARENA, (size_t)(b - a + 1) * sizeof *r);
+        memcpy(r, vals + a, (size_t)(b - a + 1) * sizeof *r);
+        fc->out[i] = mv_make(r, (uint32_t)(b - a + 1));
+    }
+    return 0;
+}
+
+int cq_fn_mvjoin(cq_fn_call *fc)
+{
+    for (uint32_t i = 0; i < fc->n; i++) {
+        cq_sv one, sep = cq_val_str(&A(1, i), ARENA);
+        const cq_sv *vals;
+        uint32_t n = values_of(&A(0, i), &one, &vals, ARENA);
+        if (!n || !sep.p) {
+            fc->out[i] = (cq_val){0};
+            continue;
+        }
+        size_t len = (size_t)sep.len * (n - 1);
+        for (uint32_t k = 0; k < n; k++)
+            len += vals[k].len;
+        char *r = cq_arena_alloc(ARENA, len + 1), *w = r;
+        for (uint32_t k = 0; k < n; k++) {
+            if (k) {
+                memcpy(w, sep.p, sep.len);
+                w += sep.len;
+            }
+            memcpy(w, vals[k].p, vals[k].len);
+            w += vals[k].len;
+        }
+        *w = '\0';
+        fc->out[i] = cq_val_from_sv((cq_sv){r, (uint32_t)len});
+    }
+    return 0;
+}
+
+int cq_fn_mvappend(cq_fn_call *fc)
+{
+    for (uint32_t i = 0; i < fc->n; i++) {
+        uint32_t total = 0;
+        for (uint32_t k = 0; k < fc->n_args; k++) {
+            const cq_val *v = &A(k, i);
+            total += v->t == CQ_V_MV ? v->n_mv : v->t != CQ_V_NULL;
+        }
+        cq_sv *r = cq_arena_alloc(ARENA, (total + 1) * sizeof *r);
+        uint32_t n = 0;
+        for (uint32_t k = 0; k < fc->n_args; k++) {
+            cq_sv one;
+            const cq_sv *vals;
+            uint32_t m = values_of(&A(k, i), &one, &vals, ARENA);
+            memcpy(r + n, vals, m * sizeof *r);
+            n += m;
+        }
+        fc->out[i] = mv_make(r, n);
+    }
+    return 0;
+}
+
+int cq_fn_split(cq_fn_call *fc)
+{
+    for (uint32_t i = 0; i < fc->n; i++) {
+        cq_sv s = cq_val_str(&A(0, i), ARENA), sep = cq_val_str(&A(1, i), ARENA);
+        if (!s.p || !sep.p) {
+            fc->out[i] = (cq_val){0};
+            continue;
+        }
+        uint32_t cap = sep.len ? s.len / sep.len + 2 : s.len + 1, n = 0, from = 0;
+        cq_sv *r = cq_arena_alloc(ARENA, cap * sizeof *r);
+        if (!sep.len) {     /* split into characters */
+            for (uint32_t k = 0; k < s.len; k++)
+                r[n++] = (cq_sv){s.p + k, 1};
+        } else {
+            for (uint32_t k = 0; k + sep.len <= s.len;) {
+                if (!memcmp(s.p + k, sep.p, sep.len)) {
+                    r[n++] = (cq_sv){s.p + from, k - from};
+                    k += sep.len;
+                    from = k;
+                } else {
+                    k++;
+                }
+            }
+            r[n++] = (cq_sv){s.p + from, s.len - from};
+        }
+        fc->out[i] = mv_make(r, n);
+    }
+    return 0;
 }
 
 static int sv_eq(cq_sv a, cq_sv b)
@@ -54,7 +176,7 @@ int cq_fn_mvdedup(cq_fn_call *fc)
     for (uint32_t i = 0; i < fc->n; i++) {
         cq_sv one;
         const cq_sv *v;
-        uint32_t n = vals(&A(0, i), &one, &v, ARENA), m = 0;
+        uint32_t n = values_of(&A(0, i), &one, &v, ARENA), m = 0;
         cq_sv *r = cq_arena_alloc(ARENA, (n + 1) * sizeof *r);
         for (uint32_t k = 0; k < n; k++) {
             int seen = 0;
@@ -63,7 +185,7 @@ int cq_fn_mvdedup(cq_fn_call *fc)
             if (!seen)
                 r[m++] = v[k];
         }
-        fc->out[i] = make(r, m);
+        fc->out[i] = mv_make(r, m);
     }
     return 0;
 }
@@ -82,12 +204,12 @@ int cq_fn_mvsort(cq_fn_call *fc)
     for (uint32_t i = 0; i < fc->n; i++) {
         cq_sv one;
         const cq_sv *v;
-        uint32_t n = vals(&A(0, i), &one, &v, ARENA);
+        uint32_t n = values_of(&A(0, i), &one, &v, ARENA);
         cq_sv *r = cq_arena_alloc(ARENA, (n + 1) * sizeof *r);
         if (n)
             memcpy(r, v, n * sizeof *r);
         qsort(r, n, sizeof *r, sv_cmp);
-        fc->out[i] = make(r, n);
+        fc->out[i] = mv_make(r, n);
     }
     return 0;
 }
@@ -98,7 +220,7 @@ int cq_fn_mvzip(cq_fn_call *fc)
     for (uint32_t i = 0; i < fc->n; i++) {
         cq_sv one_a, one_b, delim = {",", 1};
         const cq_sv *x, *y;
-        uint32_t na = vals(&A(0, i), &one_a, &x, ARENA), nb = vals(&A(1, i), &one_b, &y, ARENA);
+        uint32_t na = values_of(&A(0, i), &one_a, &x, ARENA), nb = values_of(&A(1, i), &one_b, &y, ARENA);
         if (fc->n_args > 2)
             delim = cq_val_str(&A(2, i), ARENA);
         if (!na || !nb || !delim.p) {
@@ -116,7 +238,7 @@ int cq_fn_mvzip(cq_fn_call *fc)
             s[len] = '\0';
             r[k] = (cq_sv){s, (uint32_t)len};
         }
-        fc->out[i] = make(r, n);
+        fc->out[i] = mv_make(r, n);
     }
     return 0;
 }
@@ -128,7 +250,7 @@ int cq_fn_mvfind(cq_fn_call *fc)
     for (uint32_t i = 0; i < fc->n; i++) {
         cq_sv one, p = cq_val_str(&A(1, i), ARENA);
         const cq_sv *v;
-        uint32_t n = vals(&A(0, i), &one, &v, ARENA);
+        uint32_t n = values_of(&A(0, i), &one, &v, ARENA);
         fc->out[i] = (cq_val){0};
         if (!n || !p.p)
             continue;
@@ -233,6 +355,6 @@ int cq_fn_mvfilter(cq_fn_call *fc)
                 kept[owner[k]][n_kept[owner[k]]++] = v[k];
     }
     for (uint32_t k = 0; k < fc->n; k++)
-        fc->out[k] = make(kept[k], n_kept[k]);
+        fc->out[k] = mv_make(kept[k], n_kept[k]);
     return 0;
 }

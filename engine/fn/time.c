@@ -1,5 +1,5 @@
 /*
- * time.c - time eval functions: time(), strftime(), strptime(),
+ * time.c - time eval functions: now(), time(), strftime(), strptime(),
  * relative_time(), and Splunk's time format strings (timefmt.h).
  *
  * Null rules (Splunk): a null or non-numeric time, or a null format, gives
@@ -264,5 +264,12 @@ int cq_fn_relative_time(cq_fn_call *fc)
         if (!cq_time_modifier(mod, (int64_t)whole * 1000000, &us))  /* a snap drops fractions */
             fc->out[i] = cq_val_number((double)us / 1e6 + (strchr(mod, '@') ? 0 : t - whole));
     }
+    return 0;
+}
+
+int cq_fn_now(cq_fn_call *fc)
+{
+    for (uint32_t i = 0; i < fc->n; i++)
+        fc->out[i] = cq_val_number((double)(fc->c->now_us / 1000000));
     return 0;
 }

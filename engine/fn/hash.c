@@ -1,47 +1,14 @@
 /*
- * more.c - eval functions: cidrmatch(), md5(), sha1(), sha256(),
- * spath(), json_extract(), searchmatch().
- *
- * Null rules (Splunk): cidrmatch() and searchmatch() are conditions and
- * never null (a null address does not match); the digests, spath() and
- * json_extract() of null are null, and so is a path with nothing there or
- * text that is not JSON.  On a multivalue address cidrmatch() is true when
- * any value is in the subnet; the digests read a multivalue's first value.
+ * hash.c - digests: md5(), sha1(), sha256(), as lower-case hex.  The digest
+ * of null is null; a multivalue's first value is digested.
  */
 #include "engine/fn/fn.h"
-#include "engine/expr/match.h"
-#include "engine/exec.h"
-#include "engine/expr/jsonpath.h"
-#include "grammar/parse.h"
 
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define A(k, i) (fc->args[k][i])
 #define ARENA (fc->c->arena)
-
-/* ---------------------------------------------------------- cidrmatch */
-
-int cq_fn_cidrmatch(cq_fn_call *fc)
-{
-    for (uint32_t i = 0; i < fc->n; i++) {
-        cq_sv c = cq_val_str(&A(0, i), ARENA);
-        const cq_val *ip = &A(1, i);
-        unsigned char net[16];
-        int fam, bits, hit = 0;
-        if (cq_cidr_parse(c, &fam, net, &bits)) {
-            if (ip->t == CQ_V_MV) {
-                for (uint32_t k = 0; k < ip->n_mv && !hit; k++)
-                    hit = cq_cidr_contains(fam, net, bits, ip->mv[k]);
-            } else if (ip->t != CQ_V_NULL) {
-                hit = cq_cidr_contains(fam, net, bits, cq_val_str(ip, ARENA));
-            }
-        }
-        fc->out[i] = cq_val_bool(hit);
-    }
-    return 0;
-}
 
 /* ------------------------------------------------------------ digests */
 
@@ -260,137 +227,4 @@ int cq_fn_sha1(cq_fn_call *fc)
 int cq_fn_sha256(cq_fn_call *fc)
 {
     return digest(fc, 2);
-}
-
-/* --------------------------------------------------------------- JSON */
-
-static cq_val vals_val(const cq_json_vals *v)
-{
-    cq_val r = {0};
-    if (v->n == 1)
-        return cq_val_from_sv(v->v[0]);
-    if (v->n > 1) {
-        r.t = CQ_V_MV;
-        r.mv = v->v;
-        r.n_mv = v->n;
-    }
-    return r;
-}
-
-/* spath(json, path): the value(s) at path; {} gives a multivalue. */
-int cq_fn_spath(cq_fn_call *fc)
-{
-    for (uint32_t i = 0; i < fc->n; i++) {
-        cq_sv p = cq_val_str(&A(1, i), ARENA);
-        json_t *root = A(0, i).t == CQ_V_NULL || !p.p ? NULL
-                                                      : cq_json_parse(cq_val_str(&A(0, i), ARENA));
-        fc->out[i] = (cq_val){0};
-        if (!root)
-            continue;
-        cq_json_vals v = {0};
-        cq_json_path(root, cq_arena_strndup(ARENA, p.p, p.len), ARENA, &v);
-        fc->out[i] = vals_val(&v);
-        json_decref(root);
-    }
-    return 0;
-}
-
-static void collect_node(json_t *v, void *ctx)
-{
-    json_array_append(ctx, v);
-}
-
-/*
- * json_extract(json [, path ...]): without a path the whole value (as
- * compact JSON); with one path its value (text for a string, JSON for an
- * object or array; the matches of a {} path as a JSON array); with several,
- * a JSON array of their values (null where a path finds nothing).
- */
-int cq_fn_json_extract(cq_fn_call *fc)
-{
-    for (uint32_t i = 0; i < fc->n; i++) {
-        json_t *root = A(0, i).t == CQ_V_NULL ? NULL : cq_json_parse(cq_val_str(&A(0, i), ARENA));
-        fc->out[i] = (cq_val){0};
-        if (!root)
-            continue;
-        json_t *res = NULL;
-        if (fc->n_args == 1) {
-            res = json_incref(root);
-        } else {
-            json_t *all = json_array();
-            for (uint32_t k = 1; k < fc->n_args; k++) {
-                cq_sv p = cq_val_str(&A(k, i), ARENA);
-                json_t *found = json_array();
-                if (p.p)
-                    cq_json_path_each(root, cq_arena_strndup(ARENA, p.p, p.len), collect_node,
-                                      found);
-                size_t nf = json_array_size(found);
-                json_t *one = nf == 0 ? json_null()
-                              : nf == 1 ? json_incref(json_array_get(found, 0)) : json_incref(found);
-                json_decref(found);
-                json_array_append_new(all, one);
-            }
-            res = fc->n_args == 2 ? json_incref(json_array_get(all, 0)) : json_incref(all);
-            json_decref(all);
-        }
-        fc->out[i] = cq_val_from_sv(cq_json_text(res, ARENA));
-        json_decref(res);
-        json_decref(root);
-    }
-    return 0;
-}
-
-/* -------------------------------------------------------- searchmatch */
-
-/*
- * searchmatch("expr"): the search expression (search semantics: terms,
- * field=value case-insensitive with wildcards) holds for the row.  The
- * text is parsed per batch (a few microseconds) when it is the same for
- * every row, which it is when written as a literal.
- */
-int cq_fn_searchmatch(cq_fn_call *fc)
-{
-    const cq_ast *at = fc->node;
-    uint8_t *hit = cq_arena_calloc(ARENA, CQ_BATCH_ROWS + 1);
-    for (uint32_t i = 0; i < fc->n;) {
-        cq_sv s = cq_val_str(&A(0, i), ARENA);
-        uint32_t j = i + 1;     /* the run of rows with the same text */
-        while (j < fc->n) {
-            cq_sv t = cq_val_str(&A(0, j), ARENA);
-            if (!s.p || !t.p || t.len != s.len || memcmp(s.p, t.p, s.len))
-                break;
-            j++;
-        }
-        if (!s.p) {
-            for (uint32_t k = i; k < j; k++)
-                fc->out[k] = cq_val_bool(0);
-            i = j;
-            continue;
-        }
-        cq_ast *pipe;
-        cq_diag d;
-        cq_diag_init(&d);
-        if (cq_parse(ARENA, s.p, s.len, &pipe, &d) || !pipe->kids || pipe->kids->next ||
-            strcmp(pipe->kids->name, "search")) {
-            return cq_diag_set(fc->c->diag, at->span,
-                               "searchmatch() needs a search expression, not \"%.*s\"",
-                               (int)s.len, s.p);
-        }
-        const cq_ast *e = pipe->kids->kids;
-        uint16_t *in = cq_arena_alloc(ARENA, (j - i + 1) * sizeof *in);
-        uint16_t *out = cq_arena_alloc(ARENA, (j - i + 1) * sizeof *out);
-        for (uint32_t k = i; k < j; k++)
-            in[k - i] = fc->rows[k];
-        uint32_t n = e ? cq_filter_search(e, fc->b, in, j - i, out, ARENA) : j - i;
-        if (!e)
-            memcpy(out, in, (j - i) * sizeof *out);
-        for (uint32_t k = 0; k < n; k++)
-            hit[out[k]] = 1;
-        for (uint32_t k = i; k < j; k++) {
-            fc->out[k] = cq_val_bool(hit[fc->rows[k]]);
-            hit[fc->rows[k]] = 0;
-        }
-        i = j;
-    }
-    return 0;
 }

@@ -1,0 +1,244 @@
+/*
+ * text.c - strings and regexes: lower(), upper(), len(), substr(), trim(),
+ * ltrim(), rtrim(), urldecode(), match(), replace().
+ *
+ * Null rules (Splunk): a null argument gives null (len(null) is null).
+ * Lengths and offsets count UTF-8 characters.
+ */
+#include "engine/fn/fn.h"
+#include "engine/expr/regex.h"
+#include "common/strbuf.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define A(k, i) (fc->args[k][i])
+#define ARENA (fc->c->arena)
+
+/* ----------------------------------------------------------- strings */
+
+static int fn_lower_upper(cq_fn_call *fc, int upper)
+{
+    for (uint32_t i = 0; i < fc->n; i++) {
+        if (A(0, i).t == CQ_V_NULL) {
+            fc->out[i] = A(0, i);
+            continue;
+        }
+        cq_sv s = cq_val_str(&A(0, i), ARENA);
+        char *r = cq_arena_alloc(ARENA, s.len + 1);
+        for (uint32_t k = 0; k < s.len; k++)
+            r[k] = (char)(upper ? toupper((unsigned char)s.p[k]) : tolower((unsigned char)s.p[k]));
+        r[s.len] = '\0';
+        fc->out[i] = cq_val_from_sv((cq_sv){r, s.len});
+    }
+    return 0;
+}
+
+int cq_fn_lower(cq_fn_call *fc)
+{
+    return fn_lower_upper(fc, 0);
+}
+
+int cq_fn_upper(cq_fn_call *fc)
+{
+    return fn_lower_upper(fc, 1);
+}
+
+static uint32_t utf8_len(cq_sv s)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < s.len; k++)
+        n += ((unsigned char)s.p[k] & 0xC0) != 0x80;
+    return n;
+}
+
+/* Byte offset of character index ci (clamped to the end). */
+static uint32_t utf8_off(cq_sv s, uint32_t ci)
+{
+    uint32_t k = 0;
+    while (k < s.len && ci) {
+        k++;
+        while (k < s.len && ((unsigned char)s.p[k] & 0xC0) == 0x80)
+            k++;
+        ci--;
+    }
+    return k;
+}
+
+int cq_fn_len(cq_fn_call *fc)
+{
+    for (uint32_t i = 0; i < fc->n; i++)
+        fc->out[i] = A(0, i).t == CQ_V_NULL ? (cq_val){0}
+                                            : cq_val_number(utf8_len(cq_val_str(&A(0, i), ARENA)));
+    return 0;
+}
+
+/* substr(s, start, len): 1-based; a negative start counts from the end. */
+int cq_fn_substr(cq_fn_call *fc)
+{
+    for (uint32_t i = 0; i < fc->n; i++) {
+        double st, ln = -1;
+        if (A(0, i).t == CQ_V_NULL || !cq_val_num(&A(1, i), &st) ||
+            (fc->n_args > 2 && !cq_val_num(&A(2, i), &ln))) {
+            fc->out[i] = (cq_val){0};
+            continue;
+        }
+        cq_sv s = cq_val_str(&A(0, i), ARENA);
+        int64_t chars = utf8_len(s), from = (int64_t)st;
+        from = from < 0 ? chars + from : from - 1;
+        if (from < 0)
+            from = 0;
+        int64_t to = fc->n_args > 2 ? from + (int64_t)ln : chars;
+        if (to > chars)
+            to = chars;
+        if (to < from)
+            to = from;
+        uint32_t b0 = utf8_off(s, (uint32_t)from), b1 = utf8_off(s, (uint32_t)to);
+        fc->out[i] = cq_val_from_sv(cq_fn_sv_dup(ARENA, s.p + b0, b1 - b0));
+    }
+    return 0;
+}
+
+static int fn_trim_side(cq_fn_call *fc, int left, int right)
+{
+    for (uint32_t i = 0; i < fc->n; i++) {
+        if (A(0, i).t == CQ_V_NULL) {
+            fc->out[i] = A(0, i);
+            continue;
+        }
+        cq_sv s = cq_val_str(&A(0, i), ARENA);
+        cq_sv chars = fc->n_args > 1 ? cq_val_str(&A(1, i), ARENA) : (cq_sv){" \t", 2};
+        uint32_t a = 0, b = s.len;
+        while (left && a < b && chars.p && memchr(chars.p, s.p[a], chars.len))
+            a++;
+        while (right && b > a && chars.p && memchr(chars.p, s.p[b - 1], chars.len))
+            b--;
+        fc->out[i] = cq_val_from_sv(cq_fn_sv_dup(ARENA, s.p + a, b - a));
+    }
+    return 0;
+}
+
+int cq_fn_trim(cq_fn_call *fc)
+{
+    return fn_trim_side(fc, 1, 1);
+}
+
+int cq_fn_ltrim(cq_fn_call *fc)
+{
+    return fn_trim_side(fc, 1, 0);
+}
+
+int cq_fn_rtrim(cq_fn_call *fc)
+{
+    return fn_trim_side(fc, 0, 1);
+}
+
+static int hexval(int c)
+{
+    return isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
+}
+
+int cq_fn_urldecode(cq_fn_call *fc)
+{
+    for (uint32_t i = 0; i < fc->n; i++) {
+        if (A(0, i).t == CQ_V_NULL) {
+            fc->out[i] = A(0, i);
+            continue;
+        }
+        cq_sv s = cq_val_str(&A(0, i), ARENA);
+        char *r = cq_arena_alloc(ARENA, s.len + 1);
+        uint32_t n = 0;
+        for (uint32_t k = 0; k < s.len; k++) {
+            int h, l;
+            if (s.p[k] == '%' && k + 2 < s.len && (h = hexval((unsigned char)s.p[k + 1])) >= 0 &&
+                (l = hexval((unsigned char)s.p[k + 2])) >= 0) {
+                r[n++] = (char)(h * 16 + l);
+                k += 2;
+            } else {
+                r[n++] = s.p[k] == '+' ? ' ' : s.p[k];
+            }
+        }
+        r[n] = '\0';
+        fc->out[i] = cq_val_from_sv((cq_sv){r, n});
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ regexes */
+
+int cq_fn_match(cq_fn_call *fc)
+{
+    cq_regex_cache *rc = fc->c->regex;
+    const cq_ast *pat_node = cq_ast_kid(fc->node, 1);
+    for (uint32_t i = 0; i < fc->n; i++) {
+        cq_sv s = cq_val_str(&A(0, i), ARENA), p = cq_val_str(&A(1, i), ARENA);
+        if (!s.p || !p.p) {
+            fc->out[i] = cq_val_bool(0);
+            continue;
+        }
+        pcre2_code *re = cq_regex_get(rc, p, pat_node, fc->c->diag);
+        if (!re)
+            return -1;
+        int m = cq_regex_match(rc, re, s, 0, cq_regex_mdata(rc, re), pat_node, fc->c->diag);
+        if (m < 0)
+            return -1;
+        fc->out[i] = cq_val_bool(m);
+    }
+    return 0;
+}
+
+/* replace(s, regex, replacement): every match; \1..\9 refer to groups. */
+int cq_fn_replace(cq_fn_call *fc)
+{
+    cq_regex_cache *rc = fc->c->regex;
+    const cq_ast *pat_node = cq_ast_kid(fc->node, 1);
+    for (uint32_t i = 0; i < fc->n; i++) {
+        cq_sv s = cq_val_str(&A(0, i), ARENA), p = cq_val_str(&A(1, i), ARENA);
+        cq_sv rep = cq_val_str(&A(2, i), ARENA);
+        if (!s.p || !p.p || !rep.p) {
+            fc->out[i] = (cq_val){0};
+            continue;
+        }
+        pcre2_code *re = cq_regex_get(rc, p, pat_node, fc->c->diag);
+        if (!re)
+            return -1;
+        pcre2_match_data *md = cq_regex_mdata(rc, re);
+        cq_strbuf out = CQ_STRBUF_INIT;
+        size_t pos = 0;
+        for (;;) {
+            int m = cq_regex_match(rc, re, s, pos, md, pat_node, fc->c->diag);
+            if (m < 0) {
+                cq_strbuf_free(&out);
+                return -1;
+            }
+            if (!m)
+                break;
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+            uint32_t groups = pcre2_get_ovector_count(md);
+            cq_strbuf_add(&out, s.p + pos, ov[0] - pos);
+            for (uint32_t k = 0; k < rep.len; k++) {
+                if (rep.p[k] == '\\' && k + 1 < rep.len && isdigit((unsigned char)rep.p[k + 1])) {
+                    uint32_t g = (uint32_t)(rep.p[++k] - '0');
+                    if (g < groups && ov[2 * g] != PCRE2_UNSET)
+                        cq_strbuf_add(&out, s.p + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+                } else {
+                    cq_strbuf_addc(&out, rep.p[k]);
+                }
+            }
+            if (ov[1] == ov[0]) {       /* empty match: step over one byte */
+                if (ov[1] >= s.len)
+                    { pos = s.len; break; }
+                cq_strbuf_addc(&out, s.p[ov[1]]);
+                pos = ov[1] + 1;
+            } else {
+                pos = ov[1];
+            }
+        }
+        if (pos < s.len)
+            cq_strbuf_add(&out, s.p + pos, s.len - pos);
+        fc->out[i] = cq_val_from_sv(cq_fn_sv_dup(ARENA, cq_strbuf_str(&out), out.len));
+        cq_strbuf_free(&out);
+    }
+    return 0;
+}
