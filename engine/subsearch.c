@@ -314,7 +314,7 @@ int cq_subsearch_substitute(const cq_plan *p, cq_exec_ctx *ctx, const cq_plan **
     copy->stages = cq_arena_alloc(a, (p->n_stages + 1) * sizeof *copy->stages);
     for (size_t i = 0; i < p->n_stages; i++) {
         copy->stages[i] = p->stages[i];
-        if (p->stages[i].def->prepare == cq_prepare_search)     /* its cfg is the expression */
+        if (!strcmp(p->stages[i].cmd->name, "search"))     /* its cfg is the expression */
             copy->stages[i].cfg = (void *)rewrite(a, p->stages[i].cfg, res, p->n_subs);
     }
     *out = copy;
@@ -357,7 +357,7 @@ int cq_subsearch_plan_all(cq_arena *a, cq_plan *p, const cq_plan_opts *o, cq_dia
     if (plan_in(a, p->scan_expr, p, o, &cap, d))
         return -1;
     for (size_t i = 0; i < p->n_stages; i++)
-        if (p->stages[i].def->prepare == cq_prepare_search &&
+        if (!strcmp(p->stages[i].cmd->name, "search") &&
             plan_in(a, p->stages[i].cfg, p, o, &cap, d))
             return -1;
     return 0;
