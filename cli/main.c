@@ -5,6 +5,7 @@
 #include "config.h"
 #include "engine/plan.h"
 #include "common/timeutil.h"
+#include "common/timemod.h"
 
 #include <stdarg.h>
 #include <stdio.h>

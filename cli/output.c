@@ -11,7 +11,7 @@
 #include "common/strbuf.h"
 #include "common/strmap.h"
 #include "common/timeutil.h"
-#include "engine/expr/match.h"
+#include "common/num.h"
 
 #include <jansson.h>
 #include <stdio.h>

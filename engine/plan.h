@@ -106,11 +106,4 @@ void cq_plan_needs(cq_arena *a, cq_plan *p);
  */
 int cq_plan_check_search(const cq_ast *e, int where, cq_diag *d);
 
-/*
- * Parses a Splunk time modifier: "now", epoch seconds, "%m/%d/%Y:%H:%M:%S",
- * relative "-24h", "-7d@d", "+1mon", "@w1" (units s m h d w mon q y).
- * Returns 0 and *us, or -1.
- */
-int cq_time_modifier(const char *s, int64_t now_us, int64_t *us);
-
 #endif

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "engine/plan.h"
+#include "common/timemod.h"
 #include "grammar/parse.h"
 
 static const cq_fn_def fn_table[] = {

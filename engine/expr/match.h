@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/num.h"
 #include "index/colenc.h"
 
 /* Case-insensitive (ASCII) glob with "*" only; `pat` may contain "\*" for a literal star. */
@@ -28,8 +29,6 @@ int cq_term_match(const char *term, size_t tlen, const char *raw, size_t rlen, i
  * finds phrases through its index terms), case-insensitive unless cs. */
 int cq_phrase_match(const char *phrase, size_t plen, const char *raw, size_t rlen, int cs);
 
-/* Parses a whole string as a number (leading/trailing spaces not allowed). */
-int cq_parse_num(const char *s, size_t len, double *out);
 
 /* Splunk ordering of two values: numeric when both are numbers, else bytewise.
  * Returns <0, 0, >0. */

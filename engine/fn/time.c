@@ -8,7 +8,7 @@
  */
 #define _GNU_SOURCE     /* strptime, timegm */
 #include "engine/fn/fn.h"
-#include "engine/plan.h"
+#include "common/timemod.h"
 #include "engine/fn/timefmt.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"

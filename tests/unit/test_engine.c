@@ -4,6 +4,7 @@
 #include "engine/exec.h"
 #include "engine/expr/match.h"
 #include "engine/plan.h"
+#include "common/timemod.h"
 
 #include <string.h>
 
