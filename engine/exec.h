@@ -52,11 +52,4 @@ int cq_exec_run_bounded(const cq_plan *p, cq_index *idx, cq_sink *sink, cq_diag 
 int cq_exec_run(const cq_plan *p, cq_index *idx, cq_sink *sink, cq_diag *diag,
                 cq_exec_stats *stats);
 
-/*
- * Filter primitive: evaluates search expression e on rows in[0..n_in) of b
- * and writes the rows that match to out (same order).  Returns the count.
- */
-uint32_t cq_filter_search(const cq_ast *e, const cq_batch *b, const uint16_t *in,
-                          uint32_t n_in, uint16_t *out, cq_arena *scratch);
-
 #endif

@@ -21,6 +21,7 @@
 #include "common/diag.h"
 #include "engine/batch.h"
 #include "engine/exec.h"
+#include "engine/expr/filter.h"
 #include "engine/plan.h"
 #include "grammar/ast.h"
 #include "index/index.h"

@@ -6,7 +6,7 @@
  * dictionary column's distinct values once per batch and then only look codes
  * up, so a filter costs one byte load per row on low-cardinality fields.
  */
-#include "engine/exec.h"
+#include "engine/expr/filter.h"
 #include "engine/expr/match.h"
 
 #include <stdio.h>

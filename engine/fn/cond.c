@@ -8,7 +8,7 @@
  */
 #include "engine/fn/fn.h"
 #include "engine/expr/match.h"
-#include "engine/exec.h"
+#include "engine/expr/filter.h"
 #include "grammar/parse.h"
 
 #include <stdlib.h>

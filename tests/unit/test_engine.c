@@ -2,6 +2,7 @@
 #include "tests/unit/suites.h"
 #include "engine/batch.h"
 #include "engine/exec.h"
+#include "engine/expr/filter.h"
 #include "engine/expr/match.h"
 #include "engine/plan.h"
 #include "common/timemod.h"
