@@ -90,7 +90,7 @@ static int epoch_text(cq_output *o, const cq_col *c, uint32_t r, uint32_t k, cha
     if (c->kind == CQ_COL_NUM) {
         secs = c->nums[r];
     } else {
-        cq_sv v = cq_col_val(c, r, k);
+        cq_sv v = cq_col_text(c, r, k, &o->arena);
         if (!v.p || !cq_parse_num(v.p, v.len, &secs))
             return 0;
     }
@@ -107,12 +107,7 @@ static char *cell_text(cq_output *o, const cq_col *c, uint32_t r, uint32_t k)
         size_t n = cq_time_format(c->times[r], o->tz, buf);
         return cq_arena_strndup(&o->arena, buf, n);
     }
-    if (c->kind == CQ_COL_NUM) {
-        char buf[64];
-        snprintf(buf, sizeof buf, "%.15g", c->nums[r]);
-        return cq_arena_strdup(&o->arena, buf);
-    }
-    cq_sv v = cq_col_val(c, r, k);
+    cq_sv v = cq_col_text(c, r, k, &o->arena);
     return cq_arena_strndup(&o->arena, v.p ? v.p : "", v.p ? v.len : 0);
 }
 
@@ -127,7 +122,7 @@ static void note_time(cq_output *o, const cq_col *c, uint32_t r)
         t = c->times[r];
     else if (c->kind == CQ_COL_NUM && c->nums[r] == c->nums[r])
         t = (int64_t)(c->nums[r] * 1e6);
-    else if ((v = cq_col_val(c, r, 0)).p && cq_parse_num(v.p, v.len, &secs))
+    else if ((v = cq_col_text(c, r, 0, &o->arena)).p && cq_parse_num(v.p, v.len, &secs))
         t = (int64_t)(secs * 1e6);
     else
         return;

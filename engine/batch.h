@@ -52,4 +52,27 @@ static inline uint32_t cq_batch_row(const cq_batch *b, uint32_t i)
 /* A dictionary column with one value repeated for n rows (block constants). */
 void cq_col_const(cq_col *c, cq_arena *a, const char *value, uint32_t n_rows);
 
+/* The engine's reading of a cell, for operators, functions and output:
+ * cq_col_nvals() (index/colenc.h) says how many values row r has. */
+/* Text of value k of row r of c: numbers formatted, times as epoch
+ * seconds (memory from a when made); {NULL,0} when absent. */
+cq_sv cq_col_text(const cq_col *c, uint32_t r, uint32_t k, cq_arena *a);
+
+/*
+ * A view of b for an operator that adds or replaces columns: `view` gets
+ * b's rows, selection and a copy of its column list (view->arena is the
+ * caller's).  Then cq_batch_put() on the view leaves b untouched.
+ */
+void cq_batch_view(cq_batch *view, const cq_batch *b);
+
+/*
+ * Builds a string column of n_rows rows from per-row value lists:
+ * vals[off[r]..off[r+1]) (off has n_rows+1 entries).  Memory stays the
+ * caller's.
+ */
+void cq_col_strs(cq_col *c, uint32_t n_rows, const cq_sv *vals, const uint32_t *off);
+
+/* out[i] = row src[i] of c, for n rows (values shared with c, arrays from a). */
+void cq_col_gather(const cq_col *c, const uint32_t *src, uint32_t n, cq_arena *a, cq_col *out);
+
 #endif

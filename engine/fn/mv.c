@@ -7,7 +7,6 @@
  * nothing); a single value is a multivalue of one.
  */
 #include "engine/fn/fn.h"
-#include "engine/ops/op_rows.h"
 #include "engine/expr/regex.h"
 
 #include <stdlib.h>

@@ -151,16 +151,6 @@ int cq_prepare_append(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, voi
 
 /* ---------------------------------------------------------------- keys */
 
-/* Value k of row r of column c as text (times as epoch seconds). */
-static cq_sv col_text(const cq_col *c, uint32_t r, uint32_t k, cq_arena *a)
-{
-    if (c->kind == CQ_COL_TIME)
-        return cq_num_format((double)c->times[r] / 1e6, a);
-    if (c->kind == CQ_COL_NUM)
-        return cq_num_format(c->nums[r], a);
-    return cq_col_val(c, r, k);
-}
-
 /* Appends one field's values to a key ("\x1e" between values, "\x1f" after
  * the field). */
 static void key_add(cq_strbuf *key, cq_sv v, int more)
@@ -246,7 +236,7 @@ static uint32_t lookup_row(join_op *j, const cq_batch *b, uint32_t r, cq_arena *
         uint32_t nv = col ? cq_col_nvals(col, r) : 0;
         ok = nv > 0;
         for (uint32_t k = 0; k < nv; k++)
-            key_add(&key, col_text(col, r, k, scratch), k + 1 < nv);
+            key_add(&key, cq_col_text(col, r, k, scratch), k + 1 < nv);
     }
     if (ok && cq_strmap_get(&j->map, cq_strbuf_str(&key), key.len, &g))
         found = j->first[g];
@@ -302,7 +292,7 @@ static void build_col(join_op *j, const char *name, const cq_col *mc, uint32_t s
             v = nvv;
         }
         for (uint32_t q = 0; q < nv; q++)
-            v[k++] = use_sub ? cq_rcell_text(sc, q, a) : col_text(mc, pk->main_row, q, a);
+            v[k++] = use_sub ? cq_rcell_text(sc, q, a) : cq_col_text(mc, pk->main_row, q, a);
     }
     off[n] = k;
     c.kind = CQ_COL_STR;

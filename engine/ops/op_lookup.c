@@ -486,16 +486,6 @@ int cq_prepare_lookup(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, voi
     return 0;
 }
 
-/* Value k of row r as text (times as epoch seconds). */
-static cq_sv col_text(const cq_col *c, uint32_t r, uint32_t k, cq_arena *a)
-{
-    if (c->kind == CQ_COL_TIME)
-        return cq_num_format((double)c->times[r] / 1e6, a);
-    if (c->kind == CQ_COL_NUM)
-        return cq_num_format(c->nums[r], a);
-    return cq_col_val(c, r, k);
-}
-
 /* Matching table rows of batch row r into rows[] (at most MAX_MATCHES). */
 static uint32_t find_rows(const lookup_op *l, const cq_batch *b, uint32_t r, uint32_t *rows,
                           cq_arena *a)
@@ -510,13 +500,13 @@ static uint32_t find_rows(const lookup_op *l, const cq_batch *b, uint32_t r, uin
         nv = 1;
     for (uint32_t v = 0; v < nv && n < MAX_MATCHES; v++) {
         cq_strbuf_reset(&k);
-        key_add(&k, col_text(first, r, v, a));
+        key_add(&k, cq_col_text(first, r, v, a));
         int ok = 1;
         for (size_t i = 1; i < c->n_in && ok; i++) {
             const cq_col *col = cq_batch_get(b, c->in_fields[i]);
             ok = col && cq_col_nvals(col, r) > 0;
             if (ok)
-                key_add(&k, col_text(col, r, 0, a));
+                key_add(&k, cq_col_text(col, r, 0, a));
         }
         uint32_t row;
         if (!ok || !cq_strmap_get(&l->map, cq_strbuf_str(&k), k.len, &row))
@@ -553,7 +543,7 @@ static void out_col(lookup_op *l, const cq_batch *b, const lk_out *o, uint32_t *
         }
         if (use_old) {
             for (uint32_t q = 0; q < keep; q++)
-                v[k++] = col_text(old, r, q, a);
+                v[k++] = cq_col_text(old, r, q, a);
         } else {
             for (uint32_t q = 0; q < n_matches[next_sel]; q++) {
                 cq_sv s = t->cells[(size_t)matches[next_sel][q] * t->n_cols + (size_t)o->col];

@@ -15,10 +15,6 @@
 int cq_sort_prepare_keys(cq_arena *a, const cq_ast *first, void **cfg, cq_diag *d);
 cq_oper *cq_sort_open_cfg(const void *cfg, cq_oper *child, cq_exec_ctx *ctx);
 
-/* Text of value k of row r of c: numbers formatted, times as epoch
- * seconds (memory from a when made); {NULL,0} when absent. */
-cq_sv cq_col_text(const cq_col *c, uint32_t r, uint32_t k, cq_arena *a);
-
 /* A whole number from a NUMBER or VALUE node; -1 when it is not one. */
 int64_t cq_ast_whole(const cq_ast *v);
 /* Value of a boolean option (true/false/t/f/1/0/yes/no); -1 if none. */
@@ -30,21 +26,5 @@ const char *cq_ast_opt_text(const cq_ast *opt);
  * quotes of 'a.b{}' (memory from a when it had them). */
 const char *cq_field_unquote(cq_arena *a, const char *name);
 
-/*
- * A view of b for an operator that adds or replaces columns: `view` gets
- * b's rows, selection and a copy of its column list (view->arena is the
- * caller's).  Then cq_batch_put() on the view leaves b untouched.
- */
-void cq_batch_view(cq_batch *view, const cq_batch *b);
-
-/*
- * Builds a string column of n_rows rows from per-row value lists:
- * vals[off[r]..off[r+1]) (off has n_rows+1 entries).  Memory stays the
- * caller's.
- */
-void cq_col_strs(cq_col *c, uint32_t n_rows, const cq_sv *vals, const uint32_t *off);
-
-/* out[i] = row src[i] of c, for n rows (values shared with c, arrays from a). */
-void cq_col_gather(const cq_col *c, const uint32_t *src, uint32_t n, cq_arena *a, cq_col *out);
 
 #endif
