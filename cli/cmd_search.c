@@ -5,7 +5,6 @@
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "engine/query.h"
-#include "index/index_int.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -232,39 +231,32 @@ static void print_time(int64_t us)
     fputs(buf, stdout);
 }
 
+static void print_sourcetype(void *ctx, const cq_sourcetype_summary *s)
+{
+    (void)ctx;
+    printf("%-24s %10lld  ", s->sourcetype, (long long)s->events);
+    print_time(s->t_min);
+    fputs("  ", stdout);
+    print_time(s->t_max);
+    fputc('\n', stdout);
+}
+
+static void print_file(void *ctx, const cq_file_summary *f)
+{
+    (void)ctx;
+    printf("%-10lld %-24s %10lld %10lld  ", (long long)f->bytes, f->sourcetype,
+           (long long)f->records, (long long)f->malformed);
+    cq_put_safe(stdout, f->path, strlen(f->path));
+    fputc('\n', stdout);
+}
+
 static int list_sources(cq_index *idx)
 {
-    sqlite3_stmt *st;
-    const char *sql = "SELECT sourcetype, sum(n_rows), min(t_min), max(t_max), count(*)"
-                      " FROM blocks WHERE " CQ_SQL_BLOCK_DONE
-                      " GROUP BY sourcetype ORDER BY sourcetype";
-    if (sqlite3_prepare_v2(idx->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
     printf("%-24s %10s  %-29s  %s\n", "sourcetype", "events", "earliest", "latest");
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        printf("%-24s %10lld  ", (const char *)sqlite3_column_text(st, 0),
-               (long long)sqlite3_column_int64(st, 1));
-        print_time(sqlite3_column_int64(st, 2));
-        fputs("  ", stdout);
-        print_time(sqlite3_column_int64(st, 3));
-        fputc('\n', stdout);
-    }
-    sqlite3_finalize(st);
-    sql = "SELECT path, coalesce(sourcetype, '-'), n_records, n_malformed, bytes FROM files"
-          " WHERE id NOT IN (" CQ_SQL_PENDING_FILES ") ORDER BY path";
-    if (sqlite3_prepare_v2(idx->db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (cq_index_sourcetypes(idx, print_sourcetype, NULL))
         return -1;
     printf("\n%-10s %-24s %10s %10s  %s\n", "bytes", "sourcetype", "events", "malformed", "file");
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        printf("%-10lld %-24s %10lld %10lld  ", (long long)sqlite3_column_int64(st, 4),
-               (const char *)sqlite3_column_text(st, 1), (long long)sqlite3_column_int64(st, 2),
-               (long long)sqlite3_column_int64(st, 3));
-        const char *p = (const char *)sqlite3_column_text(st, 0);
-        cq_put_safe(stdout, p, strlen(p));
-        fputc('\n', stdout);
-    }
-    sqlite3_finalize(st);
-    return 0;
+    return cq_index_files(idx, print_file, NULL);
 }
 
 int cq_cmd_sources(int argc, char **argv)
@@ -293,7 +285,7 @@ int cq_cmd_sources(int argc, char **argv)
     }
     int rc = list_sources(idx) ? CQ_EXIT_INPUT : CQ_EXIT_OK;
     if (rc)
-        cq_cli_error("cannot read %s: %s", cq_index_path(idx), sqlite3_errmsg(idx->db));
+        cq_cli_error("cannot read the index: %s", cq_index_errmsg(idx));
     cq_index_close(idx);
     return rc;
 }

@@ -496,3 +496,44 @@ void cq_index_file_rollback(cq_index *idx)
     idx->in_file = 0;
     writer_unlock(idx);
 }
+
+/* ------------------------------------------------------------ summary */
+
+int cq_index_sourcetypes(cq_index *idx,
+                          void (*fn)(void *ctx, const cq_sourcetype_summary *), void *ctx)
+{
+    sqlite3_stmt *st;
+    const char *sql = "SELECT sourcetype, sum(n_rows), min(t_min), max(t_max)"
+                      " FROM blocks WHERE " CQ_SQL_BLOCK_DONE
+                      " GROUP BY sourcetype ORDER BY sourcetype";
+    if (sqlite3_prepare_v2(idx->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return cq_index_fail_db(idx, "list sourcetypes");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        cq_sourcetype_summary s = {(const char *)sqlite3_column_text(st, 0),
+                                   sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+                                   sqlite3_column_int64(st, 3)};
+        fn(ctx, &s);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : cq_index_fail_db(idx, "list sourcetypes");
+}
+
+int cq_index_files(cq_index *idx, void (*fn)(void *ctx, const cq_file_summary *), void *ctx)
+{
+    sqlite3_stmt *st;
+    const char *sql = "SELECT path, coalesce(sourcetype, '-'), n_records, n_malformed, bytes"
+                      " FROM files WHERE id NOT IN (" CQ_SQL_PENDING_FILES ") ORDER BY path";
+    if (sqlite3_prepare_v2(idx->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return cq_index_fail_db(idx, "list files");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        cq_file_summary f = {(const char *)sqlite3_column_text(st, 0),
+                             (const char *)sqlite3_column_text(st, 1),
+                             sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 2),
+                             sqlite3_column_int64(st, 3)};
+        fn(ctx, &f);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : cq_index_fail_db(idx, "list files");
+}

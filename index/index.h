@@ -49,6 +49,24 @@ void cq_index_close(cq_index *idx);
 const char *cq_index_errmsg(const cq_index *idx);
 const char *cq_index_path(const cq_index *idx);
 
+/* --- what the index holds, for `cquery sources` (finished files only) --- */
+
+typedef struct cq_sourcetype_summary {
+    const char *sourcetype;     /* valid during the callback */
+    int64_t events, t_min, t_max;
+} cq_sourcetype_summary;
+
+typedef struct cq_file_summary {
+    const char *path, *sourcetype;  /* valid during the callback; "-": none */
+    int64_t bytes, records, malformed;
+} cq_file_summary;
+
+/* Call fn for every sourcetype, in name order / every finished file, in
+ * path order.  Return 0, or -1 (cq_index_errmsg). */
+int cq_index_sourcetypes(cq_index *idx,
+                         void (*fn)(void *ctx, const cq_sourcetype_summary *), void *ctx);
+int cq_index_files(cq_index *idx, void (*fn)(void *ctx, const cq_file_summary *), void *ctx);
+
 /* --- files: what has been ingested, for idempotent and resumed ingest --- */
 
 #define CQ_HEAD_BYTES 4096  /* a file's head hash covers this many bytes at most */
