@@ -52,4 +52,10 @@ int cq_exec_run_bounded(const cq_plan *p, cq_index *idx, cq_sink *sink, cq_diag 
 int cq_exec_run(const cq_plan *p, cq_index *idx, cq_sink *sink, cq_diag *diag,
                 cq_exec_stats *stats);
 
+/* Prints "cquery: note: ..." on stderr: a limit cut results (Splunk would
+ * have cut them silently).  Every note of the engine goes through it. */
+typedef struct cq_exec_ctx cq_exec_ctx;
+void cq_exec_note(const cq_exec_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 #endif

@@ -95,10 +95,6 @@ cq_oper *cq_op_source(cq_exec_ctx *ctx);
 cq_oper *cq_exec_open(const cq_plan *p, cq_exec_ctx *ctx);
 void cq_exec_close(cq_oper *root);
 
-/* Prints "cquery: note: ..." on stderr: a limit cut results (Splunk would
- * have cut them silently). */
-void cq_exec_note(const cq_exec_ctx *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 /*
  * Subsearches (engine/subsearch.c).  cq_subsearch_plan_all() plans every

@@ -7,6 +7,7 @@
  * (row, group) pairs, with the switch on the function outside the loop.
  */
 #include "engine/agg/agg.h"
+#include "engine/exec.h"
 #include "engine/expr/match.h"
 #include "common/strbuf.h"
 
@@ -926,11 +927,11 @@ void cq_aggset_result(cq_aggset *s, uint32_t g, uint32_t k, cq_arena *a, cq_val 
     }
 }
 
-void cq_aggset_report(const cq_aggset *s, const char *cmd)
+void cq_aggset_report(const cq_aggset *s, const char *cmd, const cq_exec_ctx *ctx)
 {
     if (s->list_cut)
-        fprintf(stderr,
-                "cquery: note: %s: list() kept the first %u values of each group and left out "
-                "%llu (set list_maxsize=N, 0 for no limit)\n",
-                cmd, s->list_max, (unsigned long long)s->list_cut);
+        cq_exec_note(ctx,
+                     "%s: list() kept the first %u values of each group and left out "
+                     "%llu (set list_maxsize=N, 0 for no limit)",
+                     cmd, s->list_max, (unsigned long long)s->list_cut);
 }

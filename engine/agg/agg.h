@@ -161,7 +161,8 @@ void cq_aggset_add(cq_aggset *s, const uint32_t *pos, const uint32_t *gid, uint3
 /* Function k's result for group g into *out (strings from `a`). */
 void cq_aggset_result(cq_aggset *s, uint32_t g, uint32_t k, cq_arena *a, cq_val *out);
 /* Prints a note on stderr when list() cut values (Splunk cuts silently). */
-void cq_aggset_report(const cq_aggset *s, const char *cmd);
+struct cq_exec_ctx;
+void cq_aggset_report(const cq_aggset *s, const char *cmd, const struct cq_exec_ctx *ctx);
 
 /* ------------------------------------------------------------ commands */
 

@@ -288,10 +288,9 @@ static void pick_columns(chart_op *c)
         for (uint32_t g = 0; g < n; g++)
             c->col_of[g] = remap[c->col_of[g]];
         c->other = c->cfg->useother && additive(&c->set);
-        fprintf(stderr,
-                "cquery: note: %s: limit=%ld kept %u of %u columns%s (use limit=0 for all)\n",
-                c->cfg->timechart ? "timechart" : "chart", c->cfg->limit, keep, n_cv,
-                c->other ? ", the rest summed in OTHER" : "");
+        cq_exec_note(c->base.ctx, "%s: limit=%ld kept %u of %u columns%s (use limit=0 for all)",
+                     c->cfg->timechart ? "timechart" : "chart", c->cfg->limit, keep, n_cv,
+                     c->other ? ", the rest summed in OTHER" : "");
         free(kept);
         free(remap);
     }
@@ -344,7 +343,7 @@ static void finish(chart_op *c)
         make_rows(c);
     else
         c->rows = cq_xcalloc(1, sizeof *c->rows), c->rows[0].n = 1, c->n_rows = 1;
-    cq_aggset_report(&c->set, c->cfg->timechart ? "timechart" : "chart");
+    cq_aggset_report(&c->set, c->cfg->timechart ? "timechart" : "chart", c->base.ctx);
 }
 
 /* The name of column value j. */

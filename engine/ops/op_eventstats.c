@@ -82,7 +82,7 @@ static int gather(evs_op *e)
         for (uint32_t k = np; k-- > 0;)         /* first pair of a row wins */
             e->row_gid[at + e->pos[k]] = e->gid[k];
     }
-    cq_aggset_report(&e->set, "eventstats");
+    cq_aggset_report(&e->set, "eventstats", e->base.ctx);
     return 0;
 }
 

@@ -70,7 +70,7 @@ static int stats_next(cq_oper *op, cq_batch **out)
         s->done = 1;
         cq_aggset_grow(&s->set, s->groups.n_groups);
         s->order = cq_groups_sorted(&s->groups);
-        cq_aggset_report(&s->set, "stats");
+        cq_aggset_report(&s->set, "stats", s->base.ctx);
     }
     uint32_t left = s->groups.n_groups - s->next_out;
     if (!left)

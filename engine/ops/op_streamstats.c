@@ -103,7 +103,7 @@ static int sst_next(cq_oper *op, cq_batch **out)
 static void sst_free(cq_oper *op)
 {
     sst_op *s = (sst_op *)op;
-    cq_aggset_report(&s->set, "streamstats");
+    cq_aggset_report(&s->set, "streamstats", s->base.ctx);
     cq_aggset_free(&s->set);
     cq_groups_free(&s->groups);
     cq_batch_free(&s->view);

@@ -153,11 +153,11 @@ static void rank_all(top_op *t)
         }
     }
     if (cut)
-        fprintf(stderr,
-                "cquery: note: %s: limit=%ld left out %llu less %s value combinations "
-                "(use limit=0 for all)\n",
-                c->rare ? "rare" : "top", c->limit, (unsigned long long)cut,
-                c->rare ? "rare" : "common");
+        cq_exec_note(t->base.ctx,
+                     "%s: limit=%ld left out %llu less %s value combinations "
+                     "(use limit=0 for all)",
+                     c->rare ? "rare" : "top", c->limit, (unsigned long long)cut,
+                     c->rare ? "rare" : "common");
     free(r);
     free(ids);
 }
