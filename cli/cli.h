@@ -30,7 +30,7 @@ void cq_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Options shared by search and hunt. */
 typedef struct cq_run_opts {
     const char *index;
-    cq_format format;
+    cq_out_format format;
     int tz;                 /* seconds east of UTC */
     int64_t earliest, latest;
     const char *lookups;    /* --lookups DIR, or NULL */
@@ -43,6 +43,6 @@ typedef struct cq_run_opts {
  * error and returns -1. */
 int cq_cli_time(const char *opt, const char *val, int64_t *us);
 int cq_cli_tz(const char *val, int *tz);
-int cq_cli_format(const char *val, cq_format *f);
+int cq_cli_format(const char *val, cq_out_format *f);
 
 #endif

@@ -63,9 +63,9 @@ int cq_cli_tz(const char *val, int *tz)
     return -1;
 }
 
-int cq_cli_format(const char *val, cq_format *f)
+int cq_cli_format(const char *val, cq_out_format *f)
 {
-    if (cq_format_parse(val, f) == 0)
+    if (cq_out_format_parse(val, f) == 0)
         return 0;
     cq_cli_error("--format: expected table, csv or json, not \"%s\"", val);
     return -1;

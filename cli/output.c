@@ -31,7 +31,7 @@ typedef struct row {
 
 struct cq_output {
     cq_sink sink;
-    cq_format fmt;
+    cq_out_format fmt;
     FILE *out;
     int tz;
     int fixed;              /* the query fixed the columns: keep their order */
@@ -47,7 +47,7 @@ struct cq_output {
     const char *tag_value;
 };
 
-int cq_format_parse(const char *s, cq_format *f)
+int cq_out_format_parse(const char *s, cq_out_format *f)
 {
     if (!strcmp(s, "table"))
         *f = CQ_FMT_TABLE;
@@ -284,7 +284,7 @@ static int out_batch(cq_sink *s, const cq_batch *b)
     return 0;
 }
 
-cq_output *cq_output_new(cq_format f, FILE *out, int tz_offset_s, int fixed_columns)
+cq_output *cq_output_new(cq_out_format f, FILE *out, int tz_offset_s, int fixed_columns)
 {
     cq_output *o = cq_xcalloc(1, sizeof *o);
     o->fmt = f;

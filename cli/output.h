@@ -12,12 +12,12 @@
 
 #include "engine/exec.h"
 
-typedef enum cq_format { CQ_FMT_TABLE, CQ_FMT_CSV, CQ_FMT_JSON } cq_format;
+typedef enum cq_out_format { CQ_FMT_TABLE, CQ_FMT_CSV, CQ_FMT_JSON } cq_out_format;
 
 typedef struct cq_output cq_output;
 
 /* Parses "table", "csv", "json".  Returns 0 or -1. */
-int cq_format_parse(const char *s, cq_format *f);
+int cq_out_format_parse(const char *s, cq_out_format *f);
 
 /*
  * fixed_columns: the query fixed the columns (table, stats): print them in
@@ -25,7 +25,7 @@ int cq_format_parse(const char *s, cq_format *f);
  * sourcetype, the normalized fields present, _raw; csv/json: every visible
  * field, _time first and _raw last).
  */
-cq_output *cq_output_new(cq_format f, FILE *out, int tz_offset_s, int fixed_columns);
+cq_output *cq_output_new(cq_out_format f, FILE *out, int tz_offset_s, int fixed_columns);
 /* CSV cells that a spreadsheet would run as a formula (starting with =, +,
  * -, @, tab or CR, and not a plain number) are printed with a leading ' by
  * default (OWASP's advice against CSV injection); raw=1 (--csv-raw) prints

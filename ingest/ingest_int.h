@@ -96,7 +96,7 @@ typedef struct cq_detect {
     size_t n_conds;
 } cq_detect;
 
-typedef struct cq_format {
+typedef struct cq_log_format {
     const char *name;
     int line;
     int type;               /* CQ_FMT_* */
@@ -108,7 +108,7 @@ typedef struct cq_format {
     const char *host;       /* field giving host, or NULL */
     const char *kv_field;   /* json: parse this field as key=value pairs too */
     cq_cond strip;          /* kv: optional prefix removed before parsing (re NULL: none) */
-} cq_format;
+} cq_log_format;
 
 typedef struct cq_stdef {
     const char *name;       /* canonical name */
@@ -120,7 +120,7 @@ typedef struct cq_conf {
     cq_arena arena;         /* owns every string and array above */
     cq_stdef *sts;
     size_t n_sts;
-    cq_format *fmts;
+    cq_log_format *fmts;
     size_t n_fmts;
     cq_rule *rules;
     size_t n_rules;
@@ -273,9 +273,9 @@ int cq_kv_parse(const char *s, size_t len, cq_record *r, cq_strbuf *scratch,
 /* Tests whether r satisfies cond (regex groups are not added). */
 int cq_cond_holds(const cq_conf *c, const cq_cond *cond, const cq_record *r);
 /* Does the record match format f's detection? */
-int cq_format_detect(const cq_conf *c, const cq_format *f, const cq_record *r);
+int cq_log_format_detect(const cq_conf *c, const cq_log_format *f, const cq_record *r);
 /* Sets r->time_us from f's time fields; returns 0 or -1 when none parses. */
-int cq_format_time(const cq_format *f, const cq_record *r, int64_t *us);
+int cq_log_format_time(const cq_log_format *f, const cq_record *r, int64_t *us);
 /* Parses a time value in format fmt. */
 int cq_time_value(const char *s, size_t len, int fmt, int64_t *us);
 

@@ -249,7 +249,7 @@ int cq_cond_holds(const cq_conf *c, const cq_cond *cond, const cq_record *r)
     return cond_eval(&x, cond, &subj);
 }
 
-int cq_format_detect(const cq_conf *c, const cq_format *f, const cq_record *r)
+int cq_log_format_detect(const cq_conf *c, const cq_log_format *f, const cq_record *r)
 {
     for (size_t i = 0; i < f->n_detects; i++) {
         size_t k = 0;
@@ -316,7 +316,7 @@ int cq_time_value(const char *s, size_t len, int fmt, int64_t *us)
     }
 }
 
-int cq_format_time(const cq_format *f, const cq_record *r, int64_t *us)
+int cq_log_format_time(const cq_log_format *f, const cq_record *r, int64_t *us)
 {
     for (size_t i = 0; i < f->n_times; i++) {
         const cq_kv *kv = cq_record_get(r, f->times[i].field);

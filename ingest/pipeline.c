@@ -113,7 +113,7 @@ void cq_pipe_emit_prev(cq_pipe *p)
     p->n_records++;
 }
 
-static const char *st_name(const cq_pipe *p, const cq_format *f)
+static const char *st_name(const cq_pipe *p, const cq_log_format *f)
 {
     if (p->g->forced_name)
         return p->g->forced_name;
@@ -121,7 +121,7 @@ static const char *st_name(const cq_pipe *p, const cq_format *f)
 }
 
 /* The current event is parsed: time, host, rules, then it waits for the next. */
-static void finish_event(cq_pipe *p, const cq_format *f, const char *raw, size_t raw_len)
+static void finish_event(cq_pipe *p, const cq_log_format *f, const char *raw, size_t raw_len)
 {
     cq_ingest *g = p->g;
     cq_record *r = &p->rec[p->cur];
@@ -139,7 +139,7 @@ static void finish_event(cq_pipe *p, const cq_format *f, const char *raw, size_t
         /* A C string, and values may point into _raw: copied. */
         r->host = kv ? cq_arena_strndup(&r->arena, kv->val, kv->val_len) : NULL;
     }
-    if (!f || cq_format_time(f, r, &r->time_us))
+    if (!f || cq_log_format_time(f, r, &r->time_us))
         r->time_us = CQ_TIME_NONE;
     if (r->raw != raw)                  /* JSON events have theirs already */
         cq_record_set_raw(r, raw, raw_len);
@@ -153,23 +153,23 @@ static void finish_event(cq_pipe *p, const cq_format *f, const char *raw, size_t
 }
 
 /* Picks the format of r among formats of `type`: the last one used first. */
-static const cq_format *pick_format(cq_pipe *p, int type, const cq_record *r)
+static const cq_log_format *pick_format(cq_pipe *p, int type, const cq_record *r)
 {
     const cq_conf *c = p->g->conf;
-    if (p->fmt >= 0 && c->fmts[p->fmt].type == type && cq_format_detect(c, &c->fmts[p->fmt], r))
+    if (p->fmt >= 0 && c->fmts[p->fmt].type == type && cq_log_format_detect(c, &c->fmts[p->fmt], r))
         return &c->fmts[p->fmt];
     for (size_t i = 0; i < c->n_fmts; i++) {
-        const cq_format *f = &c->fmts[i];
+        const cq_log_format *f = &c->fmts[i];
         if (f->type != type || (p->g->forced_st >= 0 && f->st != p->g->forced_st))
             continue;
-        if (cq_format_detect(c, f, r)) {
+        if (cq_log_format_detect(c, f, r)) {
             if (!p->probe_done) {
                 p->probe_done = 1;
                 p->first_type = type;
                 p->first_fmt = (int)i;
                 p->first_mask = 0;
                 for (size_t k = i; k < c->n_fmts && k < 64; k++)
-                    if (c->fmts[k].type == type && cq_format_detect(c, &c->fmts[k], r))
+                    if (c->fmts[k].type == type && cq_log_format_detect(c, &c->fmts[k], r))
                         p->first_mask |= 1ull << k;
             }
             p->fmt = (int)i;
@@ -180,7 +180,7 @@ static const cq_format *pick_format(cq_pipe *p, int type, const cq_record *r)
 }
 
 /* Any format of the forced sourcetype with this type, for events that fit none. */
-static const cq_format *forced_format(const cq_pipe *p, int type)
+static const cq_log_format *forced_format(const cq_pipe *p, int type)
 {
     const cq_conf *c = p->g->conf;
     for (size_t i = 0; i < c->n_fmts; i++)
@@ -200,7 +200,7 @@ static int json_event(cq_pipe *p, const char *s, size_t len, unsigned long long 
         cq_pipe_malformed(p, line_no, "%s", err);
         return 1;
     }
-    const cq_format *f = pick_format(p, CQ_FMT_JSON, r);
+    const cq_log_format *f = pick_format(p, CQ_FMT_JSON, r);
     if (!f && p->g->forced_st < 0) {
         cq_pipe_malformed(p, line_no, "unknown format: a JSON object that no [format] of "
                                       "sourcetypes.conf detects");
@@ -260,7 +260,7 @@ static int json_doc(cq_pipe *p, const char *s, size_t len, unsigned long long li
 
 /* Bytes of the format's `strip` prefix at the start of s (0: none); its
  * named groups are added to r. */
-static size_t strip_len(const cq_format *f, const char *s, size_t len, cq_record *r)
+static size_t strip_len(const cq_log_format *f, const char *s, size_t len, cq_record *r)
 {
     if (!f->strip.re)
         return 0;
@@ -281,13 +281,13 @@ static void probe_kv(cq_pipe *p, int chosen, const char *s, size_t len)
     p->first_fmt = chosen;
     p->first_mask = 0;
     for (size_t k = 0; k < c->n_fmts && k < 64; k++) {
-        const cq_format *f = &c->fmts[k];
+        const cq_log_format *f = &c->fmts[k];
         if (f->type != CQ_FMT_KV || (p->g->forced_st >= 0 && f->st != p->g->forced_st))
             continue;
         cq_record_reset(&p->probe_rec);
         size_t off = strip_len(f, s, len, &p->probe_rec);
         if (!cq_kv_parse(s + off, len - off, &p->probe_rec, &p->scratch2, err, sizeof err) &&
-            (cq_format_detect(c, f, &p->probe_rec) || p->g->forced_st >= 0))
+            (cq_log_format_detect(c, f, &p->probe_rec) || p->g->forced_st >= 0))
             p->first_mask |= 1ull << k;
     }
 }
@@ -306,7 +306,7 @@ static int kv_line(cq_pipe *p, const char *s, size_t len)
     int first = p->fmt >= 0 && c->fmts[p->fmt].type == CQ_FMT_KV ? p->fmt : -1;
     for (int i = first >= 0 ? -1 : 0; i < (int)c->n_fmts; i++) {
         int fi = i < 0 ? first : i;
-        const cq_format *f = &c->fmts[fi];
+        const cq_log_format *f = &c->fmts[fi];
         if (f->type != CQ_FMT_KV || (i >= 0 && fi == first) ||
             (p->g->forced_st >= 0 && f->st != p->g->forced_st))
             continue;
@@ -318,7 +318,7 @@ static int kv_line(cq_pipe *p, const char *s, size_t len)
             continue;
         }
         parsed = 1;
-        if (cq_format_detect(c, f, r) || p->g->forced_st >= 0) {
+        if (cq_log_format_detect(c, f, r) || p->g->forced_st >= 0) {
             if (!p->probe_done)
                 probe_kv(p, fi, s, len);
             p->fmt = fi;

@@ -187,7 +187,7 @@ static int open_stanza(loader *L, char *s)
         st->name = nm;
         L->kind = ST_SOURCETYPE;
     } else if (!strcmp(kind, "format")) {
-        cq_format *f = push(&c->fmts, &c->n_fmts, sizeof *f);
+        cq_log_format *f = push(&c->fmts, &c->n_fmts, sizeof *f);
         f->name = nm;
         f->line = L->line;
         f->st = -1;
@@ -221,7 +221,7 @@ static int st_ref(loader *L, const char *name)
     return i;
 }
 
-static int parse_time_field(loader *L, cq_format *f, const char *w)
+static int parse_time_field(loader *L, cq_log_format *f, const char *w)
 {
     static const char *const names[] = {"iso", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns"};
     cq_timefield *t = push(&f->times, &f->n_times, sizeof *t);
@@ -240,7 +240,7 @@ static int parse_time_field(loader *L, cq_format *f, const char *w)
 }
 
 /* "detect = a b=x|y": one alternative, every word a condition. */
-static int parse_detect(loader *L, cq_format *f, const char *v)
+static int parse_detect(loader *L, cq_log_format *f, const char *v)
 {
     const char **w;
     size_t n = words(&L->c->arena, v, &w);
@@ -261,7 +261,7 @@ static int parse_detect(loader *L, cq_format *f, const char *v)
 
 static int format_line(loader *L, char *s)
 {
-    cq_format *f = &L->c->fmts[L->c->n_fmts - 1];
+    cq_log_format *f = &L->c->fmts[L->c->n_fmts - 1];
     cq_arena *a = &L->c->arena;
     char *k, *v;
     if (key_value(s, &k, &v))
@@ -751,7 +751,7 @@ void cq_conf_free(cq_conf *c)
     for (size_t i = 0; i < c->n_sts; i++)
         free(c->sts[i].aliases);
     for (size_t i = 0; i < c->n_fmts; i++) {
-        cq_format *f = &c->fmts[i];
+        cq_log_format *f = &c->fmts[i];
         for (size_t j = 0; j < f->n_detects; j++) {
             for (size_t k = 0; k < f->detects[j].n_conds; k++)
                 free_cond(&f->detects[j].conds[k]);
