@@ -17,6 +17,34 @@ const char *test_srcdir(void)
     return s && *s ? s : ".";
 }
 
+const char *test_env(const char *name)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        ck_abort_msg("%s is not set: run the tests through `make check`, which sets it", name);
+    return v;
+}
+
+/* The suites that found no case, each failing with its own message. */
+static char none_msg[16][600];
+static int n_none;
+
+START_TEST(test_none_found)
+{
+    ck_abort_msg("%s", none_msg[_i]);
+}
+END_TEST
+
+void test_require_cases(TCase *tc, int n, const char *what)
+{
+    if (n > 0 || n_none == (int)(sizeof none_msg / sizeof none_msg[0]))
+        return;
+    snprintf(none_msg[n_none], sizeof none_msg[0],
+             "no %s found (wrong CQUERY_SRCDIR?): a suite with no case fails", what);
+    tcase_add_loop_test(tc, test_none_found, n_none, n_none + 1);
+    n_none++;
+}
+
 extern char **environ;
 
 pid_t test_spawn(char **argv, const char *out, const char *err)

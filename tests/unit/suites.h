@@ -23,6 +23,12 @@ Suite *rows_suite(void);
 
 /* Directory of the source tree (for fixtures), from $CQUERY_SRCDIR or ".". */
 const char *test_srcdir(void);
+/* $name (CQUERY_BIN, CQUERY_GEN), or the test fails: make check sets them,
+ * and a test that needs one must not pass without it. */
+const char *test_env(const char *name);
+/* Adds a failing test to tc when n is 0: a data-driven suite that finds
+ * no case (what: "regression cases under DIR") must not pass. */
+void test_require_cases(TCase *tc, int n, const char *what);
 
 #include <sys/types.h>
 

@@ -140,8 +140,7 @@ static int run(char **argv, const char *out, const char *err)
 
 static const char *bin(void)
 {
-    const char *b = getenv("CQUERY_BIN");
-    return b && *b ? b : "./cquery";
+    return test_env("CQUERY_BIN");
 }
 
 static void ingest_inputs(const char *dir, const char *index, const char *tmp)
@@ -219,6 +218,11 @@ static void check_file(const char *dir, const char *name, const char *actual_pat
         *slash = '\0';
     char *actual = portable(slurp(actual_path), tmp);
     const char *upd = getenv("CQ_UPDATE_EXPECTED");
+    /* Rewriting what a test expects is a reviewed step, never a side
+     * effect of the test command (make check sets CQ_MAKE_CHECK). */
+    if (upd && *upd == '1' && getenv("CQ_MAKE_CHECK"))
+        ck_abort_msg("CQ_UPDATE_EXPECTED=1 is refused under make check: run "
+                     "`CQ_UPDATE_EXPECTED=1 tests/check_cquery cases` and review the diff");
     if (upd && *upd == '1') {
         spit(exp, actual ? actual : "");
         free(actual);
@@ -607,12 +611,14 @@ Suite *cases_suite(void)
         qsort(cases, (size_t)n_cases, sizeof *cases, cmp_names);
     }
     tcase_add_loop_test(tc, test_case, 0, n_cases);
+    test_require_cases(tc, n_cases, "regression cases under tests/cases");
     suite_add_tcase(s, tc);
     if (!n_lang)
         find_lang();
     TCase *lang = tcase_create("lang");
     tcase_set_timeout(lang, 60);
     tcase_add_loop_test(lang, test_lang, 0, n_lang);
+    test_require_cases(lang, n_lang, "language cases in tests/lang/*.test");
     suite_add_tcase(s, lang);
     TCase *truth = tcase_create("sample");
     tcase_set_timeout(truth, 120);

@@ -151,7 +151,7 @@ static int by_name(const void *a, const void *b)
 static char **dir_files(const char *dir, const char *suffix, size_t *n)
 {
     DIR *d = opendir(dir);
-    ck_assert_msg(d != NULL, "cannot open %s", dir);
+    ck_assert_msg(d != NULL, "cannot open %s (wrong CQUERY_SRCDIR?)", dir);
     char **names = NULL;
     size_t cap = 0;
     *n = 0;
@@ -199,6 +199,7 @@ START_TEST(detections_parse)
     ck_assert_msg(cq_macros_load(&m, conf, &d) == 0, "%s", d.msg);
     size_t n, ok = 0;
     char **files = dir_files(dir, ".yml", &n);
+    ck_assert_msg(n > 0, "no detection searches in %s", dir);
     for (size_t i = 0; i < n; i++) {
         char path[2048];
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);

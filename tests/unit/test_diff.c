@@ -16,7 +16,7 @@
 
 START_TEST(test_diff_seed)
 {
-    const char *bin = getenv("CQUERY_BIN");
+    const char *bin = test_env("CQUERY_BIN");
     char dir[] = "/tmp/cq-diff-XXXXXX";
     ck_assert(mkdtemp(dir) != NULL);
     cq_diff_opts o = {0};

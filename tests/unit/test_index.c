@@ -424,9 +424,7 @@ END_TEST
 /* `cquery sources` (under make check) lists the finished file only. */
 static void assert_sources_hide_pending(void)
 {
-    const char *bin = getenv("CQUERY_BIN");
-    if (!bin)
-        return;
+    const char *bin = test_env("CQUERY_BIN");
     char cmd[512], out[4096];
     snprintf(cmd, sizeof cmd, "'%s' sources --index '%s'", bin, db_path);
     FILE *p = popen(cmd, "r");

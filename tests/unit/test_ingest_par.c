@@ -50,7 +50,7 @@ static void tdir_remove(const tdir *t)
 /* Runs `cquery ingest -q --index db file` in a child; returns its pid. */
 static pid_t start_ingest(const char *db, const char *file)
 {
-    const char *bin = getenv("CQUERY_BIN");
+    const char *bin = test_env("CQUERY_BIN");
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
@@ -116,7 +116,7 @@ static sqlite3_int64 check_index(const char *path)
     sqlite3_close(db);
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "'%s' search --index '%s' 'verb=create' >/dev/null 2>&1",
-             getenv("CQUERY_BIN"), path);
+             test_env("CQUERY_BIN"), path);
     if (n)
         ck_assert_msg(system(cmd) == 0, "search failed after a kill: %s", cmd);
     return n;
@@ -127,14 +127,14 @@ static sqlite3_int64 check_index(const char *path)
 static void gen_audit(const char *out, int count)
 {
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "'%s' audit --count %d > '%s'", getenv("CQUERY_GEN"), count, out);
+    snprintf(cmd, sizeof cmd, "'%s' audit --count %d > '%s'", test_env("CQUERY_GEN"), count, out);
     ck_assert_int_eq(system(cmd), 0);
 }
 
 START_TEST(test_kill_during_ingest)
 {
-    if (!getenv("CQUERY_BIN") || !getenv("CQUERY_GEN"))
-        return;                         /* only under make check */
+    test_env("CQUERY_BIN");
+    test_env("CQUERY_GEN");
     tdir t;
     tdir_make(&t, "crash");
     char file[256], db[256];
@@ -177,8 +177,8 @@ END_TEST
 
 START_TEST(test_two_ingests_at_once)
 {
-    if (!getenv("CQUERY_BIN") || !getenv("CQUERY_GEN"))
-        return;
+    test_env("CQUERY_BIN");
+    test_env("CQUERY_GEN");
     tdir t;
     tdir_make(&t, "conc");
     char file[256], db[256];
@@ -206,8 +206,7 @@ static int count_sink(void *ctx, const cq_record *r)
 
 START_TEST(test_parallel_matches_sequential)
 {
-    if (!getenv("CQUERY_GEN"))
-        return;
+    test_env("CQUERY_GEN");
     tdir t;
     tdir_make(&t, "par");
     char file[256], db[256];
@@ -339,8 +338,7 @@ static unsigned long par_reruns(cq_ingest *g, const char *db, const char *path)
  */
 START_TEST(test_docker_run_across_jobs)
 {
-    if (!getenv("CQUERY_BIN"))
-        return;                         /* searches the index with the binary */
+    test_env("CQUERY_BIN");            /* searches the index with the binary */
     tdir t;
     tdir_make(&t, "run");
     char file[256], db[256], db2[256], out[256], errf[256], err[512];
@@ -379,7 +377,7 @@ START_TEST(test_docker_run_across_jobs)
     ck_assert_int_eq(cq_ingest_path(g, idx, file), 0);
     cq_index_close(idx);
 
-    char *argv[] = {getenv("CQUERY_BIN"), "search", "--index", db, "--format", "csv",
+    char *argv[] = {test_env("CQUERY_BIN"), "search", "--index", db, "--format", "csv",
         "command=* | eval k=coalesce(container_id, container) | sort 0 k command "
         "| table k command", NULL};
     ck_assert_int_eq(test_wait(test_spawn(argv, out, errf)), 0);

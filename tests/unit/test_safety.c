@@ -41,8 +41,7 @@
 
 static const char *bin(void)
 {
-    const char *b = getenv("CQUERY_BIN");
-    return b && *b ? b : "./cquery";
+    return test_env("CQUERY_BIN");
 }
 
 static int under_valgrind(void)
@@ -670,8 +669,7 @@ END_TEST
 /* Writes `count` generated audit events (cquery-gen, seed `seed`) to path. */
 static void gen_audit(const char *path, int count, int seed)
 {
-    const char *gen = getenv("CQUERY_GEN");
-    ck_assert_msg(gen != NULL, "CQUERY_GEN not set");
+    const char *gen = test_env("CQUERY_GEN");
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "'%s' audit --count %d --seed %d > '%s'", gen, count, seed, path);
     ck_assert_int_eq(system(cmd), 0);
@@ -681,8 +679,7 @@ START_TEST(timeout_and_max_memory)
 {
     if (under_valgrind())
         return;     /* tens of thousands of events: ASan covers it */
-    if (!getenv("CQUERY_GEN"))
-        return;
+    test_env("CQUERY_GEN");
     tmpdir t;
     tmp_make(&t);
     char log[200];
@@ -737,8 +734,7 @@ START_TEST(search_during_ingest)
 {
     if (under_valgrind())
         return;     /* tens of thousands of events: ASan covers it */
-    if (!getenv("CQUERY_GEN"))
-        return;
+    test_env("CQUERY_GEN");
     tmpdir t;
     tmp_make(&t);
     char dir[200], empty[200];
@@ -789,8 +785,7 @@ START_TEST(two_ingests_different_files)
 {
     if (under_valgrind())
         return;     /* tens of thousands of events: ASan covers it */
-    if (!getenv("CQUERY_GEN"))
-        return;
+    test_env("CQUERY_GEN");
     tmpdir t;
     tmp_make(&t);
     char a[200], b[200], empty[200], o1[200], e1[200], o2[200], e2[200];
@@ -872,6 +867,8 @@ Suite *safety_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, fuzz_ingest_replay, 0, n_replay_ingest);
     tcase_add_loop_test(tc, fuzz_regex_replay, 0, n_replay_regex);
+    test_require_cases(tc, n_replay_ingest, "ingest fuzz inputs under tests/fuzz");
+    test_require_cases(tc, n_replay_regex, "regex fuzz inputs under tests/fuzz");
     suite_add_tcase(s, tc);
 
     tc = tcase_create("output");
