@@ -127,6 +127,38 @@ START_TEST(test_hash_streaming)
 }
 END_TEST
 
+/*
+ * Known answers: the index stores these hashes as file fingerprints, so a
+ * change of the function would make every existing index re-ingest (or
+ * worse, miss) its files.  The values were computed by an independent
+ * Python transcription of the algorithm in common/hash.c.
+ */
+START_TEST(test_hash_known_answers)
+{
+    static const struct {
+        const char *text;
+        uint64_t hash;
+    } kat[] = {
+        {"", 0x9353dfc8a195f3e2ull},
+        {"a", 0x7ff3b52eb9e7e7e9ull},
+        {"abcdefgh", 0xe2c3c8aa2432e65eull},
+        {"{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\"}\n", 0x31c8716681ccd022ull},
+    };
+    for (size_t i = 0; i < sizeof kat / sizeof kat[0]; i++)
+        ck_assert_msg(cq_hash_bytes(kat[i].text, strlen(kat[i].text)) == kat[i].hash,
+                      "cq_hash_bytes(\"%s\") changed", kat[i].text);
+    unsigned char b[256 * 17];      /* bytes 0..255, 17 times: every tail length */
+    for (size_t i = 0; i < sizeof b; i++)
+        b[i] = (unsigned char)i;
+    ck_assert_uint_eq(cq_hash_bytes(b, sizeof b), 0x48a4d4a3992f3e4aull);
+    cq_hash h;
+    cq_hash_init(&h);
+    for (size_t i = 0; i < sizeof b; i += 1000)
+        cq_hash_update(&h, b + i, sizeof b - i < 1000 ? sizeof b - i : 1000);
+    ck_assert_uint_eq(cq_hash_final(&h), 0x48a4d4a3992f3e4aull);
+}
+END_TEST
+
 START_TEST(test_time_parse_format)
 {
     int64_t us;
@@ -191,6 +223,7 @@ Suite *common_suite(void)
     tcase_add_test(tc, test_diag_span_utf8_and_lines);
     tcase_add_test(tc, test_diag_clip_long_line);
     tcase_add_test(tc, test_hash_streaming);
+    tcase_add_test(tc, test_hash_known_answers);
     tcase_add_test(tc, test_time_parse_format);
     tcase_add_test(tc, test_strmap);
     suite_add_tcase(s, tc);
