@@ -49,7 +49,8 @@ rule cli index/index_int.h index/colenc.h ingest/ingest_int.h engine/op.h \
 
 # Only the command table names operators: cq_prepare_<x>/cq_open_<x> appear
 # in engine/op.h, engine/commands.c and engine/ops/ alone.
-names=$(grep -rln 'cq_prepare_[a-z]\|cq_open_[a-z]' "$src"/common "$src"/lexer \
+# Sources only: an in-tree build leaves objects that hold the names too.
+names=$(grep -rln --include='*.[chly]' 'cq_prepare_[a-z]\|cq_open_[a-z]' "$src"/common "$src"/lexer \
     "$src"/grammar "$src"/index "$src"/ingest "$src"/cli "$src"/engine 2>/dev/null |
     grep -v '/engine/op\.h$\|/engine/commands\.c$\|/engine/ops/')
 if [ -n "$names" ]; then
