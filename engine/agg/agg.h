@@ -196,6 +196,28 @@ int cq_opt_bool(const cq_ast *cmd, const char *name, int def, int *out, cq_diag 
  */
 int cq_aggset_emit(cq_aggset *s, const cq_groups *g, const uint32_t *ids, uint32_t n,
                    cq_batch *out, cq_arena *a, cq_diag *d);
+/*
+ * The setup every grouping command (stats, eventstats, streamstats, chart,
+ * top) shares: its groups, their aggregate states, and the scratch that
+ * maps a batch's rows to groups.  cq_grouper_map() maps rows[0..n) of b to
+ * groups ((position, group) pairs in g->pos / g->gid, g->n_pairs of them)
+ * and loads the functions' arguments; cq_grouper_fold() then folds all the
+ * pairs in.  Both return 0, or -1 with diag set.
+ */
+typedef struct cq_grouper {
+    cq_groups groups;
+    cq_aggset set;
+    uint32_t *pos, *gid, cap;
+    uint32_t n_pairs;
+} cq_grouper;
+
+void cq_grouper_init(cq_grouper *g, const char *const *keys, uint32_t n_keys,
+                     const cq_agg *aggs, uint32_t n_aggs, uint32_t list_max, cq_diag *d,
+                     int64_t now_us);
+int cq_grouper_map(cq_grouper *g, const cq_batch *b, const uint16_t *rows, uint32_t n);
+int cq_grouper_fold(cq_grouper *g, const cq_batch *b, const uint16_t *rows, uint32_t n);
+void cq_grouper_free(cq_grouper *g);
+
 /* Column of a by-field for groups ids[0..n) (TIME when every key is a time). */
 void cq_groups_col(const cq_groups *g, uint32_t f, const uint32_t *ids, uint32_t n,
                    cq_arena *a, cq_col *out);

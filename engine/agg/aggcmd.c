@@ -1,6 +1,7 @@
 /*
  * aggcmd.c - what the stats-family commands share besides the functions:
- * reading their arguments and options, and turning groups into a batch.
+ * reading their arguments and options, the groups-and-states setup
+ * (cq_grouper), and turning groups into a batch.
  */
 #include "engine/agg/agg.h"
 
@@ -142,4 +143,41 @@ int cq_aggset_emit(cq_aggset *s, const cq_groups *g, const uint32_t *ids, uint32
         cq_batch_put(out, s->aggs[k].name, &c);
     }
     return 0;
+}
+
+/* ------------------------------------------------------------ grouper */
+
+void cq_grouper_init(cq_grouper *g, const char *const *keys, uint32_t n_keys,
+                     const cq_agg *aggs, uint32_t n_aggs, uint32_t list_max, cq_diag *d,
+                     int64_t now_us)
+{
+    memset(g, 0, sizeof *g);
+    cq_groups_init(&g->groups, keys, n_keys);
+    cq_aggset_init(&g->set, aggs, n_aggs, d, now_us);
+    g->set.list_max = list_max;
+}
+
+int cq_grouper_map(cq_grouper *g, const cq_batch *b, const uint16_t *rows, uint32_t n)
+{
+    g->n_pairs = cq_groups_map(&g->groups, b, rows, n, &g->pos, &g->gid, &g->cap);
+    if (!g->n_pairs)
+        return 0;
+    cq_aggset_grow(&g->set, g->groups.n_groups);
+    return cq_aggset_load(&g->set, b, rows, n);
+}
+
+int cq_grouper_fold(cq_grouper *g, const cq_batch *b, const uint16_t *rows, uint32_t n)
+{
+    if (cq_grouper_map(g, b, rows, n))
+        return -1;
+    cq_aggset_add(&g->set, g->pos, g->gid, g->n_pairs);
+    return 0;
+}
+
+void cq_grouper_free(cq_grouper *g)
+{
+    cq_aggset_free(&g->set);
+    cq_groups_free(&g->groups);
+    free(g->pos);
+    free(g->gid);
 }

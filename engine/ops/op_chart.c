@@ -47,8 +47,7 @@ typedef struct grow {        /* one output row */
 typedef struct chart_op {
     cq_oper base;
     const chart_cfg *cfg;
-    cq_groups groups;
-    cq_aggset set;
+    cq_grouper g;
     cq_binspan span;
     cq_rowstore store;      /* timechart without span: the events */
     int done;
@@ -59,7 +58,6 @@ typedef struct chart_op {
     int other;              /* an OTHER column is added */
     grow *rows;
     uint32_t n_rows, next_out;
-    uint32_t *pos, *gid, cap;
     cq_arena arena, scratch;
     cq_batch out, view;
 } chart_op;
@@ -119,12 +117,7 @@ static int consume(chart_op *c, const cq_batch *b)
         if (!t || t->kind != CQ_COL_TIME)
             return 0;
         cq_arena_reset(&c->scratch);
-        cq_batch_clear(&c->view);
-        c->view.n_rows = b->n_rows;
-        c->view.sel = b->sel;
-        c->view.n_sel = b->n_sel;
-        for (uint32_t i = 0; i < b->n_cols; i++)
-            cq_batch_put(&c->view, b->cols[i].name, &b->cols[i].col);
+        cq_batch_view(&c->view, b);
         int64_t *bt = cq_arena_alloc(&c->scratch, (b->n_rows + 1) * sizeof *bt);
         for (uint32_t i = 0; i < n; i++)
             bt[rows[i]] = cq_bin_time(&c->span, t->times[rows[i]]);
@@ -132,14 +125,7 @@ static int consume(chart_op *c, const cq_batch *b)
         cq_batch_put(&c->view, "_time", &col);
         in = &c->view;
     }
-    uint32_t np = cq_groups_map(&c->groups, in, rows, n, &c->pos, &c->gid, &c->cap);
-    if (!np)
-        return 0;
-    cq_aggset_grow(&c->set, c->groups.n_groups);
-    if (cq_aggset_load(&c->set, in, rows, n))
-        return -1;
-    cq_aggset_add(&c->set, c->pos, c->gid, np);
-    return 0;
+    return cq_grouper_fold(&c->g, in, rows, n);
 }
 
 /* An automatic span for a time range: the smallest of Splunk's usual
@@ -246,10 +232,10 @@ static int additive(const cq_aggset *s)
 /* The column values: distinct values of key 1, the `limit` biggest kept. */
 static void pick_columns(chart_op *c)
 {
-    uint32_t n = c->groups.n_groups;
+    uint32_t n = c->g.groups.n_groups;
     keyref *refs = cq_xmalloc((n + 1) * sizeof *refs);
     for (uint32_t i = 0; i < n; i++)
-        refs[i] = (keyref){&c->groups, i};
+        refs[i] = (keyref){&c->g.groups, i};
     qsort(refs, n, sizeof *refs, cmp_col);
     c->col_of = cq_xmalloc((n + 1) * sizeof *c->col_of);
     uint32_t *cv_gid = cq_xmalloc((n + 1) * sizeof *cv_gid);
@@ -257,16 +243,16 @@ static void pick_columns(chart_op *c)
     uint32_t n_cv = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t g = refs[i].id;
-        if (!i || cmp_col(&(keyref){&c->groups, cv_gid[n_cv - 1]}, &refs[i]) > 0 ||
-            cq_gkey_cmp(&c->groups.keys[(size_t)cv_gid[n_cv - 1] * 2 + 1],
-                        &c->groups.keys[(size_t)g * 2 + 1])) {
+        if (!i || cmp_col(&(keyref){&c->g.groups, cv_gid[n_cv - 1]}, &refs[i]) > 0 ||
+            cq_gkey_cmp(&c->g.groups.keys[(size_t)cv_gid[n_cv - 1] * 2 + 1],
+                        &c->g.groups.keys[(size_t)g * 2 + 1])) {
             cv_gid[n_cv] = g;
             rank[n_cv] = (cvrank){0, n_cv};
             n_cv++;
         }
         c->col_of[g] = n_cv - 1;
         cq_val v;
-        cq_aggset_result(&c->set, g, 0, &c->scratch, &v);
+        cq_aggset_result(&c->g.set, g, 0, &c->scratch, &v);
         if (v.t == CQ_V_NUM)
             rank[n_cv - 1].total += v.num;
     }
@@ -287,7 +273,7 @@ static void pick_columns(chart_op *c)
         }
         for (uint32_t g = 0; g < n; g++)
             c->col_of[g] = remap[c->col_of[g]];
-        c->other = c->cfg->useother && additive(&c->set);
+        c->other = c->cfg->useother && additive(&c->g.set);
         cq_exec_note(c->base.ctx, "%s: limit=%ld kept %u of %u columns%s (use limit=0 for all)",
                      c->cfg->timechart ? "timechart" : "chart", c->cfg->limit, keep, n_cv,
                      c->other ? ", the rest summed in OTHER" : "");
@@ -312,8 +298,8 @@ static void add_row(chart_op *c, uint32_t *cap, grow r)
 /* The output rows: groups with the same row value, timechart gaps filled. */
 static void make_rows(chart_op *c)
 {
-    uint32_t n = c->groups.n_groups, cap = 0, nk = c->groups.n_by;
-    const cq_gkey *k = c->groups.keys;
+    uint32_t n = c->g.groups.n_groups, cap = 0, nk = c->g.groups.n_by;
+    const cq_gkey *k = c->g.groups.keys;
     int64_t prev = 0;
     for (uint32_t lo = 0, hi; lo < n; lo = hi) {
         uint32_t g = c->sorted[lo];
@@ -335,21 +321,21 @@ static void make_rows(chart_op *c)
 
 static void finish(chart_op *c)
 {
-    cq_aggset_grow(&c->set, c->groups.n_groups);
-    c->sorted = cq_groups_sorted(&c->groups);
+    cq_aggset_grow(&c->g.set, c->g.groups.n_groups);
+    c->sorted = cq_groups_sorted(&c->g.groups);
     if (c->cfg->has_col)
         pick_columns(c);
-    if (c->groups.n_by)
+    if (c->g.groups.n_by)
         make_rows(c);
     else
         c->rows = cq_xcalloc(1, sizeof *c->rows), c->rows[0].n = 1, c->n_rows = 1;
-    cq_aggset_report(&c->set, c->cfg->timechart ? "timechart" : "chart", c->base.ctx);
+    cq_aggset_report(&c->g.set, c->cfg->timechart ? "timechart" : "chart", c->base.ctx);
 }
 
 /* The name of column value j. */
 static const char *cv_name(chart_op *c, uint32_t j, cq_arena *a)
 {
-    const cq_gkey *k = &c->groups.keys[(size_t)c->cv_gid[j] * 2 + 1];
+    const cq_gkey *k = &c->g.groups.keys[(size_t)c->cv_gid[j] * 2 + 1];
     if (k->is_time)
         return cq_num_format((double)k->t / 1e6, a).p;
     return cq_arena_strndup(a, k->s.p, k->s.len);
@@ -361,7 +347,7 @@ static int cell_col(chart_op *c, const grow *rows, uint32_t n, uint32_t k, uint3
 {
     cq_val *v = cq_arena_alloc(a, (n + 1) * sizeof *v);
     uint16_t idx[CQ_BATCH_ROWS];
-    int zero = cq_agg_counts(&c->set.aggs[k]);
+    int zero = cq_agg_counts(&c->g.set.aggs[k]);
     for (uint32_t i = 0; i < n; i++) {
         idx[i] = (uint16_t)i;
         v[i] = zero ? cq_val_number(0) : (cq_val){0};
@@ -373,7 +359,7 @@ static int cell_col(chart_op *c, const grow *rows, uint32_t n, uint32_t k, uint3
             if (col != j)
                 continue;
             cq_val r;
-            cq_aggset_result(&c->set, g, k, a, &r);
+            cq_aggset_result(&c->g.set, g, k, a, &r);
             if (j != UINT32_MAX) {
                 v[i] = r;
                 break;
@@ -422,19 +408,19 @@ static int chart_next(cq_oper *op, cq_batch **out)
             t[i] = rows[i].t;
         col = (cq_col){.kind = CQ_COL_TIME, .n_rows = n, .times = t};
         cq_batch_put(&c->out, "_time", &col);
-    } else if (c->groups.n_by) {
+    } else if (c->g.groups.n_by) {
         uint32_t ids[CQ_BATCH_ROWS];
         for (uint32_t i = 0; i < n; i++)
             ids[i] = rows[i].key_gid;
-        cq_groups_col(&c->groups, 0, ids, n, a, &col);
+        cq_groups_col(&c->g.groups, 0, ids, n, a, &col);
         cq_batch_put(&c->out, c->cfg->keys[0], &col);
     }
-    uint32_t na = c->set.n_aggs;
+    uint32_t na = c->g.set.n_aggs;
     for (uint32_t k = 0; k < na; k++) {
         uint32_t n_cells = c->cfg->has_col ? c->n_cv + (uint32_t)c->other : 1;
         for (uint32_t j = 0; j < n_cells; j++) {
             uint32_t cv = c->cfg->has_col && j == c->n_cv ? UINT32_MAX : j;
-            const char *name = c->set.aggs[k].name;
+            const char *name = c->g.set.aggs[k].name;
             if (c->cfg->has_col) {
                 const char *v = cv == UINT32_MAX ? "OTHER" : cv_name(c, cv, a);
                 name = na == 1 ? v : cq_arena_printf(a, "%s: %s", name, v);
@@ -452,8 +438,7 @@ static int chart_next(cq_oper *op, cq_batch **out)
 static void chart_free(cq_oper *op)
 {
     chart_op *c = (chart_op *)op;
-    cq_aggset_free(&c->set);
-    cq_groups_free(&c->groups);
+    cq_grouper_free(&c->g);
     cq_rows_free(&c->store);
     cq_batch_free(&c->out);
     cq_batch_free(&c->view);
@@ -463,8 +448,6 @@ static void chart_free(cq_oper *op)
     free(c->col_of);
     free(c->cv_gid);
     free(c->rows);
-    free(c->pos);
-    free(c->gid);
     free(c);
 }
 
@@ -474,9 +457,8 @@ cq_oper *cq_open_chart(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     cq_oper_init(&c->base, chart_next, chart_free, child, ctx);
     c->cfg = cfg;
     c->span = c->cfg->span;
-    cq_groups_init(&c->groups, c->cfg->keys, c->cfg->n_keys);
-    cq_aggset_init(&c->set, c->cfg->ac.aggs, c->cfg->ac.n_aggs, ctx->diag, ctx->now_us);
-    c->set.list_max = c->cfg->ac.list_max;
+    cq_grouper_init(&c->g, c->cfg->keys, c->cfg->n_keys, c->cfg->ac.aggs, c->cfg->ac.n_aggs,
+                    c->cfg->ac.list_max, ctx->diag, ctx->now_us);
     cq_rows_init(&c->store);
     cq_arena_init(&c->arena);
     cq_arena_init(&c->scratch);

@@ -20,13 +20,11 @@
 typedef struct evs_op {
     cq_oper base;
     const cq_aggcmd *cfg;
-    cq_groups groups;
-    cq_aggset set;
+    cq_grouper g;
     cq_rowstore store;
     uint32_t *row_gid;      /* per stored row: its group, UINT32_MAX none */
     int done;
     size_t next_out;
-    uint32_t *pos, *gid, cap;
     cq_arena arena;
     cq_batch out;
 } evs_op;
@@ -74,15 +72,12 @@ static int gather(evs_op *e)
     for (size_t at = 0; at < n_rows; at += CQ_BATCH_ROWS) {
         uint32_t n = n_rows - at < CQ_BATCH_ROWS ? (uint32_t)(n_rows - at) : CQ_BATCH_ROWS;
         emit_rows(e, at, n);
-        uint32_t np = cq_groups_map(&e->groups, &e->out, rows, n, &e->pos, &e->gid, &e->cap);
-        cq_aggset_grow(&e->set, e->groups.n_groups);
-        if (cq_aggset_load(&e->set, &e->out, rows, n))
+        if (cq_grouper_fold(&e->g, &e->out, rows, n))
             return -1;
-        cq_aggset_add(&e->set, e->pos, e->gid, np);
-        for (uint32_t k = np; k-- > 0;)         /* first pair of a row wins */
-            e->row_gid[at + e->pos[k]] = e->gid[k];
+        for (uint32_t k = e->g.n_pairs; k-- > 0;)  /* first pair of a row wins */
+            e->row_gid[at + e->g.pos[k]] = e->g.gid[k];
     }
-    cq_aggset_report(&e->set, "eventstats", e->base.ctx);
+    cq_aggset_report(&e->g.set, "eventstats", e->base.ctx);
     return 0;
 }
 
@@ -103,18 +98,18 @@ static int evs_next(cq_oper *op, cq_batch **out)
     for (uint32_t i = 0; i < n; i++)
         rows[i] = (uint16_t)i;
     cq_val *v = cq_arena_alloc(&e->arena, (n + 1) * sizeof *v);
-    for (uint32_t k = 0; k < e->set.n_aggs; k++) {
+    for (uint32_t k = 0; k < e->g.set.n_aggs; k++) {
         for (uint32_t i = 0; i < n; i++) {
             uint32_t g = e->row_gid[e->next_out + i];
             if (g == UINT32_MAX)
                 v[i] = (cq_val){0};
             else
-                cq_aggset_result(&e->set, g, k, &e->arena, &v[i]);
+                cq_aggset_result(&e->g.set, g, k, &e->arena, &v[i]);
         }
         cq_col c;
         if (cq_vals_to_col(v, rows, n, n, &e->arena, &c, NULL, op->ctx->diag))
             return -1;
-        cq_batch_put(&e->out, e->set.aggs[k].name, &c);
+        cq_batch_put(&e->out, e->g.set.aggs[k].name, &c);
     }
     e->next_out += n;
     *out = &e->out;
@@ -124,14 +119,11 @@ static int evs_next(cq_oper *op, cq_batch **out)
 static void evs_free(cq_oper *op)
 {
     evs_op *e = (evs_op *)op;
-    cq_aggset_free(&e->set);
-    cq_groups_free(&e->groups);
+    cq_grouper_free(&e->g);
     cq_rows_free(&e->store);
     cq_batch_free(&e->out);
     cq_arena_free(&e->arena);
     free(e->row_gid);
-    free(e->pos);
-    free(e->gid);
     free(e);
 }
 
@@ -140,9 +132,8 @@ cq_oper *cq_open_eventstats(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     evs_op *e = cq_xcalloc(1, sizeof *e);
     cq_oper_init(&e->base, evs_next, evs_free, child, ctx);
     e->cfg = cfg;
-    cq_groups_init(&e->groups, e->cfg->by, e->cfg->n_by);
-    cq_aggset_init(&e->set, e->cfg->aggs, e->cfg->n_aggs, ctx->diag, ctx->now_us);
-    e->set.list_max = e->cfg->list_max;
+    cq_grouper_init(&e->g, e->cfg->by, e->cfg->n_by, e->cfg->aggs, e->cfg->n_aggs,
+                    e->cfg->list_max, ctx->diag, ctx->now_us);
     cq_rows_init(&e->store);
     cq_arena_init(&e->arena);
     cq_batch_init(&e->out, &e->arena);

@@ -19,12 +19,10 @@
 typedef struct stats_op {
     cq_oper base;
     const cq_aggcmd *cfg;
-    cq_groups groups;
-    cq_aggset set;
+    cq_grouper g;
     int done;               /* input consumed */
     uint32_t *order;        /* group ids in output order */
     uint32_t next_out;      /* next index into order */
-    uint32_t *pos, *gid, cap;
     cq_arena out_arena;
     cq_batch out;
 } stats_op;
@@ -46,14 +44,7 @@ static int consume(stats_op *s, const cq_batch *b)
     uint32_t n = b->n_sel;
     for (uint32_t i = 0; i < n; i++)
         rows[i] = (uint16_t)cq_batch_row(b, i);
-    uint32_t np = cq_groups_map(&s->groups, b, rows, n, &s->pos, &s->gid, &s->cap);
-    if (!np)
-        return 0;
-    cq_aggset_grow(&s->set, s->groups.n_groups);
-    if (cq_aggset_load(&s->set, b, rows, n))
-        return -1;
-    cq_aggset_add(&s->set, s->pos, s->gid, np);
-    return 0;
+    return cq_grouper_fold(&s->g, b, rows, n);
 }
 
 static int stats_next(cq_oper *op, cq_batch **out)
@@ -68,16 +59,16 @@ static int stats_next(cq_oper *op, cq_batch **out)
         if (rc < 0)
             return -1;
         s->done = 1;
-        cq_aggset_grow(&s->set, s->groups.n_groups);
-        s->order = cq_groups_sorted(&s->groups);
-        cq_aggset_report(&s->set, "stats", s->base.ctx);
+        cq_aggset_grow(&s->g.set, s->g.groups.n_groups);
+        s->order = cq_groups_sorted(&s->g.groups);
+        cq_aggset_report(&s->g.set, "stats", s->base.ctx);
     }
-    uint32_t left = s->groups.n_groups - s->next_out;
+    uint32_t left = s->g.groups.n_groups - s->next_out;
     if (!left)
         return 0;
     uint32_t n = left < CQ_BATCH_ROWS ? left : CQ_BATCH_ROWS;
     cq_arena_reset(&s->out_arena);
-    if (cq_aggset_emit(&s->set, &s->groups, s->order + s->next_out, n, &s->out,
+    if (cq_aggset_emit(&s->g.set, &s->g.groups, s->order + s->next_out, n, &s->out,
                        &s->out_arena, op->ctx->diag))
         return -1;
     s->next_out += n;
@@ -88,13 +79,10 @@ static int stats_next(cq_oper *op, cq_batch **out)
 static void stats_free(cq_oper *op)
 {
     stats_op *s = (stats_op *)op;
-    cq_aggset_free(&s->set);
-    cq_groups_free(&s->groups);
+    cq_grouper_free(&s->g);
     cq_batch_free(&s->out);
     cq_arena_free(&s->out_arena);
     free(s->order);
-    free(s->pos);
-    free(s->gid);
     free(s);
 }
 
@@ -103,9 +91,8 @@ cq_oper *cq_open_stats(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     stats_op *s = cq_xcalloc(1, sizeof *s);
     cq_oper_init(&s->base, stats_next, stats_free, child, ctx);
     s->cfg = cfg;
-    cq_groups_init(&s->groups, s->cfg->by, s->cfg->n_by);
-    cq_aggset_init(&s->set, s->cfg->aggs, s->cfg->n_aggs, ctx->diag, ctx->now_us);
-    s->set.list_max = s->cfg->list_max;
+    cq_grouper_init(&s->g, s->cfg->by, s->cfg->n_by, s->cfg->aggs, s->cfg->n_aggs,
+                    s->cfg->list_max, ctx->diag, ctx->now_us);
     cq_arena_init(&s->out_arena);
     cq_batch_init(&s->out, &s->out_arena);
     return &s->base;

@@ -23,9 +23,7 @@ typedef struct sst_cfg {
 typedef struct sst_op {
     cq_oper base;
     const sst_cfg *cfg;
-    cq_groups groups;
-    cq_aggset set;
-    uint32_t *pos, *gid, cap;
+    cq_grouper g;
     cq_arena arena;
     cq_batch view;
 } sst_op;
@@ -61,40 +59,34 @@ static int sst_next(cq_oper *op, cq_batch **out)
     if (rc != 1)
         return rc;
     cq_arena_reset(&s->arena);
-    cq_batch_clear(&s->view);
-    s->view.n_rows = b->n_rows;
-    s->view.sel = b->sel;
-    s->view.n_sel = b->n_sel;
-    for (uint32_t i = 0; i < b->n_cols; i++)
-        cq_batch_put(&s->view, b->cols[i].name, &b->cols[i].col);
-    uint32_t n = b->n_sel, na = s->set.n_aggs;
+    cq_batch_view(&s->view, b);
+    uint32_t n = b->n_sel, na = s->g.set.n_aggs;
     uint16_t rows[CQ_BATCH_ROWS];
     for (uint32_t i = 0; i < n; i++)
         rows[i] = (uint16_t)cq_batch_row(b, i);
-    uint32_t np = cq_groups_map(&s->groups, b, rows, n, &s->pos, &s->gid, &s->cap);
-    cq_aggset_grow(&s->set, s->groups.n_groups);
-    if (cq_aggset_load(&s->set, b, rows, n))
+    if (cq_grouper_map(&s->g, b, rows, n))
         return -1;
+    uint32_t np = s->g.n_pairs;
     cq_val *v = cq_arena_calloc(&s->arena, ((size_t)n * na + 1) * sizeof *v);
     for (uint32_t p = 0, i = 0; i < n; i++) {
         uint32_t first = p;
-        while (p < np && s->pos[p] == i)
+        while (p < np && s->g.pos[p] == i)
             p++;
         if (p == first)
             continue;               /* no group: no values */
         if (s->cfg->current)
-            cq_aggset_add(&s->set, s->pos + first, s->gid + first, p - first);
+            cq_aggset_add(&s->g.set, s->g.pos + first, s->g.gid + first, p - first);
         for (uint32_t k = 0; k < na; k++)
-            cq_aggset_result(&s->set, s->gid[first], k, &s->arena, &v[(size_t)k * n + i]);
+            cq_aggset_result(&s->g.set, s->g.gid[first], k, &s->arena, &v[(size_t)k * n + i]);
         if (!s->cfg->current)
-            cq_aggset_add(&s->set, s->pos + first, s->gid + first, p - first);
+            cq_aggset_add(&s->g.set, s->g.pos + first, s->g.gid + first, p - first);
     }
     for (uint32_t k = 0; k < na; k++) {
         cq_col c;
         if (cq_vals_to_col(v + (size_t)k * n, rows, n, b->n_rows, &s->arena, &c, NULL,
                            op->ctx->diag))
             return -1;
-        cq_batch_put(&s->view, s->set.aggs[k].name, &c);
+        cq_batch_put(&s->view, s->g.set.aggs[k].name, &c);
     }
     *out = &s->view;
     return 1;
@@ -103,13 +95,10 @@ static int sst_next(cq_oper *op, cq_batch **out)
 static void sst_free(cq_oper *op)
 {
     sst_op *s = (sst_op *)op;
-    cq_aggset_report(&s->set, "streamstats", s->base.ctx);
-    cq_aggset_free(&s->set);
-    cq_groups_free(&s->groups);
+    cq_aggset_report(&s->g.set, "streamstats", s->base.ctx);
+    cq_grouper_free(&s->g);
     cq_batch_free(&s->view);
     cq_arena_free(&s->arena);
-    free(s->pos);
-    free(s->gid);
     free(s);
 }
 
@@ -118,9 +107,8 @@ cq_oper *cq_open_streamstats(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     sst_op *s = cq_xcalloc(1, sizeof *s);
     cq_oper_init(&s->base, sst_next, sst_free, child, ctx);
     s->cfg = cfg;
-    cq_groups_init(&s->groups, s->cfg->ac.by, s->cfg->ac.n_by);
-    cq_aggset_init(&s->set, s->cfg->ac.aggs, s->cfg->ac.n_aggs, ctx->diag, ctx->now_us);
-    s->set.list_max = s->cfg->ac.list_max;
+    cq_grouper_init(&s->g, s->cfg->ac.by, s->cfg->ac.n_by, s->cfg->ac.aggs, s->cfg->ac.n_aggs,
+                    s->cfg->ac.list_max, ctx->diag, ctx->now_us);
     cq_arena_init(&s->arena);
     cq_batch_init(&s->view, &s->arena);
     return &s->base;

@@ -31,13 +31,11 @@ typedef struct top_cfg {
 typedef struct top_op {
     cq_oper base;
     const top_cfg *cfg;
-    cq_groups groups;
-    cq_aggset set;
+    cq_grouper g;
     int done;
     uint32_t *out_ids;      /* groups to print, in order */
     double *out_pct;
     uint32_t n_out, next_out;
-    uint32_t *pos, *gid, cap;
     cq_arena out_arena;
     cq_batch out;
 } top_op;
@@ -90,14 +88,7 @@ static int consume(top_op *t, const cq_batch *b)
     uint32_t n = b->n_sel;
     for (uint32_t i = 0; i < n; i++)
         rows[i] = (uint16_t)cq_batch_row(b, i);
-    uint32_t np = cq_groups_map(&t->groups, b, rows, n, &t->pos, &t->gid, &t->cap);
-    if (!np)
-        return 0;
-    cq_aggset_grow(&t->set, t->groups.n_groups);
-    if (cq_aggset_load(&t->set, b, rows, n))
-        return -1;
-    cq_aggset_add(&t->set, t->pos, t->gid, np);
-    return 0;
+    return cq_grouper_fold(&t->g, b, rows, n);
 }
 
 typedef struct ranked {
@@ -127,17 +118,17 @@ static int same_by(const cq_groups *g, uint32_t n_by, uint32_t a, uint32_t b)
 static void rank_all(top_op *t)
 {
     const top_cfg *c = t->cfg;
-    uint32_t n = t->groups.n_groups;
-    uint32_t *ids = cq_groups_sorted(&t->groups);
+    uint32_t n = t->g.groups.n_groups;
+    uint32_t *ids = cq_groups_sorted(&t->g.groups);
     ranked *r = cq_xmalloc((n + 1) * sizeof *r);
     t->out_ids = cq_xmalloc((n + 1) * sizeof *t->out_ids);
     t->out_pct = cq_xmalloc((n + 1) * sizeof *t->out_pct);
     uint64_t cut = 0;
     for (uint32_t lo = 0, hi; lo < n; lo = hi) {
         uint64_t total = 0;
-        for (hi = lo; hi < n && same_by(&t->groups, c->n_by, ids[lo], ids[hi]); hi++) {
+        for (hi = lo; hi < n && same_by(&t->g.groups, c->n_by, ids[lo], ids[hi]); hi++) {
             cq_val v;
-            cq_aggset_result(&t->set, ids[hi], 0, &t->out_arena, &v);
+            cq_aggset_result(&t->g.set, ids[hi], 0, &t->out_arena, &v);
             r[hi] = (ranked){(uint64_t)v.num, ids[hi], hi, c->rare};
             total += (uint64_t)v.num;
         }
@@ -185,16 +176,16 @@ static int top_next(cq_oper *op, cq_batch **out)
     cq_arena_reset(a);
     cq_batch_clear(&t->out);
     t->out.n_rows = t->out.n_sel = n;
-    for (uint32_t f = 0; f < t->groups.n_by; f++) {
+    for (uint32_t f = 0; f < t->g.groups.n_by; f++) {
         cq_col col;
-        cq_groups_col(&t->groups, f, ids, n, a, &col);
-        cq_batch_put(&t->out, t->groups.by[f], &col);
+        cq_groups_col(&t->g.groups, f, ids, n, a, &col);
+        cq_batch_put(&t->out, t->g.groups.by[f], &col);
     }
     if (t->cfg->showcount) {
         double *num = cq_arena_alloc(a, (n + 1) * sizeof *num);
         for (uint32_t i = 0; i < n; i++) {
             cq_val v;
-            cq_aggset_result(&t->set, ids[i], 0, a, &v);
+            cq_aggset_result(&t->g.set, ids[i], 0, a, &v);
             num[i] = v.num;
         }
         cq_col col = {.kind = CQ_COL_NUM, .n_rows = n, .nums = num};
@@ -217,14 +208,11 @@ static int top_next(cq_oper *op, cq_batch **out)
 static void top_free(cq_oper *op)
 {
     top_op *t = (top_op *)op;
-    cq_aggset_free(&t->set);
-    cq_groups_free(&t->groups);
+    cq_grouper_free(&t->g);
     cq_batch_free(&t->out);
     cq_arena_free(&t->out_arena);
     free(t->out_ids);
     free(t->out_pct);
-    free(t->pos);
-    free(t->gid);
     free(t);
 }
 
@@ -233,8 +221,8 @@ cq_oper *cq_open_top(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     top_op *t = cq_xcalloc(1, sizeof *t);
     cq_oper_init(&t->base, top_next, top_free, child, ctx);
     t->cfg = cfg;
-    cq_groups_init(&t->groups, t->cfg->keys, t->cfg->n_by + t->cfg->n_fields);
-    cq_aggset_init(&t->set, &t->cfg->count, 1, ctx->diag, ctx->now_us);
+    cq_grouper_init(&t->g, t->cfg->keys, t->cfg->n_by + t->cfg->n_fields, &t->cfg->count, 1, 0,
+                    ctx->diag, ctx->now_us);
     cq_arena_init(&t->out_arena);
     cq_batch_init(&t->out, &t->out_arena);
     return &t->base;
