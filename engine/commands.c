@@ -23,17 +23,3 @@ const cq_command *cq_command_find(const char *name)
             return &commands[i];
     return NULL;
 }
-
-void cq_oper_init(cq_oper *op, int (*next)(cq_oper *, cq_batch **), void (*free_fn)(cq_oper *),
-                  cq_oper *child, cq_exec_ctx *ctx)
-{
-    op->next = next;
-    op->free = free_fn;
-    op->child = child;
-    op->ctx = ctx;
-}
-
-cq_span cq_cmd_name_span(const cq_ast *cmd)
-{
-    return cq_span_make(cmd->span.start, cmd->span.start + (uint32_t)strlen(cmd->name));
-}

@@ -7,7 +7,6 @@
  */
 #include "engine/op.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,17 +46,6 @@ cq_oper *cq_exec_open(const cq_plan *p, cq_exec_ctx *ctx)
 void cq_exec_close(cq_oper *root)
 {
     op_free_chain(root);
-}
-
-void cq_exec_note(const cq_exec_ctx *ctx, const char *fmt, ...)
-{
-    (void)ctx;
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("cquery: note: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
 }
 
 static double mono_s(void)
