@@ -11,7 +11,8 @@
  *     expected.out   exact stdout
  *     expected.err   for a failing case: exact stderr; exit status must be 2
  *                    (with expected.out too: both, exit status 0, e.g. a
- *                    note that a limit cut the results)
+ *                    note that a limit cut the results).  Without it,
+ *                    stderr must be empty: notes are behaviour too.
  *     expected.plan  optional: `cquery explain` output
  *     expected.rc    optional: the exit status (default 0 or 1; 2 with expected.err)
  *
@@ -300,6 +301,7 @@ START_TEST(test_case)
                           atoi(want_rc), e ? e : "");
         else
             ck_assert_msg(rc == 0 || rc == 1, "%s: exit status %d: %s", dir, rc, e ? e : "");
+        ck_assert_msg(!e || !*e, "%s: unexpected stderr (pin it in expected.err): %s", dir, e);
         free(want_rc);
         free(e);
         check_file(dir, "expected.out", out);
@@ -442,7 +444,10 @@ END_TEST
  *   # comment
  *   QUERY
  *   [{"f":"v"}, {...}]        the events, newest first (a JSON array)
- *   EXPECTED CSV ...          until a blank line
+ *   EXPECTED CSV ...          until a blank line; a line starting
+ *                             "stderr: " is a line of stderr instead
+ *                             (in order), and without one stderr must
+ *                             be empty
  *
  *   %%FAIL
  *   QUERY
@@ -460,6 +465,7 @@ typedef struct lang_case {
     char *query;
     char *records;      /* JSON array text (not for %%FAIL) */
     char *expected;
+    char *expected_err; /* stderr of a passing case ("" when none) */
 } lang_case;
 
 static lang_case lang_cases[2048];
@@ -506,13 +512,17 @@ static void load_lang_file(const char *path)
             line++;
             c->records = strdup(l ? l : "[]");
         }
-        cq_strbuf exp = CQ_STRBUF_INIT;
+        cq_strbuf exp = CQ_STRBUF_INIT, exp_err = CQ_STRBUF_INIT;
         while ((l = next_line(&p)) && *l) {
             line++;
-            cq_strbuf_addf(&exp, "%s\n", l);
+            if (!c->fail && !strncmp(l, "stderr: ", 8))
+                cq_strbuf_addf(&exp_err, "%s\n", l + 8);
+            else
+                cq_strbuf_addf(&exp, "%s\n", l);
         }
         line++;
         c->expected = exp.buf ? exp.buf : strdup("");
+        c->expected_err = exp_err.buf ? exp_err.buf : strdup("");
         if (n_lang < (int)(sizeof lang_cases / sizeof lang_cases[0]) - 1)
             n_lang++;
     }
@@ -585,11 +595,12 @@ START_TEST(test_lang)
     char *sa[] = {(char *)bin(), "search", "--format", "csv", "--index", index, c->query, NULL};
     int rc = run(sa, out, err);
     char *got = slurp(c->fail ? err : out), *e = slurp(err);
-    int same = got && !strcmp(got, c->expected);
+    int same = got && !strcmp(got, c->expected) &&
+               (c->fail || !strcmp(e ? e : "", c->expected_err));
     ck_assert_msg(same && rc == (c->fail ? 2 : 0),
-                  "%s:%d: %s\n--- expected (exit %d)\n%s--- got (exit %d)\n%s%s", c->file,
-                  c->line, c->query, c->fail ? 2 : 0, c->expected, rc, got ? got : "",
-                  c->fail ? "" : e);
+                  "%s:%d: %s\n--- expected (exit %d)\n%s%s--- got (exit %d)\n%s%s", c->file,
+                  c->line, c->query, c->fail ? 2 : 0, c->expected,
+                  c->fail ? "" : c->expected_err, rc, got ? got : "", c->fail ? "" : e ? e : "");
     free(got);
     free(e);
     char rm[300];
