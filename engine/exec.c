@@ -6,6 +6,7 @@
  * same index).
  */
 #include "engine/op.h"
+#include "engine/subsearch.h"
 
 #include <stdio.h>
 #include <stdlib.h>

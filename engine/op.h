@@ -96,15 +96,6 @@ cq_oper *cq_exec_open(const cq_plan *p, cq_exec_ctx *ctx);
 void cq_exec_close(cq_oper *root);
 
 
-/*
- * Subsearches (engine/subsearch.c).  cq_subsearch_plan_all() plans every
- * subsearch of p's search expressions into p->subs (compile time).
- * cq_subsearch_substitute() runs them and returns a copy of p (from
- * ctx->arena) whose search expressions hold their results instead.
- */
-int cq_subsearch_plan_all(cq_arena *a, cq_plan *p, const cq_plan_opts *o, cq_diag *d);
-int cq_subsearch_substitute(const cq_plan *p, cq_exec_ctx *ctx, const cq_plan **out);
-
 /* Each command's prepare and open functions (engine/ops/), declared from
  * its row of grammar/commands.def. */
 #define OP(p, o)                                                                    \

@@ -99,11 +99,4 @@ void cq_plan_print(FILE *out, const cq_plan *p);
  */
 void cq_plan_needs(cq_arena *a, cq_plan *p);
 
-/*
- * Checks a search expression: only search nodes, time modifiers only at the
- * top level of the first search (where: 1 there, 0 nested in it, -1 in a
- * later | search).  Returns 0 or -1 with diag.
- */
-int cq_plan_check_search(const cq_ast *e, int where, cq_diag *d);
-
 #endif

@@ -11,6 +11,7 @@
  */
 #include "engine/plan.h"
 #include "engine/op.h"
+#include "engine/subsearch.h"
 #include "engine/expr/match.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
@@ -94,59 +95,12 @@ static void add_clause(cq_arena *a, cq_plan *p, const cq_ast *n, size_t *cap)
     ((cq_pd_clause *)p->pd.clauses)[p->pd.n_clauses++] = (cq_pd_clause){atoms, k};
 }
 
-static int is_time_mod(const cq_ast *n)
-{
-    return n->kind == CQ_AST_COMPARE &&
-           (!strcmp(n->name, "earliest") || !strcmp(n->name, "latest") ||
-            !strcmp(n->name, "_index_earliest") || !strcmp(n->name, "_index_latest"));
-}
-
-/* Rejects what a search expression cannot hold, and time modifiers anywhere
- * but at the top level of the first search (top: 1 there, 0 nested in it,
- * -1 in a later | search). */
-int cq_plan_check_search(const cq_ast *n, int top, cq_diag *d)
-{
-    switch (n->kind) {
-    case CQ_AST_AND:
-        for (const cq_ast *k = n->kids; k; k = k->next)
-            if (cq_plan_check_search(k, top, d))
-                return -1;
-        return 0;
-    case CQ_AST_OR:
-    case CQ_AST_NOT:
-        for (const cq_ast *k = n->kids; k; k = k->next)
-            if (cq_plan_check_search(k, top < 0 ? -1 : 0, d))
-                return -1;
-        return 0;
-    case CQ_AST_COMPARE:
-        if (is_time_mod(n) && top < 0)
-            return cq_diag_set(d, n->span, "%s= only works in the first search of a query",
-                               n->name);
-        if (is_time_mod(n) && !top)
-            return cq_diag_set(d, n->span, "%s= cannot be used inside OR or NOT", n->name);
-        if (is_time_mod(n) && n->op != CQ_OP_EQ)
-            return cq_diag_set(d, n->span, "%s takes a time with \"=\"", n->name);
-        if (!strncmp(n->name, "_index_", 7))
-            return cq_diag_set(d, n->span, "not supported yet: %s (cquery keeps no index time)",
-                               n->name);
-        return 0;
-    case CQ_AST_TERM:
-        return 0;
-    case CQ_AST_IN:
-    case CQ_AST_SUBSEARCH:      /* planned by cq_subsearch_plan_all() */
-        return 0;
-    default:
-        return cq_diag_set(d, n->span, "not supported yet: %s in a search expression",
-                           cq_ast_kind_name(n->kind));
-    }
-}
-
 /* Applies earliest=/latest= of the top level, and returns the expression
  * without them (NULL when nothing is left). */
 static const cq_ast *take_time_mods(cq_arena *a, const cq_ast *e, cq_plan *p,
                                     const cq_plan_opts *o, cq_diag *d)
 {
-    if (is_time_mod(e)) {
+    if (cq_filter_is_time_mod(e)) {
         int64_t t;
         if (cq_time_modifier(e->text, o->now_us, &t)) {
             cq_diag_set(d, e->span, "bad time modifier \"%s\"", e->text);
@@ -163,7 +117,7 @@ static const cq_ast *take_time_mods(cq_arena *a, const cq_ast *e, cq_plan *p,
         return e;
     cq_ast *rest = cq_ast_new(a, CQ_AST_AND, e->span);
     for (const cq_ast *k = e->kids; k; k = k->next) {
-        if (is_time_mod(k)) {
+        if (cq_filter_is_time_mod(k)) {
             take_time_mods(a, k, p, o, d);
             continue;
         }
@@ -215,7 +169,7 @@ static int first_search(cq_arena *a, const cq_ast *cmd, cq_plan *p, const cq_pla
     const cq_ast *e = cmd->kids;
     if (!e)
         return 0;
-    if (cq_plan_check_search(e, 1, d))
+    if (cq_filter_check(e, 1, d))
         return -1;
     size_t cap = 0;
     if (e->kind == CQ_AST_AND) {

@@ -229,7 +229,7 @@ int cq_subsearch_parse(cq_arena *a, const char *text, cq_span at, const cq_ast *
         *out = cq_ast_text(a, CQ_AST_TERM, "*", 0, at);
         return 0;
     }
-    if (cq_plan_check_search(cmd->kids, -1, d))
+    if (cq_filter_check(cmd->kids, -1, d))
         return -1;
     *out = cmd->kids;
     return 0;
@@ -323,6 +323,12 @@ int cq_subsearch_substitute(const cq_plan *p, cq_exec_ctx *ctx, const cq_plan **
 
 /* ----------------------------------------------------------- planning */
 
+int cq_subsearch_plan(cq_arena *a, const cq_ast *sub, const cq_plan_opts *o, cq_plan **out,
+                      cq_diag *d)
+{
+    return cq_plan_build(a, sub->kids, o, out, d);
+}
+
 static int plan_in(cq_arena *a, const cq_ast *e, cq_plan *p, const cq_plan_opts *o,
                    size_t *cap, cq_diag *d)
 {
@@ -330,7 +336,7 @@ static int plan_in(cq_arena *a, const cq_ast *e, cq_plan *p, const cq_plan_opts 
         return 0;
     if (e->kind == CQ_AST_SUBSEARCH) {
         cq_plan *sp;
-        if (cq_plan_build(a, e->kids, o, &sp, d))
+        if (cq_subsearch_plan(a, e, o, &sp, d))
             return -1;
         if (p->n_subs == *cap) {
             *cap = *cap ? *cap * 2 : 4;

@@ -7,6 +7,11 @@
  * (cq_subsearch_substitute), join and append when they first need the rows,
  * multisearch as streams.  Rows are copied into a rowstore, up to a limit;
  * a limit that cuts is announced on stderr (cq_exec_note), never silent.
+ *
+ * This header is the one way back from an operator into the planner: an
+ * operator that runs a nested query (join, append, multisearch) plans it
+ * with cq_subsearch_plan() and never calls the planner (cq_plan_build) itself
+ * (tests/check-layers.sh checks it).
  */
 #ifndef CQ_ENGINE_SUBSEARCH_H
 #define CQ_ENGINE_SUBSEARCH_H
@@ -14,6 +19,23 @@
 #include "common/strbuf.h"
 #include "engine/op.h"
 #include "engine/rowstore.h"
+
+/*
+ * Plans the nested query of sub, a SUBSEARCH node (its kids are the
+ * PIPELINE), at compile time; memory from a.  Returns 0, or -1 with diag.
+ */
+int cq_subsearch_plan(cq_arena *a, const cq_ast *sub, const cq_plan_opts *o, cq_plan **out,
+                      cq_diag *d);
+
+/*
+ * cq_subsearch_plan_all() plans every subsearch of p's search expressions
+ * into p->subs (compile time, called by the planner).
+ * cq_subsearch_substitute() runs them and returns a copy of p (from
+ * ctx->arena) whose search expressions hold their results instead (called
+ * by cq_exec_open before the chain opens).
+ */
+int cq_subsearch_plan_all(cq_arena *a, cq_plan *p, const cq_plan_opts *o, cq_diag *d);
+int cq_subsearch_substitute(const cq_plan *p, cq_exec_ctx *ctx, const cq_plan **out);
 
 /* A sub-pipeline's chain with its own context (same index, diag, stats). */
 typedef struct cq_subrun {

@@ -58,6 +58,15 @@ if [ -n "$names" ]; then
     fail=1
 fi
 
+# Operators plan a nested query through engine/subsearch.h alone: only the
+# planner, the query compiler and subsearch.c call cq_plan_build.
+calls=$(grep -rln --include='*.[chly]' 'cq_plan_build(' "$src"/engine "$src"/cli 2>/dev/null |
+    grep -v '/engine/planner\.c$\|/engine/query\.c$\|/engine/subsearch\.c$\|/engine/plan\.h$')
+if [ -n "$calls" ]; then
+    echo "$calls" | sed 's|$|: plans a query itself (use cq_subsearch_plan, engine/subsearch.h)|'
+    fail=1
+fi
+
 if [ "$checked" -lt 50 ]; then
     echo "check-layers: only $checked files under $src: wrong source directory?"
     exit 1

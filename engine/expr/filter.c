@@ -1,5 +1,6 @@
 /*
- * filter.c - search expressions over a batch, writing selections.
+ * filter.c - search expressions over a batch, writing selections, and the
+ * compile-time check of what a search expression may hold.
  *
  * AND narrows: each operand runs only on the rows the previous ones kept.
  * OR widens: each operand runs only on rows not yet accepted.  Leaves test a
@@ -272,5 +273,52 @@ uint32_t cq_filter_search(const cq_ast *e, const cq_batch *b, const uint16_t *in
         return eval_term(e, b, in, n_in, out);
     default:
         return 0;   /* the planner rejects every other kind */
+    }
+}
+
+/* ------------------------------------------------------------ checks */
+
+int cq_filter_is_time_mod(const cq_ast *n)
+{
+    return n->kind == CQ_AST_COMPARE &&
+           (!strcmp(n->name, "earliest") || !strcmp(n->name, "latest") ||
+            !strcmp(n->name, "_index_earliest") || !strcmp(n->name, "_index_latest"));
+}
+
+/* top: where n sits, as filter.h's `where`. */
+int cq_filter_check(const cq_ast *n, int top, cq_diag *d)
+{
+    switch (n->kind) {
+    case CQ_AST_AND:
+        for (const cq_ast *k = n->kids; k; k = k->next)
+            if (cq_filter_check(k, top, d))
+                return -1;
+        return 0;
+    case CQ_AST_OR:
+    case CQ_AST_NOT:
+        for (const cq_ast *k = n->kids; k; k = k->next)
+            if (cq_filter_check(k, top < 0 ? -1 : 0, d))
+                return -1;
+        return 0;
+    case CQ_AST_COMPARE:
+        if (cq_filter_is_time_mod(n) && top < 0)
+            return cq_diag_set(d, n->span, "%s= only works in the first search of a query",
+                               n->name);
+        if (cq_filter_is_time_mod(n) && !top)
+            return cq_diag_set(d, n->span, "%s= cannot be used inside OR or NOT", n->name);
+        if (cq_filter_is_time_mod(n) && n->op != CQ_OP_EQ)
+            return cq_diag_set(d, n->span, "%s takes a time with \"=\"", n->name);
+        if (!strncmp(n->name, "_index_", 7))
+            return cq_diag_set(d, n->span, "not supported yet: %s (cquery keeps no index time)",
+                               n->name);
+        return 0;
+    case CQ_AST_TERM:
+        return 0;
+    case CQ_AST_IN:
+    case CQ_AST_SUBSEARCH:      /* planned by cq_subsearch_plan_all() */
+        return 0;
+    default:
+        return cq_diag_set(d, n->span, "not supported yet: %s in a search expression",
+                           cq_ast_kind_name(n->kind));
     }
 }

@@ -51,7 +51,7 @@ static int plan_sub(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, const
     if (!sub)
         return cq_diag_set(d, cq_cmd_name_span(cmd), "%s needs a subsearch [ ... ]", cmd->name);
     cq_plan *p;
-    if (cq_plan_build(a, sub->kids, o, &p, d))
+    if (cq_subsearch_plan(a, sub, o, &p, d))
         return -1;
     *out = p;
     return 0;
@@ -474,7 +474,7 @@ int cq_prepare_multisearch(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o
         if (k->kind != CQ_AST_SUBSEARCH)
             return cq_diag_set(d, k->span, "multisearch takes subsearches only");
         cq_plan *p;
-        if (cq_plan_build(a, k->kids, o, &p, d))
+        if (cq_subsearch_plan(a, k, o, &p, d))
             return -1;
         if (p->source)
             return cq_diag_set(d, cq_cmd_name_span(p->source->cmd),

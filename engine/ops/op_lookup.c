@@ -290,7 +290,7 @@ int cq_prepare_inputlookup(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o
     }
     if (!arg)
         return cq_diag_set(d, cq_cmd_name_span(cmd), "inputlookup needs a table name");
-    if (c->where && cq_plan_check_search(c->where, -1, d))
+    if (c->where && cq_filter_check(c->where, -1, d))
         return -1;
     lk_table *t;
     if (load_table(a, arg, o, &t, d))

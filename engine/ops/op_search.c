@@ -20,7 +20,7 @@ int cq_prepare_search(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, voi
     (void)o;
     if (!cmd->kids)
         return cq_diag_set(d, cq_cmd_name_span(cmd), "search needs an expression");
-    if (cq_plan_check_search(cmd->kids, -1, d))
+    if (cq_filter_check(cmd->kids, -1, d))
         return -1;
     *cfg = (void *)cmd->kids;
     return 0;

@@ -98,7 +98,7 @@ static int filter_prepare(cq_arena *a, const cq_ast *opt, txn_filter *f, cq_diag
     cq_ast *e = pl->kids->kids;
     respan(e, opt->span);
     f->expr = e;
-    return cq_plan_check_search(e, -1, d);
+    return cq_filter_check(e, -1, d);
 }
 
 int cq_prepare_transaction(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
