@@ -355,6 +355,7 @@ END_TEST
 
 #define PAR_LINE 128                            /* bytes per line, newline included */
 #define PAR_JOB_LINES ((4u << 20) / PAR_LINE)   /* a 4 MiB job (parallel.c JOB_BYTES) */
+#define RUNS_LINES (4 * PAR_JOB_LINES + 10)      /* test_docker_run_across_jobs's file */
 
 /* One dockerd text line padded to PAR_LINE bytes, so jobs end at known lines. */
 static void par_line(cq_strbuf *sb, const char *hms, const char *msg)
@@ -431,35 +432,43 @@ static unsigned long par_reruns(cq_ingest *g, const char *db, const char *path)
     return res.n_sequential;
 }
 
+/* The daemon log of test_docker_run_across_jobs, in text and in file. */
+static void runs_file(cq_strbuf *text, const char *file)
+{
+    par_job(text, "10:00:00", NULL, NULL, CREATE("across"), PAR_JOB_LINES);
+    par_job(text, "10:00:30", START("a1"), "10:00:30", NULL, PAR_JOB_LINES - 1);
+    par_line(text, "10:01:00", CREATE("late"));
+    par_job(text, "10:02:01", START("b2"), "10:02:01", CREATE("carried"), PAR_JOB_LINES);
+    par_job(text, "10:02:30", NULL, NULL, NULL, PAR_JOB_LINES);
+    par_job(text, "10:02:52", START("c3"), "10:02:50", START("c3"), 10);
+    ck_assert_uint_eq(text->len, RUNS_LINES * PAR_LINE);
+    FILE *f = fopen(file, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text->buf, 1, text->len, f), text->len);
+    fclose(f);
+}
+
 /*
  * A create ends one 4 MB job and its start begins the next: the parallel
  * ingest re-runs that job and gets the sequential pipeline's commands.  A
  * start 61 s after the create that ends its job keeps the job parallel; a
  * create carried through a whole job without starts still pairs after it.
+ * Every other record, and every field, matches the sequential pipeline's.
  */
 START_TEST(test_docker_run_across_jobs)
 {
     test_env("CQUERY_BIN");            /* searches the index with the binary */
     tdir t;
     tdir_make(&t, "run");
-    char file[256], db[256], db2[256], out[256], errf[256], err[512];
+    char file[256], db[256], seq_db[256], db2[256], out[256], errf[256], err[512];
     tdir_path(&t, "daemon.log", file, sizeof file);
     tdir_path(&t, "idx.db", db, sizeof db);
+    tdir_path(&t, "seq.db", seq_db, sizeof seq_db);
     tdir_path(&t, "rerun.db", db2, sizeof db2);
     tdir_path(&t, "out.csv", out, sizeof out);
     tdir_path(&t, "err.txt", errf, sizeof errf);
     cq_strbuf text = CQ_STRBUF_INIT;
-    par_job(&text, "10:00:00", NULL, NULL, CREATE("across"), PAR_JOB_LINES);
-    par_job(&text, "10:00:30", START("a1"), "10:00:30", NULL, PAR_JOB_LINES - 1);
-    par_line(&text, "10:01:00", CREATE("late"));
-    par_job(&text, "10:02:01", START("b2"), "10:02:01", CREATE("carried"), PAR_JOB_LINES);
-    par_job(&text, "10:02:30", NULL, NULL, NULL, PAR_JOB_LINES);
-    par_job(&text, "10:02:52", START("c3"), "10:02:50", START("c3"), 10);
-    ck_assert_uint_eq(text.len, (4 * PAR_JOB_LINES + 10) * PAR_LINE);
-    FILE *f = fopen(file, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(text.buf, 1, text.len, f), text.len);
-    fclose(f);
+    runs_file(&text, file);
     static const char want[] = "k,command\na1,docker run\nacross,docker create\n"
         "b2,docker start\nc3,docker run\nc3,docker start\ncarried,docker create\n"
         "late,docker create\n";
@@ -473,18 +482,20 @@ START_TEST(test_docker_run_across_jobs)
     ck_assert_int_eq(cq_ingest_buffer(g, file, text.buf, text.len, runs_sink, &lines), 0);
     char *seq = sorted_csv(&lines);
     ck_assert_str_eq(seq, want);
+    ck_assert_int_eq(seq_index(g, seq_db, file, text.buf, text.len), RUNS_LINES);
     cq_index *idx;
     ck_assert_int_eq(cq_index_open(db, CQ_INDEX_WRITE, &idx, err, sizeof err), 0);
     ck_assert_int_eq(cq_ingest_path(g, idx, file), 0);
     cq_index_close(idx);
 
-    char *argv[] = {test_env("CQUERY_BIN"), "search", "--index", db, "--format", "csv",
+    char *argv[] = {(char *)test_env("CQUERY_BIN"), "search", "--index", db, "--format", "csv",
         "command=* | eval k=coalesce(container_id, container) | sort 0 k command "
         "| table k command", NULL};
     ck_assert_int_eq(test_wait(test_spawn(argv, out, errf)), 0);
     size_t len;
     char *got = slurp(out, &len);
     ck_assert_str_eq(got, seq);
+    same_records(&t, seq_db, db, RUNS_LINES);    /* and every other field of every line */
     /* Only jobs 2 (a1 pairs with the create before it) and 5 (c3 with the carried one). */
     ck_assert_uint_eq(par_reruns(g, db2, file), 2);
     cq_ingest_free(g);
