@@ -7,6 +7,7 @@
 #include "tests/unit/test_ingest.h"
 
 #include <fcntl.h>
+#include <jansson.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/arena.h"
 #include "common/strbuf.h"
 #include "index/index.h"
 #include "ingest/ingest.h"
@@ -195,41 +197,144 @@ START_TEST(test_two_ingests_at_once)
 }
 END_TEST
 
-/* A file bigger than one parallel job gives the same records as the
- * sequential pipeline, in the same order within each key. */
-static int count_sink(void *ctx, const cq_record *r)
+/* ---- parallel jobs against the sequential pipeline, record by record ---- */
+
+static int cmp_lines(const void *a, const void *b)
 {
-    (void)r;
-    (*(long *)ctx)++;
-    return 0;
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+typedef struct seq_sink {
+    cq_index *idx;
+    long n;
+} seq_sink;
+
+static int index_sink(void *ctx, const cq_record *r)
+{
+    seq_sink *s = ctx;
+    s->n++;
+    return cq_index_add(s->idx, r) ? -1 : 0;
+}
+
+/* Indexes text as the file `path` through the sequential pipeline
+ * (cq_ingest_buffer, no jobs): the reference for the parallel ingest.
+ * Returns the records it gave. */
+static long seq_index(cq_ingest *g, const char *db, const char *path, const char *text,
+                      size_t len)
+{
+    char err[512];
+    seq_sink s = {0};
+    ck_assert_msg(cq_index_open(db, CQ_INDEX_WRITE, &s.idx, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(cq_index_file_begin(s.idx), 0);
+    ck_assert_int_eq(cq_ingest_buffer(g, path, text, len, index_sink, &s), 0);
+    cq_file_commit c = {.path = path, .bytes = len, .n_records = (uint64_t)s.n};
+    ck_assert_msg(cq_index_file_commit(s.idx, &c) == 0, "%s", cq_index_errmsg(s.idx));
+    cq_index_close(s.idx);
+    return s.n;
+}
+
+typedef struct recs {
+    char **v;
+    size_t n;
+} recs;
+
+/* One JSON line with its keys sorted: the printed key order follows the
+ * columns seen so far, which is not the record's content. */
+static char *canonical(const char *line)
+{
+    json_error_t e;
+    json_t *o = json_loads(line, 0, &e);
+    ck_assert_msg(o != NULL, "search printed bad JSON (%s): %.200s", e.text, line);
+    char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    json_decref(o);
+    ck_assert_ptr_nonnull(s);
+    return s;
+}
+
+/*
+ * Every record of db as the real binary prints it (all fields, _time to
+ * the microsecond in cq_time_us), sorted: which block a record lands in
+ * decides the search's order, and is no part of the record.
+ */
+static recs index_records(const char *db, const char *out, const char *errf)
+{
+    char *argv[] = {(char *)test_env("CQUERY_BIN"), "search", "--index", (char *)db,
+        "--format", "json", "* | eval cq_time_us=strftime(_time, \"%s.%6N\")", NULL};
+    ck_assert_int_eq(test_wait(test_spawn(argv, out, errf)), 0);
+    size_t len;
+    char *text = slurp(out, &len);
+    recs r = {0};
+    size_t cap = 0;
+    for (char *p = text, *nl; p && (nl = strchr(p, '\n')); p = nl + 1) {
+        *nl = '\0';
+        if (r.n == cap)
+            r.v = cq_xrealloc(r.v, (cap = cap ? 2 * cap : 1024) * sizeof *r.v);
+        r.v[r.n++] = canonical(p);
+    }
+    free(text);
+    qsort(r.v, r.n, sizeof *r.v, cmp_lines);
+    return r;
+}
+
+static void recs_free(recs *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->v[i]);
+    free(r->v);
+}
+
+/* Fails showing the first differing record (sorted), from its start and
+ * from where it differs, which may be far into a long record. */
+static void differ(size_t i, const char *seq, const char *par)
+{
+    size_t at = 0;
+    while (seq[at] && seq[at] == par[at])
+        at++;
+    size_t from = at > 60 ? at - 60 : 0;
+    ck_abort_msg("record %zu (sorted) differs at byte %zu\n seq: %.300s\n par: %.300s\n"
+                 " seq at %zu: %.300s\n par at %zu: %.300s",
+                 i, at, seq, par, from, seq + from, from, par + from);
+}
+
+/* The two indexes hold the same records, and want of them (so that two
+ * empty or truncated outputs cannot agree). */
+static void same_records(const tdir *t, const char *seq_db, const char *par_db, size_t want)
+{
+    char out[256], errf[256];
+    tdir_path(t, "records.json", out, sizeof out);
+    tdir_path(t, "records.err", errf, sizeof errf);
+    recs s = index_records(seq_db, out, errf), p = index_records(par_db, out, errf);
+    ck_assert_uint_eq(s.n, want);
+    for (size_t i = 0; i < s.n && i < p.n; i++)
+        if (strcmp(s.v[i], p.v[i]))
+            differ(i, s.v[i], p.v[i]);
+    ck_assert_uint_eq(p.n, s.n);
+    recs_free(&s);
+    recs_free(&p);
+}
+
+/* A file bigger than one parallel job gives the same records as the
+ * sequential pipeline. */
 START_TEST(test_parallel_matches_sequential)
 {
+    test_env("CQUERY_BIN");            /* prints both indexes' records */
     test_env("CQUERY_GEN");
     tdir t;
     tdir_make(&t, "par");
-    char file[256], db[256];
+    char file[256], db[256], seq_db[256];
     tdir_path(&t, "audit.log", file, sizeof file);
     tdir_path(&t, "idx.db", db, sizeof db);
+    tdir_path(&t, "seq.db", seq_db, sizeof seq_db);
     char err[512];
     gen_audit(file, 12000);            /* ~11 MB: three parallel jobs */
-    FILE *f = fopen(file, "rb");
-    ck_assert_ptr_nonnull(f);
-    cq_strbuf text = CQ_STRBUF_INIT;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        cq_strbuf_add(&text, buf, n);
-    fclose(f);
+    size_t len;
+    char *text = slurp(file, &len);
     char *cp = conf_path();
     cq_ingest_opts o = {.conf_path = cp, .err = stderr};
     cq_ingest *g;
     ck_assert_int_eq(cq_ingest_new(&o, &g, err, sizeof err), 0);
     free(cp);
-    long seq = 0;
-    ck_assert_int_eq(cq_ingest_buffer(g, file, text.buf, text.len, count_sink, &seq), 0);
-    ck_assert_int_eq(seq, 12000);
+    ck_assert_int_eq(seq_index(g, seq_db, file, text, len), 12000);
     cq_index *idx;
     ck_assert_int_eq(cq_index_open(db, CQ_INDEX_WRITE, &idx, err, sizeof err), 0);
     ck_assert_int_eq(cq_ingest_path(g, idx, file), 0);
@@ -240,7 +345,8 @@ START_TEST(test_parallel_matches_sequential)
     ck_assert_int_eq(one_int(sdb, "SELECT sum(n_rows) FROM blocks"), 12000);
     ck_assert_int_eq(one_int(sdb, "SELECT n_records FROM files"), 12000);
     sqlite3_close(sdb);
-    cq_strbuf_free(&text);
+    same_records(&t, seq_db, db, 12000);
+    free(text);
     tdir_remove(&t);
 }
 END_TEST
@@ -249,6 +355,7 @@ END_TEST
 
 #define PAR_LINE 128                            /* bytes per line, newline included */
 #define PAR_JOB_LINES ((4u << 20) / PAR_LINE)   /* a 4 MiB job (parallel.c JOB_BYTES) */
+#define RUNS_LINES (4 * PAR_JOB_LINES + 10)      /* test_docker_run_across_jobs's file */
 
 /* One dockerd text line padded to PAR_LINE bytes, so jobs end at known lines. */
 static void par_line(cq_strbuf *sb, const char *hms, const char *msg)
@@ -289,11 +396,6 @@ static int runs_sink(void *ctx, const cq_record *r)
     return 0;
 }
 
-static int cmp_lines(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The sink's lines, sorted, under a CSV header (what the search prints). */
 static char *sorted_csv(cq_strbuf *lines)
 {
@@ -330,35 +432,43 @@ static unsigned long par_reruns(cq_ingest *g, const char *db, const char *path)
     return res.n_sequential;
 }
 
+/* The daemon log of test_docker_run_across_jobs, in text and in file. */
+static void runs_file(cq_strbuf *text, const char *file)
+{
+    par_job(text, "10:00:00", NULL, NULL, CREATE("across"), PAR_JOB_LINES);
+    par_job(text, "10:00:30", START("a1"), "10:00:30", NULL, PAR_JOB_LINES - 1);
+    par_line(text, "10:01:00", CREATE("late"));
+    par_job(text, "10:02:01", START("b2"), "10:02:01", CREATE("carried"), PAR_JOB_LINES);
+    par_job(text, "10:02:30", NULL, NULL, NULL, PAR_JOB_LINES);
+    par_job(text, "10:02:52", START("c3"), "10:02:50", START("c3"), 10);
+    ck_assert_uint_eq(text->len, RUNS_LINES * PAR_LINE);
+    FILE *f = fopen(file, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text->buf, 1, text->len, f), text->len);
+    fclose(f);
+}
+
 /*
  * A create ends one 4 MB job and its start begins the next: the parallel
  * ingest re-runs that job and gets the sequential pipeline's commands.  A
  * start 61 s after the create that ends its job keeps the job parallel; a
  * create carried through a whole job without starts still pairs after it.
+ * Every other record, and every field, matches the sequential pipeline's.
  */
 START_TEST(test_docker_run_across_jobs)
 {
     test_env("CQUERY_BIN");            /* searches the index with the binary */
     tdir t;
     tdir_make(&t, "run");
-    char file[256], db[256], db2[256], out[256], errf[256], err[512];
+    char file[256], db[256], seq_db[256], db2[256], out[256], errf[256], err[512];
     tdir_path(&t, "daemon.log", file, sizeof file);
     tdir_path(&t, "idx.db", db, sizeof db);
+    tdir_path(&t, "seq.db", seq_db, sizeof seq_db);
     tdir_path(&t, "rerun.db", db2, sizeof db2);
     tdir_path(&t, "out.csv", out, sizeof out);
     tdir_path(&t, "err.txt", errf, sizeof errf);
     cq_strbuf text = CQ_STRBUF_INIT;
-    par_job(&text, "10:00:00", NULL, NULL, CREATE("across"), PAR_JOB_LINES);
-    par_job(&text, "10:00:30", START("a1"), "10:00:30", NULL, PAR_JOB_LINES - 1);
-    par_line(&text, "10:01:00", CREATE("late"));
-    par_job(&text, "10:02:01", START("b2"), "10:02:01", CREATE("carried"), PAR_JOB_LINES);
-    par_job(&text, "10:02:30", NULL, NULL, NULL, PAR_JOB_LINES);
-    par_job(&text, "10:02:52", START("c3"), "10:02:50", START("c3"), 10);
-    ck_assert_uint_eq(text.len, (4 * PAR_JOB_LINES + 10) * PAR_LINE);
-    FILE *f = fopen(file, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(text.buf, 1, text.len, f), text.len);
-    fclose(f);
+    runs_file(&text, file);
     static const char want[] = "k,command\na1,docker run\nacross,docker create\n"
         "b2,docker start\nc3,docker run\nc3,docker start\ncarried,docker create\n"
         "late,docker create\n";
@@ -372,18 +482,20 @@ START_TEST(test_docker_run_across_jobs)
     ck_assert_int_eq(cq_ingest_buffer(g, file, text.buf, text.len, runs_sink, &lines), 0);
     char *seq = sorted_csv(&lines);
     ck_assert_str_eq(seq, want);
+    ck_assert_int_eq(seq_index(g, seq_db, file, text.buf, text.len), RUNS_LINES);
     cq_index *idx;
     ck_assert_int_eq(cq_index_open(db, CQ_INDEX_WRITE, &idx, err, sizeof err), 0);
     ck_assert_int_eq(cq_ingest_path(g, idx, file), 0);
     cq_index_close(idx);
 
-    char *argv[] = {test_env("CQUERY_BIN"), "search", "--index", db, "--format", "csv",
+    char *argv[] = {(char *)test_env("CQUERY_BIN"), "search", "--index", db, "--format", "csv",
         "command=* | eval k=coalesce(container_id, container) | sort 0 k command "
         "| table k command", NULL};
     ck_assert_int_eq(test_wait(test_spawn(argv, out, errf)), 0);
     size_t len;
     char *got = slurp(out, &len);
     ck_assert_str_eq(got, seq);
+    same_records(&t, seq_db, db, RUNS_LINES);    /* and every other field of every line */
     /* Only jobs 2 (a1 pairs with the create before it) and 5 (c3 with the carried one). */
     ck_assert_uint_eq(par_reruns(g, db2, file), 2);
     cq_ingest_free(g);
