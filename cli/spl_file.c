@@ -1,6 +1,7 @@
 /* spl_file.c - reading saved analytics. */
 #include "cli/spl_file.h"
 #include "common/arena.h"
+#include "common/cfgfile.h"
 #include "common/strbuf.h"
 
 #include <ctype.h>
@@ -11,37 +12,17 @@
 
 #define MAX_SPL_BYTES (4u << 20)
 
-static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
+/* Reads path into text (the caller frees it, on error too); -1 puts the
+ * message in err. */
+static int read_all(const char *path, cq_strbuf *text, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    int rc = cq_cfg_read_file(path, MAX_SPL_BYTES, text);
+    if (rc == CQ_CFG_CANNOT_OPEN)
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    cq_strbuf sb = CQ_STRBUF_INIT;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && sb.len <= MAX_SPL_BYTES)
-        cq_strbuf_add(&sb, buf, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad || sb.len > MAX_SPL_BYTES) {
-        snprintf(err, errlen, "%s: %s", path, bad ? "read error" : "file too large for an analytic");
-        cq_strbuf_free(&sb);
-        return NULL;
-    }
-    *len = sb.len;
-    return sb.buf ? sb.buf : cq_xstrdup("");
-}
-
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
+    else if (rc)
+        snprintf(err, errlen, "%s: %s", path,
+                 rc == CQ_CFG_READ_FAILED ? "read error" : "file too large for an analytic");
+    return rc ? -1 : 0;
 }
 
 static void add_header(cq_spl_file *f, const char *key, const char *value)
@@ -66,31 +47,31 @@ static void continue_header(cq_spl_file *f, const char *more)
 static int header_line(cq_spl_file *f, char *body)
 {
     if (!strncmp(body, "  ", 2) && f->n_headers) {
-        char *more = trim(body);
+        char *more = cq_trim(body);
         if (*more)
             continue_header(f, more);
         return 0;
     }
-    char *colon = strchr(body, ':');
-    if (!colon)
-        return *trim(body) ? -1 : 0;   /* a bare "#" line is a blank */
-    *colon = '\0';
-    char *key = trim(body);
+    char *key, *value;
+    if (cq_cfg_pair(body, ':', &key, &value))
+        return *cq_trim(body) ? -1 : 0;   /* a bare "#" line is a blank */
     for (char *p = key; *p; p++)
         if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
             return -1;
     if (!*key)
         return -1;
-    add_header(f, key, trim(colon + 1));
+    add_header(f, key, value);
     return 0;
 }
 
 int cq_spl_load(const char *path, cq_spl_file **out, char *err, size_t errlen)
 {
-    size_t len;
-    char *text = read_all(path, &len, err, errlen);
-    if (!text)
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    if (read_all(path, &sb, err, errlen)) {
+        cq_strbuf_free(&sb);
         return -1;
+    }
+    char *text = sb.buf;
     cq_spl_file *f = cq_xcalloc(1, sizeof *f);
     f->path = cq_xstrdup(path);
     char *p = text;

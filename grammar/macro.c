@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cfgfile.h"
 #include "common/strbuf.h"
 
 void cq_macros_init(cq_macros *m, cq_arena *a)
@@ -83,25 +84,13 @@ static int is_name_char(int c)
     return isalnum(c) || c == '_' || c == '-' || c == '.' || c == ':';
 }
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 /* "[name]" or "[name(N)]" into st.  Returns 0 or -1 (error set). */
 static int conf_header(conf_stanza *st, char *line, const char *source, int ln,
                        cq_diag *d)
 {
-    char *end = strrchr(line, ']');
-    if (!end || trim(end + 1)[0])
+    char *name = cq_cfg_stanza(line);
+    if (!name)
         return conf_error(d, source, ln, "expected \"]\" at the end of %s", "the stanza name");
-    *end = '\0';
-    char *name = trim(line + 1);
     size_t n = 0;
     while (is_name_char((unsigned char)name[n]))
         n++;
@@ -130,7 +119,7 @@ static int conf_args(conf_stanza *st, cq_arena *a, char *val, const char *source
     st->n_names = 0;
     st->have_args = 1;
     for (char *tok = strtok(val, ","); tok; tok = strtok(NULL, ",")) {
-        char *t = trim(tok);
+        char *t = cq_trim(tok);
         if (!*t)
             continue;
         for (char *p = t; *p; p++)
@@ -166,11 +155,9 @@ static int conf_flush(cq_macros *m, conf_stanza *st, const char *source, cq_diag
 static int conf_pair(cq_macros *m, conf_stanza *st, char *line, const char *source,
                      int ln, cq_diag *d)
 {
-    char *eq = strchr(line, '=');
-    if (!eq)
+    char *key, *val;
+    if (cq_cfg_pair(line, '=', &key, &val))
         return conf_error(d, source, ln, "expected \"key = value\", found \"%s\"", line);
-    *eq = '\0';
-    char *key = trim(line), *val = trim(eq + 1);
     if (!st->name[0])
         return conf_error(d, source, ln, "\"%s\" outside a [macro] stanza", key);
     if (!strcmp(key, "definition")) {
@@ -192,77 +179,51 @@ static int conf_pair(cq_macros *m, conf_stanza *st, char *line, const char *sour
     return conf_error(d, source, ln, "unknown key \"%s\"", key);
 }
 
-/* Reads one logical line (joining lines that end in '\') from text at *pos
- * into sb; returns the number of physical lines read, 0 at the end. */
-static int conf_line(const char *text, size_t len, size_t *pos, cq_strbuf *sb)
-{
-    int n = 0;
-    cq_strbuf_reset(sb);
-    while (*pos < len) {
-        const char *s = text + *pos;
-        const char *nl = memchr(s, '\n', len - *pos);
-        size_t l = nl ? (size_t)(nl - s) : len - *pos;
-        *pos += l + (nl ? 1 : 0);
-        n++;
-        if (l > 0 && s[l - 1] == '\r')
-            l--;
-        if (l > 0 && s[l - 1] == '\\') {
-            cq_strbuf_add(sb, s, l - 1);
-            cq_strbuf_addc(sb, '\n');
-            continue;
-        }
-        cq_strbuf_add(sb, s, l);
-        break;
-    }
-    cq_strbuf_str(sb);
-    return n;
-}
+/* A definition continued over lines keeps its line breaks, so its query
+ * reads as written.  The other two flags keep this file's rules from before
+ * the shared reader: '\\' then "\r\r" continues nothing, and a last line
+ * that ends in '\\' is still read. */
+#define MACRO_LINES (CQ_CFG_KEEP_BREAKS | CQ_CFG_ONE_CR | CQ_CFG_KEEP_CUT)
 
 int cq_macros_parse(cq_macros *m, const char *text, size_t len,
                     const char *source, cq_diag *d)
 {
     conf_stanza st;
     memset(&st, 0, sizeof st);
-    cq_strbuf lb = CQ_STRBUF_INIT;
-    size_t pos = 0;
-    int ln = 1, n, rc = 0;
-    while (rc == 0 && (n = conf_line(text, len, &pos, &lb)) > 0) {
-        char *line = trim(lb.buf);
-        if (!*line || *line == '#' || *line == ';') {
-        } else if (*line == '[') {
-            rc = conf_flush(m, &st, source, d);
-            if (rc == 0) {
-                memset(st.args, 0, sizeof st.args);
-                st.have_def = st.have_args = st.n_names = 0;
-                rc = conf_header(&st, line, source, ln, d);
-            }
-        } else {
-            rc = conf_pair(m, &st, line, source, ln, d);
+    cq_cfg_reader r;
+    cq_cfg_init(&r, text, len, MACRO_LINES);
+    char *line;
+    int rc = 0;
+    while (rc == 0 && (line = cq_cfg_next(&r))) {
+        if (*line != '[') {
+            rc = conf_pair(m, &st, line, source, r.line, d);
+            continue;
         }
-        ln += n;
+        rc = conf_flush(m, &st, source, d);
+        if (rc == 0) {
+            memset(st.args, 0, sizeof st.args);
+            st.have_def = st.have_args = st.n_names = 0;
+            rc = conf_header(&st, line, source, r.line, d);
+        }
     }
     if (rc == 0)
         rc = conf_flush(m, &st, source, d);
-    cq_strbuf_free(&lb);
+    cq_cfg_done(&r);
     cq_strbuf_free(&st.def);
     return rc;
 }
 
 int cq_macros_load(cq_macros *m, const char *path, cq_diag *d)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return cq_diag_set(d, CQ_SPAN_NONE, "cannot read macro file %s: %s", path,
-                           strerror(errno));
     cq_strbuf sb = CQ_STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        cq_strbuf_add(&sb, buf, n);
-    int err = ferror(f);
-    fclose(f);
-    int rc = err ? cq_diag_set(d, CQ_SPAN_NONE, "cannot read macro file %s", path)
-                 : cq_macros_parse(m, sb.buf ? sb.buf : "", sb.len, path, d);
+    int rc = cq_cfg_read_file(path, 0, &sb);
+    if (rc == CQ_CFG_CANNOT_OPEN)
+        rc = cq_diag_set(d, CQ_SPAN_NONE, "cannot read macro file %s: %s", path,
+                         strerror(errno));
+    else if (rc)
+        rc = cq_diag_set(d, CQ_SPAN_NONE, "cannot read macro file %s", path);
+    else
+        rc = cq_macros_parse(m, sb.buf, sb.len, path, d);
     cq_strbuf_free(&sb);
     return rc;
 }

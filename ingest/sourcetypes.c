@@ -7,6 +7,7 @@
  * nothing (normalize.c does).  Every error names the file and line.
  */
 #include "ingest/ingest_int.h"
+#include "common/cfgfile.h"
 #include "common/hash.h"
 
 #include <ctype.h>
@@ -52,16 +53,6 @@ static void *push(void *arrp, size_t *n, size_t sz)
     memset(slot, 0, sz);
     (*n)++;
     return slot;
-}
-
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
 }
 
 /* Splits s at whitespace into arena strings; returns the count. */
@@ -125,7 +116,7 @@ static int parse_cond(loader *L, const char *s, cq_cond *k)
     char op = *s;
     if (op != '=' && op != '~')
         return lerr(L, "expected =, !=, ~ or !~ after \"%s\"", k->field);
-    char *v = trim(cq_arena_strdup(a, s + 1));
+    char *v = cq_trim(cq_arena_strdup(a, s + 1));
     if (op == '~') {
         k->op = neg ? CQ_COND_NRE : CQ_COND_RE;
         return compile_re(L, k, v);
@@ -140,7 +131,7 @@ static int parse_cond(loader *L, const char *s, cq_cond *k)
         if (bar)
             *bar = '\0';
         const char **slot = push(&k->alts, &k->n_alts, sizeof *k->alts);
-        *slot = trim(p);
+        *slot = cq_trim(p);
         if (!bar)
             break;
         p = bar + 1;
@@ -148,31 +139,18 @@ static int parse_cond(loader *L, const char *s, cq_cond *k)
     return 0;
 }
 
-/* Splits "key = value"; returns 0 and the trimmed parts, or -1. */
-static int key_value(char *s, char **key, char **val)
-{
-    char *eq = strchr(s, '=');
-    if (!eq)
-        return -1;
-    *eq = '\0';
-    *key = trim(s);
-    *val = trim(eq + 1);
-    return 0;
-}
-
 static int open_stanza(loader *L, char *s)
 {
     cq_conf *c = L->c;
-    char *close = strchr(s, ']');
-    if (!close || trim(close + 1)[0])
+    /* The first ']' must end the header, so no name holds one. */
+    char *kind = cq_cfg_stanza(s), *name = kind;
+    if (!kind || strchr(kind, ']'))
         return lerr(L, "expected \"]\" at the end of the stanza header");
-    *close = '\0';
-    char *kind = trim(s + 1), *name = kind;
     while (*name && !isspace((unsigned char)*name))
         name++;
     if (*name)
         *name++ = '\0';
-    name = trim(name);
+    name = cq_trim(name);
     if (!strcmp(kind, "settings")) {
         L->kind = ST_SETTINGS;
         return 0;
@@ -264,7 +242,7 @@ static int format_line(loader *L, char *s)
     cq_log_format *f = &L->c->fmts[L->c->n_fmts - 1];
     cq_arena *a = &L->c->arena;
     char *k, *v;
-    if (key_value(s, &k, &v))
+    if (cq_cfg_pair(s, '=', &k, &v))
         return lerr(L, "expected \"key = value\"");
     const char **w;
     if (!strcmp(k, "sourcetype")) {
@@ -309,11 +287,11 @@ static int rule_action(loader *L, cq_rule *r, const char *verb, char *rest)
         cq_action *act = push(&r->acts, &r->n_acts, sizeof *act);
         act->op = acts[i].op;
         if (acts[i].nargs < 0) {
-            act->arg = cq_arena_strdup(a, trim(rest));
+            act->arg = cq_arena_strdup(a, cq_trim(rest));
             return *act->arg ? 0 : lerr(L, "\"%s\" needs a field name", verb);
         }
         char *k, *v;
-        if (key_value(rest, &k, &v) || !*k)
+        if (cq_cfg_pair(rest, '=', &k, &v) || !*k)
             return lerr(L, "expected \"%s FIELD = ...\"", verb);
         act->dst = cq_arena_strdup(a, k);
         act->arg = cq_arena_strdup(a, v);
@@ -382,7 +360,7 @@ static int rule_line(loader *L, char *s)
         rest++;
     if (*rest == '=') {                         /* key = value */
         char *k = NULL, *v = NULL;
-        if (key_value(s, &k, &v))
+        if (cq_cfg_pair(s, '=', &k, &v))
             return lerr(L, "expected \"key = value\"");
         if (!strcmp(k, "sourcetype")) {
             const char **w;
@@ -415,7 +393,7 @@ static int rule_line(loader *L, char *s)
 static int settings_line(loader *L, char *s)
 {
     char *k, *v, *end;
-    if (key_value(s, &k, &v))
+    if (cq_cfg_pair(s, '=', &k, &v))
         return lerr(L, "expected \"key = value\"");
     if (!strcmp(k, "max_line_bytes")) {
         errno = 0;
@@ -432,7 +410,7 @@ static int sourcetype_line(loader *L, char *s)
 {
     cq_stdef *st = &L->c->sts[L->c->n_sts - 1];
     char *k, *v;
-    if (key_value(s, &k, &v) || strcmp(k, "alias"))
+    if (cq_cfg_pair(s, '=', &k, &v) || strcmp(k, "alias"))
         return lerr(L, "expected \"alias = NAME ...\"");
     const char **w;
     size_t n = words(&L->c->arena, v, &w);
@@ -673,35 +651,18 @@ static int finish(loader *L)
     return finish_after(L);
 }
 
-/* Reads the file line by line; a trailing backslash joins the next line. */
-static int load_lines(loader *L, FILE *fp)
+/* Reads the lines of text: a trailing backslash joins the next line. */
+static int load_lines(loader *L, const char *text, size_t len)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    cq_strbuf acc = CQ_STRBUF_INIT;
-    int rc = 0, start = 0;
-    while (!rc && (n = getline(&line, &cap, fp)) >= 0) {
-        L->line++;
-        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            line[--n] = '\0';
-        if (!acc.len)
-            start = L->line;
-        if (n && line[n - 1] == '\\') {
-            cq_strbuf_add(&acc, line, (size_t)n - 1);
-            continue;
-        }
-        cq_strbuf_add(&acc, line, (size_t)n);
-        char *s = trim(acc.buf);
-        int save = L->line;
-        L->line = start;
-        if (*s && *s != '#' && *s != ';')
-            rc = conf_line(L, s);
-        L->line = save;
-        cq_strbuf_reset(&acc);
+    cq_cfg_reader r;
+    cq_cfg_init(&r, text, len, 0);
+    int rc = 0;
+    char *s;
+    while (!rc && (s = cq_cfg_next(&r))) {
+        L->line = r.line;
+        rc = conf_line(L, s);
     }
-    free(line);
-    cq_strbuf_free(&acc);
+    cq_cfg_done(&r);
     return rc;
 }
 
@@ -712,17 +673,20 @@ int cq_conf_load(const char *path, cq_conf **out, char *err, size_t errlen)
     cq_arena_init(&c->arena);
     c->max_line = DEFAULT_MAX_LINE;
     loader L = {.c = c, .path = path, .err = err, .errlen = errlen};
-    FILE *fp = fopen(path, "r");
+    cq_strbuf text = CQ_STRBUF_INIT;
     int rc;
-    if (!fp) {
+    /* Only a file that cannot be opened is an error: the getline() loop
+     * before took a read error for the end of the file (a directory reads
+     * as empty), and this keeps its behaviour. */
+    if (cq_cfg_read_file(path, 0, &text) == CQ_CFG_CANNOT_OPEN) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         rc = -1;
     } else {
-        rc = load_lines(&L, fp);
-        fclose(fp);
+        rc = load_lines(&L, text.buf, text.len);
         if (!rc)
             rc = finish(&L);
     }
+    cq_strbuf_free(&text);
     free(L.prev_names);
     free(L.prev_lines);
     free(L.after_names);

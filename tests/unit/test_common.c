@@ -1,14 +1,18 @@
-/* test_common.c - arena, strbuf, diag (carets), hash, time, strmap. */
+/* test_common.c - arena, strbuf, diag (carets), hash, time, strmap, config files. */
 #include "tests/unit/suites.h"
 #include "common/arena.h"
+#include "common/cfgfile.h"
 #include "common/diag.h"
 #include "common/hash.h"
 #include "common/strbuf.h"
 #include "common/strmap.h"
 #include "common/timeutil.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 START_TEST(test_arena)
 {
@@ -213,6 +217,105 @@ START_TEST(test_strmap)
 }
 END_TEST
 
+START_TEST(test_cfg_trim_pair_stanza)
+{
+    char t[] = " \t a b \r\n";
+    ck_assert_str_eq(cq_trim(t), "a b");
+    char blank[] = "  \t";
+    ck_assert_str_eq(cq_trim(blank), "");
+    char kv[] = " key =  a = b ", *k, *v;
+    ck_assert_int_eq(cq_cfg_pair(kv, '=', &k, &v), 0);
+    ck_assert_str_eq(k, "key");
+    ck_assert_str_eq(v, "a = b");            /* split at the first '=' */
+    char hdr[] = "# id : T1609:001";
+    ck_assert_int_eq(cq_cfg_pair(hdr + 1, ':', &k, &v), 0);
+    ck_assert_str_eq(k, "id");
+    ck_assert_str_eq(v, "T1609:001");
+    char none[] = "no pair ";
+    ck_assert_int_eq(cq_cfg_pair(none, '=', &k, &v), -1);
+    ck_assert_str_eq(none, "no pair ");      /* left as it was, for the message */
+    char st[] = "[ rule  r1 ]", empty[] = "[]", open[] = "[a", after[] = "[a] x";
+    char two[] = "[a]b]";
+    ck_assert_str_eq(cq_cfg_stanza(st), "rule  r1");
+    ck_assert_str_eq(cq_cfg_stanza(empty), "");
+    ck_assert_ptr_null(cq_cfg_stanza(open));
+    ck_assert_ptr_null(cq_cfg_stanza(after));
+    ck_assert_str_eq(cq_cfg_stanza(two), "a]b");   /* the caller decides */
+}
+END_TEST
+
+/* The lines of text with flags, as "LINE:text|...". */
+static void cfg_lines(const char *text, unsigned flags, char *out, size_t cap)
+{
+    cq_cfg_reader r;
+    cq_cfg_init(&r, text, strlen(text), flags);
+    size_t n = 0;
+    out[0] = '\0';
+    for (char *s; (s = cq_cfg_next(&r)) && n < cap;)
+        n += (size_t)snprintf(out + n, cap - n, "%d:%s|", r.line, s);
+    cq_cfg_done(&r);
+}
+
+START_TEST(test_cfg_reader)
+{
+    static const char text[] =
+        "# comment\n"
+        "  ; another\n"
+        "\n"
+        "[stanza one]  \r\n"
+        "  key = value\t\n"
+        "long = a \\\n"
+        "  b\\\r\n"
+        "c\n"
+        "   \n"
+        "\\\n"
+        "x = 1\n"
+        "last = \\";
+    char out[512];
+    cfg_lines(text, 0, out, sizeof out);
+    ck_assert_str_eq(out, "4:[stanza one]|5:key = value|6:long = a   bc|11:x = 1|");
+    cfg_lines(text, CQ_CFG_KEEP_BREAKS | CQ_CFG_KEEP_CUT, out, sizeof out);
+    ck_assert_str_eq(out, "4:[stanza one]|5:key = value|6:long = a \n  b\nc|10:x = 1|"
+                          "12:last =|");
+    /* '\' then two '\r's continues the line, unless only one '\r' may go */
+    cfg_lines("a\\\r\r\nb\n", 0, out, sizeof out);
+    ck_assert_str_eq(out, "1:ab|");
+    cfg_lines("a\\\r\r\nb\n", CQ_CFG_ONE_CR, out, sizeof out);
+    ck_assert_str_eq(out, "1:a\\|2:b|");
+    cfg_lines("", 0, out, sizeof out);
+    ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(test_cfg_read_file)
+{
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    errno = 0;
+    ck_assert_int_eq(cq_cfg_read_file("/nonexistent/x.conf", 0, &sb), CQ_CFG_CANNOT_OPEN);
+    ck_assert_int_eq(errno, ENOENT);
+    char path[] = "/tmp/cq-cfg-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    ck_assert_int_eq(cq_cfg_read_file(path, 0, &sb), CQ_CFG_READ_OK);
+    ck_assert_str_eq(sb.buf, "");               /* empty, yet a text */
+    f = fopen(path, "w");
+    for (int i = 0; i < 5000; i++)
+        fprintf(f, "line%d\n", i);
+    fclose(f);
+    ck_assert_int_eq(cq_cfg_read_file(path, 0, &sb), CQ_CFG_READ_OK);
+    ck_assert_uint_eq(sb.len, strlen(sb.buf));
+    ck_assert(!strncmp(sb.buf, "line0\nline1\n", 12));
+    ck_assert_int_eq(cq_cfg_read_file(path, sb.len, &sb), CQ_CFG_READ_OK);
+    ck_assert_int_eq(cq_cfg_read_file(path, sb.len - 1, &sb), CQ_CFG_TOO_BIG);
+    ck_assert_int_eq(cq_cfg_read_file("/tmp", 0, &sb), CQ_CFG_READ_FAILED);
+    unlink(path);
+    cq_strbuf_free(&sb);
+}
+END_TEST
+
 Suite *common_suite(void)
 {
     Suite *s = suite_create("common");
@@ -226,6 +329,9 @@ Suite *common_suite(void)
     tcase_add_test(tc, test_hash_known_answers);
     tcase_add_test(tc, test_time_parse_format);
     tcase_add_test(tc, test_strmap);
+    tcase_add_test(tc, test_cfg_trim_pair_stanza);
+    tcase_add_test(tc, test_cfg_reader);
+    tcase_add_test(tc, test_cfg_read_file);
     suite_add_tcase(s, tc);
     return s;
 }
