@@ -47,24 +47,48 @@ const cq_cmd_def *cq_cmd_def_table(size_t *n)
     return cmd_table;
 }
 
-/* "perc95", "p99.9", "exactperc50", "upperperc90": the percentile family
- * (exact and upper are Splunk's variants; the engine computes all exactly);
- * returns its table name ("perc" or "p") or NULL. */
-static const char *percentile_base(const char *name)
+int cq_fn_percentile(const char *name, double *pct)
 {
-    if (!strncmp(name, "exactperc", 9) || !strncmp(name, "upperperc", 9))
-        name += 5;
-    const char *base = !strncmp(name, "perc", 4) ? "perc" : name[0] == 'p' ? "p" : NULL;
-    if (!base)
-        return NULL;
-    const char *num = name + strlen(base);
-    if (!isdigit((unsigned char)num[0]))
-        return NULL;
-    char *end;
-    double v = strtod(num, &end);
-    if (*end || v < 0 || v > 100)
-        return NULL;
-    return base;
+    static const char *const prefixes[] = {"exactperc", "upperperc", "perc", "p"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (strncmp(name, prefixes[i], n))
+            continue;
+        if (!isdigit((unsigned char)name[n]))
+            return 0;
+        char *end;
+        double v = strtod(name + n, &end);
+        if (*end || v < 0 || v > 100)
+            return 0;
+        if (pct)
+            *pct = v;
+        return 1;
+    }
+    return 0;
+}
+
+/* The table rows of the percentile family: perc<N> and p<N>. */
+static int is_percentile_row(const char *name)
+{
+    return !strcmp(name, "perc") || !strcmp(name, "p");
+}
+
+/* "count, c, ..., perc<N>, p<N>": every stats function, from the table. */
+static const char *stats_names(char *buf, size_t size)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof fn_table / sizeof fn_table[0]; i++) {
+        const cq_fn_def *f = &fn_table[i];
+        if (f->kind != CQ_FNKIND_STATS)
+            continue;
+        int n = snprintf(buf + at, size - at, "%s%s%s", at ? ", " : "", f->name,
+                         is_percentile_row(f->name) ? "<N>" : "");
+        if (n < 0 || (size_t)n >= size - at)
+            break;
+        at += (size_t)n;
+    }
+    return buf;
 }
 
 static const cq_fn_def *fn_lookup(const char *name, cq_fnkind kind)
@@ -78,10 +102,9 @@ static const cq_fn_def *fn_lookup(const char *name, cq_fnkind kind)
 const cq_fn_def *cq_fn_def_find(const char *name, cq_fnkind kind)
 {
     if (kind == CQ_FNKIND_STATS) {
-        const char *base = percentile_base(name);
-        if (base)
-            return fn_lookup(base, kind);
-        if (!strcmp(name, "perc") || !strcmp(name, "p"))
+        if (cq_fn_percentile(name, NULL))     /* exactperc95 is a perc */
+            return fn_lookup(name[0] == 'p' && strncmp(name, "perc", 4) ? "p" : "perc", kind);
+        if (is_percentile_row(name))
             return NULL;        /* the family needs its N */
     }
     return fn_lookup(name, kind);
@@ -234,9 +257,10 @@ static int check_agg(const cq_ast *cmd, const cq_ast *a, cq_diag *d)
         cq_diag_set(d, a->span, "unknown function \"%s\"", a->name);
         if (cq_fn_def_find(a->name, CQ_FNKIND_EVAL))
             cq_diag_hint(d, "%s() is an eval function; wrap it: count(eval(...))", a->name);
-        else
-            cq_diag_hint(d, "stats functions: count, dc, values, list, min, max, avg, sum, "
-                         "earliest, latest, first, last, range, stdev, median, perc<N>");
+        else {
+            char names[1024];
+            cq_diag_hint(d, "stats functions: %s", stats_names(names, sizeof names));
+        }
         return -1;
     }
     if (check_arity(f, a->name, a->n_kids, a->span, d))

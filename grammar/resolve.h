@@ -51,6 +51,10 @@ const cq_cmd_def *cq_cmd_def_table(size_t *n);
 /* The function `name` of that kind, or NULL.  Stats' perc<N> and p<N>
  * (0 <= N <= 100, e.g. perc95, p99.9) return the perc / p entry. */
 const cq_fn_def *cq_fn_def_find(const char *name, cq_fnkind kind);
+/* perc95, p99.9, exactperc50, upperperc90: 1 with N (0 to 100) in *pct
+ * (when pct is not NULL), else 0.  exact and upper are Splunk's variants;
+ * the engine computes every percentile exactly. */
+int cq_fn_percentile(const char *name, double *pct);
 /* The command as the AST names it, or NULL. */
 const cq_cmd_def *cq_cmd_def_find(const char *name);
 

@@ -10,6 +10,7 @@
 #include "engine/exec.h"
 #include "engine/expr/match.h"
 #include "common/strbuf.h"
+#include "grammar/resolve.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -62,24 +63,6 @@ int cq_agg_ordered(const char *name)
     return i >= 0 && (agg_names[i].flags & CQ_AGG_ORDERED);
 }
 
-/* perc95, p99.9, exactperc50, upperperc90: the percentile family. */
-static int percentile(const char *name, double *pct)
-{
-    static const char *const prefixes[] = {"exactperc", "upperperc", "perc", "p"};
-    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
-        size_t n = strlen(prefixes[i]);
-        if (strncmp(name, prefixes[i], n) || !name[n])
-            continue;
-        char *end;
-        double v = strtod(name + n, &end);
-        if (*end || v < 0 || v > 100 || name[n] < '0' || name[n] > '9')
-            return 0;
-        *pct = v;
-        return 1;
-    }
-    return 0;
-}
-
 int cq_agg_prepare(cq_arena *a, const cq_ast *node, cq_agg *out, cq_diag *d)
 {
     memset(out, 0, sizeof *out);
@@ -91,7 +74,7 @@ int cq_agg_prepare(cq_arena *a, const cq_ast *node, cq_agg *out, cq_diag *d)
         out->kind = agg_names[i].kind;
         found = 1;
     }
-    if (!found && percentile(fn, &out->pct)) {
+    if (!found && cq_fn_percentile(fn, &out->pct)) {
         out->kind = CQ_AGG_PERC;
         found = 1;
     }

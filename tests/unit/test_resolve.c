@@ -67,8 +67,9 @@ START_TEST(unknown_function)
                      "query:1:11: error: unknown function \"bogus\"\n"
                      "    a | stats bogus(x) by y\n"
                      "              ^^^^^^^^\n"
-                     "    hint: stats functions: count, dc, values, list, min, max, avg, sum, "
-                     "earliest, latest, first, last, range, stdev, median, perc<N>\n");
+                     "    hint: stats functions: count, c, dc, distinct_count, values, list, "
+                     "min, max, avg, sum, mean, stdevp, var, varp, sumsq, earliest, latest, "
+                     "first, last, range, stdev, median, perc<N>, p<N>\n");
     ck_assert_str_eq(check("a | stats lower(x)"),
                      "query:1:11: error: unknown function \"lower\"\n"
                      "    a | stats lower(x)\n"
@@ -78,8 +79,9 @@ START_TEST(unknown_function)
                      "query:1:11: error: unknown function \"perc\"\n"
                      "    a | stats perc(x) p101(x)\n"
                      "              ^^^^^^^\n"
-                     "    hint: stats functions: count, dc, values, list, min, max, avg, sum, "
-                     "earliest, latest, first, last, range, stdev, median, perc<N>\n");
+                     "    hint: stats functions: count, c, dc, distinct_count, values, list, "
+                     "min, max, avg, sum, mean, stdevp, var, varp, sumsq, earliest, latest, "
+                     "first, last, range, stdev, median, perc<N>, p<N>\n");
     ck_assert_str_eq(check("a | convert foo(x)"),
                      "query:1:13: error: unknown function \"foo\"\n"
                      "    a | convert foo(x)\n"
