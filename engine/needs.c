@@ -87,6 +87,10 @@ static void walk(need_set *ns, const cq_ast *n)
     case CQ_AST_SUBSEARCH:
         ns->all = 1;    /* its results may name any field */
         return;
+    case CQ_AST_AGG:
+        if (n->name && cq_agg_reads_time(n->name))
+            need(ns, "_time");      /* earliest(x), latest(x) */
+        break;
     case CQ_AST_TERM:
         /* a bare * matches every event without looking at it */
         if ((n->flags & CQ_AST_QUOTED) || strcmp(n->text, "*"))
@@ -119,6 +123,8 @@ static void command_needs(need_set *ns, const cq_ast *cmd, unsigned flags)
         const cq_ast *v = o ? o->kids : NULL;
         need(ns, v ? (v->kind == CQ_AST_FIELD ? v->name : v->text) : "_raw");
     }
+    if (flags & CQ_CMD_READS_TIME)
+        need(ns, "_time");
     if (flags & CQ_CMD_READS_ALL)
         ns->all = 1;
     if (flags & CQ_CMD_READS_ALL_UNNAMED) {
@@ -134,14 +140,19 @@ static void command_needs(need_set *ns, const cq_ast *cmd, unsigned flags)
 void cq_plan_needs(cq_arena *a, cq_plan *p)
 {
     p->newest_first = needs_order(p);
+    /* _time is a column like any other (a page per block): read only for
+     * the time range (scan), newest-first order (merge), or a use.  When
+     * read for the first two, it is read first, so that events keep _time
+     * as their first field. */
+    int time_first = p->newest_first || p->earliest != INT64_MIN || p->latest != INT64_MAX;
     need_set fs = {a, NULL, 0, 0, 0};
-    need(&fs, "_time");
+    if (time_first)
+        need(&fs, "_time");
     if (p->scan_expr)
         walk(&fs, p->scan_expr);
-    if (!fs.all) {      /* else: no first step, decode the block at once */
-        p->filter_need = fs.names;
-        p->n_filter_need = fs.n;
-    }
+    p->filter_all = fs.all;     /* no first step: decode the block at once */
+    p->filter_need = fs.names;
+    p->n_filter_need = fs.n;
     need_set ns = {a, NULL, 0, 0, 0};
     /* Only a query whose output columns are fixed can leave columns out:
      * events print every field they have. */
@@ -153,7 +164,8 @@ void cq_plan_needs(cq_arena *a, cq_plan *p)
         p->need_all = 1;
         return;
     }
-    need(&ns, "_time");
+    if (time_first)
+        need(&ns, "_time");
     if (p->scan_expr)
         walk(&ns, p->scan_expr);
     for (size_t i = 0; i < p->n_stages && !ns.all; i++) {

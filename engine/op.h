@@ -61,6 +61,7 @@ enum {
     CQ_CMD_READS_RAW = 1u << 5,     /* the field of its field=/input= option, else _raw */
     CQ_CMD_READS_ALL = 1u << 6,     /* every field (transaction, format, mvcombine) */
     CQ_CMD_READS_ALL_UNNAMED = 1u << 7, /* every field unless it names some (fillnull) */
+    CQ_CMD_READS_TIME = 1u << 8,    /* _time (timechart's buckets) */
 };
 
 typedef struct cq_command {

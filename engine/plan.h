@@ -57,8 +57,11 @@ typedef struct cq_plan {
     int need_all;
     const char **need;
     size_t n_need;
-    /* The columns the first search's residual reads: a block is decoded
-     * in two steps, these first, the rest only when some row matched. */
+    /* The columns the first search's residual and time range read: a
+     * block is decoded in two steps, these first, the rest only when some
+     * row matched; filter_all: the residual may read any column, so the
+     * first step decodes them all. */
+    int filter_all;
     const char **filter_need;
     size_t n_filter_need;
 } cq_plan;

@@ -29,7 +29,10 @@ static const char *unquote(cq_arena *a, const char *name)
     return name;
 }
 
-enum { CQ_AGG_ORDERED = 1u << 0 };   /* grammar/functions.def flag */
+enum {                              /* grammar/functions.def flags */
+    CQ_AGG_ORDERED = 1u << 0,
+    CQ_AGG_TIME = 1u << 1,
+};
 
 /* The STATS rows of grammar/functions.def. */
 static const struct {
@@ -61,6 +64,12 @@ int cq_agg_ordered(const char *name)
 {
     int i = agg_find(name);
     return i >= 0 && (agg_names[i].flags & CQ_AGG_ORDERED);
+}
+
+int cq_agg_reads_time(const char *name)
+{
+    int i = agg_find(name);
+    return i >= 0 && (agg_names[i].flags & CQ_AGG_TIME);
 }
 
 int cq_agg_prepare(cq_arena *a, const cq_ast *node, cq_agg *out, cq_diag *d)

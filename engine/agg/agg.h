@@ -87,6 +87,8 @@ int cq_agg_counts(const cq_agg *g);
 /* Whether the stats function called name depends on the order of its
  * events (first, last, list). */
 int cq_agg_ordered(const char *name);
+/* Whether it reads _time without naming it (earliest, latest). */
+int cq_agg_reads_time(const char *name);
 
 /* ------------------------------------------------------------ groups */
 

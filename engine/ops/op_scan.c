@@ -82,7 +82,7 @@ static int load_named(scan_op *s, size_t i, blockbuf *bb, const char **names, si
  * costs a write per row, so only when something looks at it.) */
 static int plan_reads(const cq_plan *p, const char *name)
 {
-    if (p->need_all || !p->filter_need)
+    if (p->need_all || p->filter_all)
         return 1;
     for (size_t i = 0; i < p->n_need; i++)
         if (!strcmp(p->need[i], name))
@@ -115,9 +115,9 @@ static blockbuf *load_block(scan_op *s, size_t i)
     cq_batch_init(&bb->batch, &bb->arena);
     bb->t_max = bi->t_max;
     bb->batch.n_rows = bb->batch.n_sel = bi->n_rows;
-    int rc = s->plan->filter_need
-                 ? load_named(s, i, bb, s->plan->filter_need, s->plan->n_filter_need)
-                 : cq_scan_all_columns(s->scan, i, &bb->arena, put_col_cb, bb);
+    int rc = s->plan->filter_all
+                 ? cq_scan_all_columns(s->scan, i, &bb->arena, put_col_cb, bb)
+                 : load_named(s, i, bb, s->plan->filter_need, s->plan->n_filter_need);
     if (rc) {
         cq_diag_set(s->base.ctx->diag, CQ_SPAN_NONE, "%s", cq_index_errmsg(s->idx));
         blockbuf_free(bb);
@@ -180,7 +180,7 @@ static blockbuf *scan_take(scan_op *s)
         s->base.ctx->stats->rows_scanned += bb->batch.n_rows;
         filter_block(s, bb);
         if (bb->batch.n_sel) {
-            if (s->plan->filter_need && load_rest(s, s->next_block - 1, bb)) {
+            if (!s->plan->filter_all && load_rest(s, s->next_block - 1, bb)) {
                 blockbuf_free(bb);
                 return NULL;
             }
