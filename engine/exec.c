@@ -19,10 +19,7 @@ static void op_free_chain(cq_oper *op)
 {
     while (op) {
         cq_oper *child = op->child;
-        if (op->free)
-            op->free(op);
-        else
-            free(op);
+        cq_oper_free(op);
         op = child;
     }
 }

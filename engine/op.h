@@ -46,9 +46,12 @@ int cq_exec_check_bounds(cq_exec_ctx *ctx);
 typedef struct cq_oper cq_oper;
 struct cq_oper {
     int (*next)(cq_oper *op, cq_batch **out);
-    void (*free)(cq_oper *op);      /* frees op itself; NULL: plain free() */
+    /* Frees what op owns beyond what cq_oper_free() frees; NULL: nothing. */
+    void (*free)(cq_oper *op);
     cq_oper *child;                 /* freed by the chain, after op */
     cq_exec_ctx *ctx;
+    cq_arena *out_arena;            /* cq_oper_out()'s, or NULL */
+    cq_batch *out;
 };
 
 enum {
@@ -75,9 +78,19 @@ typedef struct cq_command {
 /* The command called name (lower-case), or NULL when the engine cannot run it. */
 const cq_command *cq_command_find(const char *name);
 
-/* Fills the common part of a freshly allocated operator. */
-void cq_oper_init(cq_oper *op, int (*next)(cq_oper *, cq_batch **), void (*free_fn)(cq_oper *),
-                  cq_oper *child, cq_exec_ctx *ctx);
+/*
+ * The setup and teardown operators share (engine/oper.c).  cq_oper_new()
+ * allocates an operator of size bytes, zeroed, whose struct starts with
+ * cq_oper, and fills that part.  cq_oper_out() makes *out, in the
+ * operator's own struct, the batch it hands out, its values on *arena (also
+ * its own): both start empty and are freed with it.  cq_oper_free() calls
+ * the free hook, frees what cq_oper_out() set up, then the operator (never
+ * its child).
+ */
+void *cq_oper_new(size_t size, int (*next)(cq_oper *, cq_batch **),
+                  void (*free_fn)(cq_oper *), cq_oper *child, cq_exec_ctx *ctx);
+void cq_oper_out(cq_oper *op, cq_arena *arena, cq_batch *out);
+void cq_oper_free(cq_oper *op);
 
 /* The span of a command's name, for errors about the command as a whole. */
 cq_span cq_cmd_name_span(const cq_ast *cmd);

@@ -1,21 +1,43 @@
 /*
- * oper.c - the plumbing every operator shares: filling an operator's
- * common part, the span its errors point at, and notes to stderr.  (The command table
+ * oper.c - the plumbing every operator shares: its setup and teardown,
+ * the span its errors point at, and notes to stderr.  (The command table
  * itself is engine/commands.c.)
  */
 #include "engine/op.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-void cq_oper_init(cq_oper *op, int (*next)(cq_oper *, cq_batch **), void (*free_fn)(cq_oper *),
-                  cq_oper *child, cq_exec_ctx *ctx)
+void *cq_oper_new(size_t size, int (*next)(cq_oper *, cq_batch **),
+                  void (*free_fn)(cq_oper *), cq_oper *child, cq_exec_ctx *ctx)
 {
+    cq_oper *op = cq_xcalloc(1, size);
     op->next = next;
     op->free = free_fn;
     op->child = child;
     op->ctx = ctx;
+    return op;
+}
+
+void cq_oper_out(cq_oper *op, cq_arena *arena, cq_batch *out)
+{
+    cq_arena_init(arena);
+    cq_batch_init(out, arena);
+    op->out_arena = arena;
+    op->out = out;
+}
+
+void cq_oper_free(cq_oper *op)
+{
+    if (op->free)
+        op->free(op);
+    if (op->out) {
+        cq_batch_free(op->out);
+        cq_arena_free(op->out_arena);
+    }
+    free(op);
 }
 
 cq_span cq_cmd_name_span(const cq_ast *cmd)

@@ -204,20 +204,10 @@ static int bin_next(cq_oper *op, cq_batch **out)
     return 1;
 }
 
-static void bin_free(cq_oper *op)
-{
-    bin_op *x = (bin_op *)op;
-    cq_batch_free(&x->view);
-    cq_arena_free(&x->arena);
-    free(x);
-}
-
 cq_oper *cq_open_bin(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    bin_op *x = cq_xcalloc(1, sizeof *x);
-    cq_oper_init(&x->base, bin_next, bin_free, child, ctx);
+    bin_op *x = cq_oper_new(sizeof *x, bin_next, NULL, child, ctx);
     x->cfg = cfg;
-    cq_arena_init(&x->arena);
-    cq_batch_init(&x->view, &x->arena);
+    cq_oper_out(&x->base, &x->arena, &x->view);
     return &x->base;
 }

@@ -440,29 +440,24 @@ static void chart_free(cq_oper *op)
     chart_op *c = (chart_op *)op;
     cq_grouper_free(&c->g);
     cq_rows_free(&c->store);
-    cq_batch_free(&c->out);
     cq_batch_free(&c->view);
-    cq_arena_free(&c->arena);
     cq_arena_free(&c->scratch);
     free(c->sorted);
     free(c->col_of);
     free(c->cv_gid);
     free(c->rows);
-    free(c);
 }
 
 cq_oper *cq_open_chart(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    chart_op *c = cq_xcalloc(1, sizeof *c);
-    cq_oper_init(&c->base, chart_next, chart_free, child, ctx);
+    chart_op *c = cq_oper_new(sizeof *c, chart_next, chart_free, child, ctx);
     c->cfg = cfg;
     c->span = c->cfg->span;
     cq_grouper_init(&c->g, c->cfg->keys, c->cfg->n_keys, c->cfg->ac.aggs, c->cfg->ac.n_aggs,
                     c->cfg->ac.list_max, ctx->diag, ctx->now_us);
     cq_rows_init(&c->store);
-    cq_arena_init(&c->arena);
     cq_arena_init(&c->scratch);
-    cq_batch_init(&c->out, &c->arena);
+    cq_oper_out(&c->base, &c->arena, &c->out);
     cq_batch_init(&c->view, &c->scratch);
     return &c->base;
 }

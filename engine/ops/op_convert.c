@@ -280,20 +280,10 @@ static int convert_next(cq_oper *op, cq_batch **out)
     return 1;
 }
 
-static void convert_free(cq_oper *op)
-{
-    convert_op *x = (convert_op *)op;
-    cq_batch_free(&x->view);
-    cq_arena_free(&x->arena);
-    free(x);
-}
-
 cq_oper *cq_open_convert(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    convert_op *x = cq_xcalloc(1, sizeof *x);
-    cq_oper_init(&x->base, convert_next, convert_free, child, ctx);
+    convert_op *x = cq_oper_new(sizeof *x, convert_next, NULL, child, ctx);
     x->cfg = cfg;
-    cq_arena_init(&x->arena);
-    cq_batch_init(&x->view, &x->arena);
+    cq_oper_out(&x->base, &x->arena, &x->view);
     return &x->base;
 }

@@ -201,23 +201,18 @@ static void dedup_free(cq_oper *op)
     cq_strmap_free(&x->seen);
     free(x->counts);
     cq_arena_free(&x->keys);
-    cq_arena_free(&x->arena);
     cq_strbuf_free(&x->key);
     cq_strbuf_free(&x->prev);
-    cq_batch_free(&x->view);
-    free(x);
 }
 
 cq_oper *cq_open_dedup(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     const dedup_cfg *dc = cfg;
-    dedup_op *x = cq_xcalloc(1, sizeof *x);
-    cq_oper_init(&x->base, dedup_next, dedup_free, child, ctx);
+    dedup_op *x = cq_oper_new(sizeof *x, dedup_next, dedup_free, child, ctx);
     x->cfg = dc;
     cq_strmap_init(&x->seen);
     cq_arena_init(&x->keys);
-    cq_arena_init(&x->arena);
-    cq_batch_init(&x->view, &x->arena);
+    cq_oper_out(&x->base, &x->arena, &x->view);
     if (dc->sort_cfg)
         return cq_sort_open_cfg(dc->sort_cfg, &x->base, ctx);
     return &x->base;

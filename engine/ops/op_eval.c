@@ -127,20 +127,15 @@ static int eval_next(cq_oper *op, cq_batch **out)
 static void eval_free(cq_oper *op)
 {
     eval_op *e = (eval_op *)op;
-    cq_batch_free(&e->view);
     cq_regex_cache_free(e->ec.regex);
-    cq_arena_free(&e->arena);
-    free(e);
 }
 
 static cq_oper *eval_new(const void *cfg, cq_oper *child, cq_exec_ctx *ctx,
                          int (*next)(cq_oper *, cq_batch **))
 {
-    eval_op *e = cq_xcalloc(1, sizeof *e);
-    cq_oper_init(&e->base, next, eval_free, child, ctx);
+    eval_op *e = cq_oper_new(sizeof *e, next, eval_free, child, ctx);
     e->cmd = cfg;
-    cq_arena_init(&e->arena);
-    cq_batch_init(&e->view, &e->arena);
+    cq_oper_out(&e->base, &e->arena, &e->view);
     e->ec = (cq_eval_ctx){&e->arena, ctx->diag, ctx->now_us, cq_regex_cache_new()};
     return &e->base;
 }

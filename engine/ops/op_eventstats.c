@@ -121,21 +121,16 @@ static void evs_free(cq_oper *op)
     evs_op *e = (evs_op *)op;
     cq_grouper_free(&e->g);
     cq_rows_free(&e->store);
-    cq_batch_free(&e->out);
-    cq_arena_free(&e->arena);
     free(e->row_gid);
-    free(e);
 }
 
 cq_oper *cq_open_eventstats(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    evs_op *e = cq_xcalloc(1, sizeof *e);
-    cq_oper_init(&e->base, evs_next, evs_free, child, ctx);
+    evs_op *e = cq_oper_new(sizeof *e, evs_next, evs_free, child, ctx);
     e->cfg = cfg;
     cq_grouper_init(&e->g, e->cfg->by, e->cfg->n_by, e->cfg->aggs, e->cfg->n_aggs,
                     e->cfg->list_max, ctx->diag, ctx->now_us);
     cq_rows_init(&e->store);
-    cq_arena_init(&e->arena);
-    cq_batch_init(&e->out, &e->arena);
+    cq_oper_out(&e->base, &e->arena, &e->out);
     return &e->base;
 }

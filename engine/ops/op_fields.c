@@ -151,13 +151,11 @@ static void fields_free(cq_oper *op)
 {
     fields_op *f = (fields_op *)op;
     free(f->cols);
-    free(f);
 }
 
 static cq_oper *fields_new(const void *cfg, cq_oper *child, cq_exec_ctx *ctx, int table)
 {
-    fields_op *f = cq_xcalloc(1, sizeof *f);
-    cq_oper_init(&f->base, fields_next, fields_free, child, ctx);
+    fields_op *f = cq_oper_new(sizeof *f, fields_next, fields_free, child, ctx);
     f->fl = cfg;
     f->table = table;
     return &f->base;

@@ -218,18 +218,13 @@ static void format_free(cq_oper *op)
     format_op *f = (format_op *)op;
     cq_rows_free(&f->rows);
     cq_strbuf_free(&f->text);
-    cq_batch_free(&f->out);
-    cq_arena_free(&f->arena);
-    free(f);
 }
 
 cq_oper *cq_open_format(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    format_op *f = cq_xcalloc(1, sizeof *f);
-    cq_oper_init(&f->base, format_next, format_free, child, ctx);
+    format_op *f = cq_oper_new(sizeof *f, format_next, format_free, child, ctx);
     f->cfg = cfg;
     cq_rows_init(&f->rows);
-    cq_arena_init(&f->arena);
-    cq_batch_init(&f->out, &f->arena);
+    cq_oper_out(&f->base, &f->arena, &f->out);
     return &f->base;
 }

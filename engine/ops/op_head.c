@@ -53,8 +53,7 @@ static int head_next(cq_oper *op, cq_batch **out)
 
 cq_oper *cq_open_head(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    head_op *h = cq_xcalloc(1, sizeof *h);
-    cq_oper_init(&h->base, head_next, NULL, child, ctx);
+    head_op *h = cq_oper_new(sizeof *h, head_next, NULL, child, ctx);
     h->left = *(const uint64_t *)cfg;
     return &h->base;
 }

@@ -384,21 +384,16 @@ static void join_free(cq_oper *op)
     free(j->first);
     free(j->last);
     free(j->next_row);
-    cq_batch_free(&j->out);
-    cq_arena_free(&j->arena);
-    free(j);
 }
 
 cq_oper *cq_open_join(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    join_op *j = cq_xcalloc(1, sizeof *j);
-    cq_oper_init(&j->base, join_next, join_free, child, ctx);
+    join_op *j = cq_oper_new(sizeof *j, join_next, join_free, child, ctx);
     j->cfg = cfg;
     cq_rows_init(&j->sub);
     cq_strmap_init(&j->map);
     cq_arena_init(&j->keys);
-    cq_arena_init(&j->arena);
-    cq_batch_init(&j->out, &j->arena);
+    cq_oper_out(&j->base, &j->arena, &j->out);
     return &j->base;
 }
 
@@ -442,19 +437,14 @@ static void append_free(cq_oper *op)
 {
     append_op *p = (append_op *)op;
     cq_rows_free(&p->sub);
-    cq_batch_free(&p->out);
-    cq_arena_free(&p->arena);
-    free(p);
 }
 
 cq_oper *cq_open_append(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    append_op *p = cq_xcalloc(1, sizeof *p);
-    cq_oper_init(&p->base, append_next, append_free, child, ctx);
+    append_op *p = cq_oper_new(sizeof *p, append_next, append_free, child, ctx);
     p->cfg = cfg;
     cq_rows_init(&p->sub);
-    cq_arena_init(&p->arena);
-    cq_batch_init(&p->out, &p->arena);
+    cq_oper_out(&p->base, &p->arena, &p->out);
     return &p->base;
 }
 
@@ -592,19 +582,14 @@ static void multi_free(cq_oper *op)
         cq_subrun_close(&m->st[i].run);
     free(m->st);
     cq_rows_free(&m->rows);
-    cq_batch_free(&m->out);
-    cq_arena_free(&m->arena);
-    free(m);
 }
 
 cq_oper *cq_open_multisearch(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    multi_op *m = cq_xcalloc(1, sizeof *m);
-    cq_oper_init(&m->base, multi_next, multi_free, child, ctx);
+    multi_op *m = cq_oper_new(sizeof *m, multi_next, multi_free, child, ctx);
     m->cfg = cfg;
     m->st = cq_xcalloc(m->cfg->n, sizeof *m->st);
     cq_rows_init(&m->rows);
-    cq_arena_init(&m->arena);
-    cq_batch_init(&m->out, &m->arena);
+    cq_oper_out(&m->base, &m->arena, &m->out);
     return &m->base;
 }

@@ -342,21 +342,11 @@ static int input_next(cq_oper *op, cq_batch **out)
     return 0;
 }
 
-static void input_free(cq_oper *op)
-{
-    input_op *p = (input_op *)op;
-    cq_batch_free(&p->out);
-    cq_arena_free(&p->arena);
-    free(p);
-}
-
 cq_oper *cq_open_inputlookup(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    input_op *p = cq_xcalloc(1, sizeof *p);
-    cq_oper_init(&p->base, input_next, input_free, child, ctx);
+    input_op *p = cq_oper_new(sizeof *p, input_next, NULL, child, ctx);
     p->cfg = cfg;
-    cq_arena_init(&p->arena);
-    cq_batch_init(&p->out, &p->arena);
+    cq_oper_out(&p->base, &p->arena, &p->out);
     return &p->base;
 }
 
@@ -631,13 +621,11 @@ static void lookup_free(cq_oper *op)
     cq_strmap_free(&l->map);
     cq_arena_free(&l->keys);
     cq_arena_free(&l->arena);
-    free(l);
 }
 
 cq_oper *cq_open_lookup(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    lookup_op *l = cq_xcalloc(1, sizeof *l);
-    cq_oper_init(&l->base, lookup_next, lookup_free, child, ctx);
+    lookup_op *l = cq_oper_new(sizeof *l, lookup_next, lookup_free, child, ctx);
     l->cfg = cfg;
     cq_arena_init(&l->arena);
     cq_arena_init(&l->keys);

@@ -156,21 +156,11 @@ static int expand_next(cq_oper *op, cq_batch **out)
     }
 }
 
-static void expand_free(cq_oper *op)
-{
-    expand_op *x = (expand_op *)op;
-    cq_batch_free(&x->out);
-    cq_arena_free(&x->arena);
-    free(x);
-}
-
 cq_oper *cq_open_mvexpand(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    expand_op *x = cq_xcalloc(1, sizeof *x);
-    cq_oper_init(&x->base, expand_next, expand_free, child, ctx);
+    expand_op *x = cq_oper_new(sizeof *x, expand_next, NULL, child, ctx);
     x->cfg = cfg;
-    cq_arena_init(&x->arena);
-    cq_batch_init(&x->out, &x->arena);
+    cq_oper_out(&x->base, &x->arena, &x->out);
     return &x->base;
 }
 
@@ -282,20 +272,15 @@ static int makemv_next(cq_oper *op, cq_batch **out)
 static void makemv_free(cq_oper *op)
 {
     makemv_op *x = (makemv_op *)op;
-    cq_batch_free(&x->view);
-    cq_arena_free(&x->arena);
     cq_regex_cache_free(x->rc);
-    free(x);
 }
 
 cq_oper *cq_open_makemv(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    makemv_op *x = cq_xcalloc(1, sizeof *x);
-    cq_oper_init(&x->base, makemv_next, makemv_free, child, ctx);
+    makemv_op *x = cq_oper_new(sizeof *x, makemv_next, makemv_free, child, ctx);
     x->cfg = cfg;
     x->rc = cq_regex_cache_new();
-    cq_arena_init(&x->arena);
-    cq_batch_init(&x->view, &x->arena);
+    cq_oper_out(&x->base, &x->arena, &x->view);
     return &x->base;
 }
 
@@ -441,23 +426,18 @@ static void combine_free(cq_oper *op)
     cq_arena_free(&x->keys_arena);
     cq_arena_free(&x->vals_arena);
     cq_arena_free(&x->scratch);
-    cq_arena_free(&x->out_arena);
     cq_strbuf_free(&x->key);
-    cq_batch_free(&x->out);
-    free(x);
 }
 
 cq_oper *cq_open_mvcombine(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    combine_op *x = cq_xcalloc(1, sizeof *x);
-    cq_oper_init(&x->base, combine_next, combine_free, child, ctx);
+    combine_op *x = cq_oper_new(sizeof *x, combine_next, combine_free, child, ctx);
     x->cfg = cfg;
     cq_rows_init(&x->rows);
     cq_strmap_init(&x->keys);
     cq_arena_init(&x->keys_arena);
     cq_arena_init(&x->vals_arena);
     cq_arena_init(&x->scratch);
-    cq_arena_init(&x->out_arena);
-    cq_batch_init(&x->out, &x->out_arena);
+    cq_oper_out(&x->base, &x->out_arena, &x->out);
     return &x->base;
 }

@@ -288,22 +288,12 @@ static int fillnull_next(cq_oper *op, cq_batch **out)
 
 /* -------------------------------------------------------------- common */
 
-static void view_free(cq_oper *op)
-{
-    view_op *v = (view_op *)op;
-    cq_batch_free(&v->view);
-    cq_arena_free(&v->arena);
-    free(v);
-}
-
 static cq_oper *view_new(const void *cfg, cq_oper *child, cq_exec_ctx *ctx,
                          int (*next)(cq_oper *, cq_batch **))
 {
-    view_op *v = cq_xcalloc(1, sizeof *v);
-    cq_oper_init(&v->base, next, view_free, child, ctx);
+    view_op *v = cq_oper_new(sizeof *v, next, NULL, child, ctx);
     v->cfg = cfg;
-    cq_arena_init(&v->arena);
-    cq_batch_init(&v->view, &v->arena);
+    cq_oper_out(&v->base, &v->arena, &v->view);
     return &v->base;
 }
 

@@ -432,21 +432,16 @@ static int regex_next(cq_oper *op, cq_batch **out)
 static void rex_free(cq_oper *op)
 {
     rex_op *x = (rex_op *)op;
-    cq_batch_free(&x->view);
-    cq_arena_free(&x->arena);
     cq_regex_cache_free(x->rc);
-    free(x);
 }
 
 static cq_oper *rex_new(const void *cfg, cq_oper *child, cq_exec_ctx *ctx,
                         int (*next)(cq_oper *, cq_batch **))
 {
-    rex_op *x = cq_xcalloc(1, sizeof *x);
-    cq_oper_init(&x->base, next, rex_free, child, ctx);
+    rex_op *x = cq_oper_new(sizeof *x, next, rex_free, child, ctx);
     x->cfg = cfg;
     x->rc = cq_regex_cache_new();
-    cq_arena_init(&x->arena);
-    cq_batch_init(&x->view, &x->arena);
+    cq_oper_out(&x->base, &x->arena, &x->view);
     if (!x->cfg->sed || x->cfg->sed_kind == 's')
         x->re = cq_regex_get(x->rc, x->cfg->pattern, x->cfg->at, ctx->diag);
     return &x->base;

@@ -215,13 +215,11 @@ static void scan_free(cq_oper *op)
     blockbuf_free(s->cur);
     cq_scan_close(s->scan);
     cq_arena_free(&s->scratch);
-    free(s);
 }
 
 static scan_op *scan_new(cq_exec_ctx *ctx)
 {
-    scan_op *s = cq_xcalloc(1, sizeof *s);
-    cq_oper_init(&s->base, scan_next, scan_free, NULL, ctx);
+    scan_op *s = cq_oper_new(sizeof *s, scan_next, scan_free, NULL, ctx);
     s->plan = ctx->plan;
     s->idx = ctx->idx;
     cq_arena_init(&s->scratch);
@@ -429,21 +427,16 @@ static void merge_free(cq_oper *op)
         blockbuf_free(m->done[i]);
     free(m->open);
     free(m->done);
-    cq_batch_free(&m->out);
-    cq_arena_free(&m->arena);
-    scan_free(&m->scan->base);
-    free(m);
+    cq_oper_free(&m->scan->base);
 }
 
 static cq_oper *merge_new(scan_op *s)
 {
-    merge_op *m = cq_xcalloc(1, sizeof *m);
     /* The scan stays out of the chain (child NULL): the merge pulls whole
      * blocks through scan_take() and frees the scan itself. */
-    cq_oper_init(&m->base, merge_next, merge_free, NULL, s->base.ctx);
+    merge_op *m = cq_oper_new(sizeof *m, merge_next, merge_free, NULL, s->base.ctx);
     m->scan = s;
-    cq_arena_init(&m->arena);
-    cq_batch_init(&m->out, &m->arena);
+    cq_oper_out(&m->base, &m->arena, &m->out);
     return &m->base;
 }
 

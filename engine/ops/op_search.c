@@ -51,13 +51,11 @@ static void search_free(cq_oper *op)
 {
     search_op *f = (search_op *)op;
     cq_arena_free(&f->scratch);
-    free(f);
 }
 
 cq_oper *cq_open_search(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    search_op *f = cq_xcalloc(1, sizeof *f);
-    cq_oper_init(&f->base, search_next, search_free, child, ctx);
+    search_op *f = cq_oper_new(sizeof *f, search_next, search_free, child, ctx);
     f->expr = cfg;
     cq_arena_init(&f->scratch);
     return &f->base;

@@ -404,24 +404,19 @@ static void sort_free(cq_oper *op)
 {
     sort_op *s = (sort_op *)op;
     cq_rows_free(&s->rows);
-    cq_batch_free(&s->out);
-    cq_arena_free(&s->out_arena);
     cq_arena_free(&s->scratch);
     free(s->order);
     free(s->key_ids);
-    free(s);
 }
 
 static cq_oper *sort_new(const void *cfg, cq_oper *child, cq_exec_ctx *ctx, int tail)
 {
-    sort_op *s = cq_xcalloc(1, sizeof *s);
-    cq_oper_init(&s->base, sort_next, sort_free, child, ctx);
+    sort_op *s = cq_oper_new(sizeof *s, sort_next, sort_free, child, ctx);
     s->cfg = cfg;
     s->tail = tail;
     cq_rows_init(&s->rows);
     cq_arena_init(&s->scratch);
-    cq_arena_init(&s->out_arena);
-    cq_batch_init(&s->out, &s->out_arena);
+    cq_oper_out(&s->base, &s->out_arena, &s->out);
     s->key_ids = cq_xcalloc(s->cfg->n_keys + 1, sizeof *s->key_ids);
     return &s->base;
 }

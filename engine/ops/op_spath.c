@@ -176,20 +176,15 @@ static int spath_next(cq_oper *op, cq_batch **out)
 static void spath_free(cq_oper *op)
 {
     spath_op *x = (spath_op *)op;
-    cq_batch_free(&x->view);
-    cq_arena_free(&x->arena);
     cq_strmap_free(&x->ids);
     free(x->cols);
-    free(x);
 }
 
 cq_oper *cq_open_spath(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    spath_op *x = cq_xcalloc(1, sizeof *x);
-    cq_oper_init(&x->base, spath_next, spath_free, child, ctx);
+    spath_op *x = cq_oper_new(sizeof *x, spath_next, spath_free, child, ctx);
     x->cfg = cfg;
-    cq_arena_init(&x->arena);
-    cq_batch_init(&x->view, &x->arena);
+    cq_oper_out(&x->base, &x->arena, &x->view);
     cq_strmap_init(&x->ids);
     return &x->base;
 }

@@ -80,20 +80,15 @@ static void stats_free(cq_oper *op)
 {
     stats_op *s = (stats_op *)op;
     cq_grouper_free(&s->g);
-    cq_batch_free(&s->out);
-    cq_arena_free(&s->out_arena);
     free(s->order);
-    free(s);
 }
 
 cq_oper *cq_open_stats(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    stats_op *s = cq_xcalloc(1, sizeof *s);
-    cq_oper_init(&s->base, stats_next, stats_free, child, ctx);
+    stats_op *s = cq_oper_new(sizeof *s, stats_next, stats_free, child, ctx);
     s->cfg = cfg;
     cq_grouper_init(&s->g, s->cfg->by, s->cfg->n_by, s->cfg->aggs, s->cfg->n_aggs,
                     s->cfg->list_max, ctx->diag, ctx->now_us);
-    cq_arena_init(&s->out_arena);
-    cq_batch_init(&s->out, &s->out_arena);
+    cq_oper_out(&s->base, &s->out_arena, &s->out);
     return &s->base;
 }

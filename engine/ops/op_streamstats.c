@@ -97,19 +97,14 @@ static void sst_free(cq_oper *op)
     sst_op *s = (sst_op *)op;
     cq_aggset_report(&s->g.set, "streamstats", s->base.ctx);
     cq_grouper_free(&s->g);
-    cq_batch_free(&s->view);
-    cq_arena_free(&s->arena);
-    free(s);
 }
 
 cq_oper *cq_open_streamstats(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    sst_op *s = cq_xcalloc(1, sizeof *s);
-    cq_oper_init(&s->base, sst_next, sst_free, child, ctx);
+    sst_op *s = cq_oper_new(sizeof *s, sst_next, sst_free, child, ctx);
     s->cfg = cfg;
     cq_grouper_init(&s->g, s->cfg->ac.by, s->cfg->ac.n_by, s->cfg->ac.aggs, s->cfg->ac.n_aggs,
                     s->cfg->ac.list_max, ctx->diag, ctx->now_us);
-    cq_arena_init(&s->arena);
-    cq_batch_init(&s->view, &s->arena);
+    cq_oper_out(&s->base, &s->arena, &s->view);
     return &s->base;
 }

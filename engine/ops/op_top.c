@@ -209,21 +209,16 @@ static void top_free(cq_oper *op)
 {
     top_op *t = (top_op *)op;
     cq_grouper_free(&t->g);
-    cq_batch_free(&t->out);
-    cq_arena_free(&t->out_arena);
     free(t->out_ids);
     free(t->out_pct);
-    free(t);
 }
 
 cq_oper *cq_open_top(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    top_op *t = cq_xcalloc(1, sizeof *t);
-    cq_oper_init(&t->base, top_next, top_free, child, ctx);
+    top_op *t = cq_oper_new(sizeof *t, top_next, top_free, child, ctx);
     t->cfg = cfg;
     cq_grouper_init(&t->g, t->cfg->keys, t->cfg->n_by + t->cfg->n_fields, &t->cfg->count, 1, 0,
                     ctx->diag, ctx->now_us);
-    cq_arena_init(&t->out_arena);
-    cq_batch_init(&t->out, &t->out_arena);
+    cq_oper_out(&t->base, &t->out_arena, &t->out);
     return &t->base;
 }

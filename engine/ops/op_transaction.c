@@ -484,21 +484,16 @@ static void txn_free(cq_oper *op)
     cq_arena_free(&t->keys);
     cq_rows_free(&t->ev);
     cq_regex_cache_free(t->regex);
-    cq_batch_free(&t->out);
-    cq_arena_free(&t->arena);
-    free(t);
 }
 
 cq_oper *cq_open_transaction(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
-    txn_op *t = cq_xcalloc(1, sizeof *t);
-    cq_oper_init(&t->base, txn_next, txn_free, child, ctx);
+    txn_op *t = cq_oper_new(sizeof *t, txn_next, txn_free, child, ctx);
     t->cfg = cfg;
     cq_rows_init(&t->ev);
     cq_strmap_init(&t->key_ids);
     cq_arena_init(&t->keys);
-    cq_arena_init(&t->arena);
-    cq_batch_init(&t->out, &t->arena);
+    cq_oper_out(&t->base, &t->arena, &t->out);
     t->regex = cq_regex_cache_new();
     return &t->base;
 }
