@@ -219,6 +219,8 @@ void cq_index_close(cq_index *idx)
     if (idx->db_fd1)
         close(idx->db_fd1 - 1);
     cq_blockset_free(idx->bs);
+    free(idx->pend);
+    cq_strbuf_free(&idx->pend_data);
     free(idx->grp_bits);
     cq_strmap_free(&idx->field_ids);
     cq_arena_free(&idx->field_names);

@@ -10,6 +10,7 @@
 #include "common/strmap.h"
 #include "index/ckpt.h"
 #include "index/index.h"
+#include "common/strbuf.h"
 
 #define BUSY_MS 30000          /* how long a writer waits for another */
 #define CQ_CHUNK_BYTES (16u << 20) /* commit a file's blocks every this many bytes */
@@ -40,6 +41,12 @@ struct cq_index {
     uint64_t n_added;
     cq_strmap field_ids;        /* name -> fields.id, valid inside the transaction */
     cq_arena field_names;       /* keys of field_ids */
+    /* Columns of the blocks written since the last flush, held back so
+     * that they go to the cols table field by field: a scan reading one
+     * field of consecutive blocks then reads consecutive pages (writer.c). */
+    struct cq_pend_col *pend;
+    size_t n_pend, cap_pend;
+    cq_strbuf pend_data;        /* their blobs */
     int db_fd1;                 /* the database file, + 1 (0: not open), for the writer
                                  * lock; closed only after sqlite3_close (closing a second
                                  * descriptor of a file drops the process's POSIX locks) */

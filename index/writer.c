@@ -572,20 +572,62 @@ static int field_id(cq_index *idx, const char *name, uint32_t len, int64_t *id)
     return 0;
 }
 
+/* A column waiting in idx->pend for flush_cols(). */
+struct cq_pend_col {
+    int64_t field, block;
+    size_t off;                 /* into idx->pend_data */
+    uint32_t len;
+};
+
+static int pend_cmp(const void *a, const void *b)
+{
+    const struct cq_pend_col *x = a, *y = b;
+    if (x->field != y->field)
+        return x->field < y->field ? -1 : 1;
+    return (x->block > y->block) - (x->block < y->block);
+}
+
+/*
+ * Writes the held-back columns field by field, each field's blocks in
+ * block order.  Rows of cols are stored in insertion (rowid) order, so a
+ * search reading a few fields of many blocks reads runs of pages instead
+ * of one page per block and field (measured in the commit that made it).
+ */
+static int flush_cols(cq_index *idx)
+{
+    if (!idx->n_pend)
+        return 0;
+    qsort(idx->pend, idx->n_pend, sizeof *idx->pend, pend_cmp);
+    if (cq_index_prepare(idx, &idx->st_col_put,
+                         "INSERT INTO cols(block_id, field_id, data) VALUES(?1, ?2, ?3)"))
+        return -1;
+    sqlite3_stmt *st = idx->st_col_put;
+    for (size_t i = 0; i < idx->n_pend; i++) {
+        const struct cq_pend_col *c = &idx->pend[i];
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, c->block);
+        sqlite3_bind_int64(st, 2, c->field);
+        sqlite3_bind_blob(st, 3, idx->pend_data.buf + c->off, (int)c->len, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            return cq_index_fail_db(idx, "write column");
+    }
+    idx->n_pend = 0;
+    cq_strbuf_reset(&idx->pend_data);
+    return 0;
+}
+
 static int put_col(cq_index *idx, int64_t block, const char *name, uint32_t name_len,
                    const void *data, uint32_t len)
 {
     int64_t fid;
     if (field_id(idx, name, name_len, &fid))
         return -1;
-    if (cq_index_prepare(idx, &idx->st_col_put,
-                         "INSERT INTO cols(block_id, field_id, data) VALUES(?1, ?2, ?3)"))
-        return -1;
-    sqlite3_bind_int64(idx->st_col_put, 1, block);
-    sqlite3_bind_int64(idx->st_col_put, 2, fid);
-    sqlite3_bind_blob(idx->st_col_put, 3, data, (int)len, SQLITE_STATIC);
-    if (sqlite3_step(idx->st_col_put) != SQLITE_DONE)
-        return cq_index_fail_db(idx, "write column");
+    if (idx->n_pend == idx->cap_pend) {
+        idx->cap_pend = idx->cap_pend ? idx->cap_pend * 2 : 1024;
+        idx->pend = cq_xrealloc(idx->pend, idx->cap_pend * sizeof *idx->pend);
+    }
+    idx->pend[idx->n_pend++] = (struct cq_pend_col){fid, block, idx->pend_data.len, len};
+    cq_strbuf_add(&idx->pend_data, data, len);
     idx->chunk_bytes += len;
     return 0;
 }
@@ -685,6 +727,10 @@ int cq_index_put_blocks(cq_index *idx, cq_blockset *bs)
             return -1;
         }
     bs->n_eb = 0;
+    /* A chunk's worth of columns is written at once, committed or not (a
+     * file without the writer lock stays one transaction). */
+    if (idx->pend_data.len >= idx->chunk_limit && flush_cols(idx))
+        return -1;
     if (idx->chunk_bytes >= idx->chunk_limit)
         return cq_index_chunk_commit(idx);
     return 0;
@@ -708,7 +754,7 @@ int cq_writer_flush_all(cq_index *idx)
         if (cq_index_put_blocks(idx, idx->bs))
             return -1;
     }
-    if (flush_group(idx))
+    if (flush_cols(idx) || flush_group(idx))
         return -1;
     cq_writer_discard(idx);
     return 0;
@@ -719,6 +765,8 @@ void cq_writer_discard(cq_index *idx)
     if (idx->bs)
         cq_blockset_discard(idx->bs);
     idx->grp_n = 0;
+    idx->n_pend = 0;
+    cq_strbuf_reset(&idx->pend_data);
     /* Field ids made inside a rolled back transaction no longer exist;
      * after a commit they stay valid but are cheap to look up again. */
     cq_strmap_clear(&idx->field_ids);

@@ -421,6 +421,21 @@ START_TEST(test_chunks_rolled_back)
 }
 END_TEST
 
+/* A flush writes cols field by field, each field's blocks in block order:
+ * one field of consecutive blocks sits in consecutive rows (and pages). */
+START_TEST(test_cols_field_major)
+{
+    cq_index *idx = open_w();
+    add_file(idx, "kubernetes:apiserver", 5000, 1000, 1);     /* 5 blocks */
+    cq_index_close(idx);
+    ck_assert_int_ge(raw_int("SELECT count(*) FROM blocks"), 5);
+    ck_assert_int_ge(raw_int("SELECT count(DISTINCT field_id) FROM cols"), 3);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM (SELECT rowid - lag(rowid) OVER"
+                             " (PARTITION BY field_id ORDER BY block_id) AS d FROM cols)"
+                             " WHERE d <> 1"), 0);
+}
+END_TEST
+
 /* `cquery sources` (under make check) lists the finished file only. */
 static void assert_sources_hide_pending(void)
 {
@@ -489,6 +504,7 @@ Suite *index_suite(void)
     tcase_add_test(tc, test_chunks_unseen_until_commit);
     tcase_add_test(tc, test_chunks_rolled_back);
     tcase_add_test(tc, test_chunks_of_a_killed_writer);
+    tcase_add_test(tc, test_cols_field_major);
     suite_add_tcase(s, tc);
     return s;
 }
