@@ -20,8 +20,13 @@
 #                        removed at the end
 #
 # For each size: generate N audit events (cquery-gen audit --count N), ingest
-# them once into a cquery index and once into an SQLite table raw(line TEXT),
-# then time every question with every tool.  Timing is wall clock of the whole
+# them once into a cquery index, once into an SQLite table raw(line TEXT)
+# and once into a persisted DuckDB file (bench/duckdb.mjs, with the npm
+# package @duckdb/node-api installed into the scratch directory; skipped
+# without node), then time every question with every tool.  DuckDB, the peer
+# to beat, answers the peer questions Q1-Q6 with 1 and 2 threads; its figure
+# is open + query inside one node process (node's start not counted), best
+# of RUNS, next to cquery's whole process.  Timing is wall clock of the whole
 # process (date +%s%N around it); peak RSS is /usr/bin/time's %M (the largest
 # process of a pipeline); CPU is its user+sys time (all processes of a
 # pipeline), and rows/CPU-s the rate per core-second.  rows/s and MB/s are events and bytes of the raw
@@ -40,6 +45,7 @@ SLOW_S=${SLOW_S:-30}
 SLOW_MAX=${SLOW_MAX:-1000000}
 WORK=${BENCH_DIR:-/tmp/cquery-bench.$$}
 SIZES=("$@")
+HERE=$(cd "$(dirname "$0")" && pwd)
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(1000000 10000000)
 
 log() { printf '%s\n' "$*" >&2; }
@@ -149,6 +155,61 @@ row() {
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
+# ---- DuckDB (bench/duckdb.mjs)
+
+DUCK=""
+setup_duckdb() {
+    have node && have npm || { echo "- DuckDB not run: node/npm missing" >> "$NOTES"; return; }
+    mkdir -p "$WORK/duck"
+    cp "$HERE/duckdb.mjs" "$WORK/duck/"
+    log "search.sh: installing @duckdb/node-api (npm)"
+    if (cd "$WORK/duck" && npm init -y > /dev/null && npm install --silent @duckdb/node-api > /dev/null); then
+        DUCK="node $WORK/duck/duckdb.mjs"
+    else
+        echo "- DuckDB not run: npm install @duckdb/node-api failed" >> "$NOTES"
+    fi
+}
+
+# peer_row Q N TOOL MS RSS_KB CPU_MS NOTE: a table row for a figure measured
+# elsewhere (DuckDB's in-process time).
+peer_row() {
+    printf '| %s | %s | %s%s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(fmt_n "$2")" "$3" "$7" \
+        "$(fmt_ms "$4")" "$(fmt_rows "$2" "$4")" "$(fmt_mbs "$BYTES" "$4")" "${5:--}" "${6:--}" "-" \
+        >> "$ROWS_MD"
+}
+
+# peers N DB DUCKFILE: the peer questions, cquery against DuckDB.
+peers() {
+    local n=$1 db=$2 duck=$3 i name q line ms rows hash want note
+    local names=(Q1 Q2 Q3 Q4 Q5 Q6)
+    local qs=("* | eval l=len(requestURI) | stats avg(l), count by verb"
+              "* | stats count by user.username"
+              "* | stats count"
+              "verb=create objectRef.subresource=exec | stats count by user.username"
+              "* | where 'responseStatus.code' >= 400 | stats count by objectRef.resource, verb"
+              "* | table _time verb user.username | head 100000")
+    for i in "${!names[@]}"; do
+        name=${names[$i]} q=${qs[$i]}
+        REF=""
+        row "$name \`${q//|/\\|}\`" "$n" "cquery" "p$name-cq-$n" rowsh \
+            "'$CQUERY' search --index '$db' --format csv $(printf %q "$q")"
+        [ -n "$DUCK" ] || continue
+        read -r rows want < <($DUCK hashcsv "$WORK/p$name-cq-$n.out")
+        for t in 1 2; do
+            log "  [$n] $name / DuckDB $t thread(s)"
+            line=$($DUCK query "$duck" "$t" "$RUNS" "$name") || { log "  DuckDB failed on $name"; continue; }
+            read -r _ ms drows hash <<< "$line"
+            note=""
+            # Q6's rows are the newest 100,000 of equal-time ties: compare counts
+            if [ "$name" = Q6 ]; then [ "$drows" = "$rows" ] || note=" (answer differs!)"
+            elif [ "$hash" != "$want" ]; then note=" (answer differs!)"; fi
+            [ -n "$note" ] && log "  ANSWER DIFFERS: DuckDB $name ($drows rows) vs cquery ($rows rows)"
+            peer_row "$name" "$n" "DuckDB, $t thread$([ $t = 2 ] && echo s), in process" \
+                "${ms%.*}" "" "" "$note (best of $RUNS)"
+        done
+    done
+}
+
 # ---- one size
 
 bench_size() {
@@ -172,6 +233,14 @@ bench_size() {
     "$CQUERY" ingest --quiet --index "$DB" "$F"
     t1=$(ms_now)
     echo "- $n events, $BYTES bytes of JSON: cquery ingest $(fmt_ms $((t1 - t0))) ($(fmt_mbs "$BYTES" $((t1 - t0)))), index $(du -sh "$DB" | cut -f1)" >> "$NOTES"
+    local DK="$dir/audit.duckdb"
+    if [ -n "$DUCK" ]; then
+        log "[$n] loading into DuckDB"
+        t0=$(ms_now)
+        $DUCK load "$F" "$DK" > /dev/null
+        t1=$(ms_now)
+        echo "- DuckDB read_json into a persisted file: $(fmt_ms $((t1 - t0))), file $(du -sh "$DK" | cut -f1)" >> "$NOTES"
+    fi
     local slow=1
     if [ "$SLOW_MAX" -gt 0 ] && [ "$n" -gt "$SLOW_MAX" ]; then
         slow=0
@@ -192,6 +261,9 @@ bench_size() {
 
     local CQ="'$CQUERY' search --index '$DB' --format csv"
     local SQL="sqlite3 -csv '$SQ'"
+
+    # 0. the peer questions (issue 12), cquery against DuckDB
+    peers "$n" "$DB" "$DK"
 
     # 1. selective filter over indexed fields, count by user
     REF=""
@@ -243,6 +315,7 @@ bench_size() {
 }
 
 BYTES=0
+setup_duckdb
 for n in "${SIZES[@]}"; do
     bench_size "$n"
 done
