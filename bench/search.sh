@@ -18,6 +18,7 @@
 #                        tens of minutes and scale linearly; 0 = always)
 #   BENCH_DIR            scratch directory (default /tmp/cquery-bench.PID);
 #                        removed at the end
+#   PEERS_ONLY           1: only the peer questions Q1-Q6 (cquery and DuckDB)
 #
 # For each size: generate N audit events (cquery-gen audit --count N), ingest
 # them once into a cquery index, once into an SQLite table raw(line TEXT)
@@ -246,7 +247,7 @@ bench_size() {
         slow=0
         echo "- $n events: jq and sqlite3 json_extract not run (SLOW_MAX=$SLOW_MAX; they scale linearly)" >> "$NOTES"
     fi
-    if have sqlite3 && [ $slow = 1 ]; then
+    if have sqlite3 && [ $slow = 1 ] && [ "${PEERS_ONLY:-0}" != 1 ]; then
         log "[$n] loading raw lines into sqlite3"
         t0=$(ms_now)
         sqlite3 "$SQ" 'PRAGMA journal_mode=OFF;' 'PRAGMA synchronous=OFF;' \
@@ -264,6 +265,11 @@ bench_size() {
 
     # 0. the peer questions (issue 12), cquery against DuckDB
     peers "$n" "$DB" "$DK"
+    if [ "${PEERS_ONLY:-0}" = 1 ]; then
+        echo "- index sizes: cquery $(du -sh "$DB" | cut -f1), DuckDB $(du -sh "$DK" 2>/dev/null | cut -f1)" >> "$NOTES"
+        rm -rf "$dir"
+        return
+    fi
 
     # 1. selective filter over indexed fields, count by user
     REF=""
