@@ -112,6 +112,10 @@ typedef struct cq_groups {
     /* per-batch cache for a single dictionary by-column: code -> group */
     uint32_t *code_gid;
     uint32_t code_cap;
+    /* across batches, for the same: group + 1 by a cheap hash of the
+     * value (its length and outer bytes), checked against the group's key
+     * (CQ_GROUPS_MEMO slots, made on first use) */
+    uint32_t *memo;
     cq_strbuf keybuf;       /* the key being looked up */
 } cq_groups;
 
