@@ -11,15 +11,10 @@
  *          code 0 = null, code k = dict[k-1]
  *   TIME:  u32 n_rows, i64 t[n_rows]          (microseconds since the epoch)
  *   PLAIN: u32 n_rows, u32 off[n_rows+1], bytes   (no nulls; for _raw)
- *   LZ:    u32 inner_len, the LZ-compressed bytes of one blob of another
- *          kind (whole, kind byte included), inner_len bytes once expanded.
- *          The LZ stream is a series of sequences: a token byte (high four
- *          bits: literal count, low four: match length - 4; 15 in either
- *          means a LEB128 varint with the rest follows), the literals, then
- *          unless the input ends there a u16 offset back into the output
- *          (1..65535) and the match is copied from there (it may overlap).
- *          The writer packs _raw and high-cardinality dictionary columns
- *          this way when it saves an eighth or more (cq_col_pack).
+ *   ZSTD:  u32 inner_len, one zstd frame (level 1) holding one blob of
+ *          another kind (whole, kind byte included), inner_len bytes once
+ *          expanded.  The writer packs _raw and high-cardinality dictionary
+ *          columns this way when it saves an eighth or more (cq_col_pack).
  *
  * Dictionary encoding lets a filter test each distinct value once per block
  * and then only look codes up, and keeps low-cardinality fields (verb,
@@ -46,7 +41,7 @@ typedef enum cq_col_kind {
     CQ_COL_PLAIN = 3,   /* stored only; decodes to CQ_COL_STR */
     CQ_COL_STR = 4,     /* per-value string views (engine-made columns) */
     CQ_COL_NUM = 5,     /* per-row doubles (engine-made columns), nan = null */
-    CQ_COL_LZ = 6,      /* stored only: another blob, compressed */
+    CQ_COL_ZSTD = 6,    /* stored only: another blob, zstd-compressed */
 } cq_col_kind;
 
 typedef struct cq_col {
@@ -82,19 +77,19 @@ void cq_col_encode_dict(cq_strbuf *out, const cq_sv *dict, uint32_t n_dict,
                         const uint32_t *codes, const uint32_t *row_off,
                         uint32_t n_rows);
 
-/* Scratch for cq_col_pack: reuse it from blob to blob. */
-typedef struct cq_col_lz {
-    uint32_t *tab;          /* hash of 4 bytes -> last position */
+/* Scratch for cq_col_pack: reuse it from blob to blob (one per thread). */
+typedef struct cq_col_packer {
+    struct ZSTD_CCtx_s *cctx;   /* made on first use */
     cq_strbuf buf;
-} cq_col_lz;
-void cq_col_lz_free(cq_col_lz *z);
+} cq_col_packer;
+void cq_col_packer_free(cq_col_packer *z);
 
 /*
- * Appends blob[0..len) (an encoded column) to out, LZ-packed (CQ_COL_LZ) when
+ * Appends blob[0..len) (an encoded column) to out, zstd-packed (CQ_COL_ZSTD) when
  * that makes it at least an eighth smaller, else as it is.  Returns the
  * number of bytes appended.
  */
-size_t cq_col_pack(cq_strbuf *out, const void *blob, size_t len, cq_col_lz *z);
+size_t cq_col_pack(cq_strbuf *out, const void *blob, size_t len, cq_col_packer *z);
 
 /* Number of values of row r, and the i-th (for any kind but NUM). */
 uint32_t cq_col_nvals(const cq_col *c, uint32_t r);

@@ -89,10 +89,10 @@ struct cq_blockset {
     cq_sv raw[CQ_BLOCK_ROWS];
     int64_t t[CQ_BLOCK_ROWS];
     cq_strbuf colbuf;       /* one column before packing */
-    cq_col_lz lz;           /* packing scratch */
+    cq_col_packer lz;       /* packing scratch */
 };
 
-/* A dictionary column is LZ-packed when it is at least this big and has
+/* A dictionary column is zstd-packed when it is at least this big and has
  * more distinct values than a quarter of its rows (ids, timestamps, URIs):
  * low-cardinality columns stay as they are, for the engine to read without
  * expanding them. */
@@ -507,7 +507,7 @@ void cq_blockset_free(cq_blockset *bs)
     free(bs->row_off);
     free(bs->dict);
     cq_strbuf_free(&bs->colbuf);
-    cq_col_lz_free(&bs->lz);
+    cq_col_packer_free(&bs->lz);
     free(bs);
 }
 

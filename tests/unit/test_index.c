@@ -213,10 +213,10 @@ START_TEST(test_colenc_roundtrip_and_corruption)
 }
 END_TEST
 
-/* LZ-packed columns (CQ_COL_LZ) decode to what was packed; every truncation
+/* zstd-packed columns (CQ_COL_ZSTD) decode to what was packed; every truncation
  * and every single-byte change of the packed form is rejected or decodes
  * within bounds (ASan runs this). */
-START_TEST(test_colenc_lz)
+START_TEST(test_colenc_zstd)
 {
     enum { N = 300 };
     cq_sv raw[N];
@@ -229,11 +229,11 @@ START_TEST(test_colenc_lz)
     }
     cq_strbuf plain = CQ_STRBUF_INIT, packed = CQ_STRBUF_INIT;
     cq_col_encode_plain(&plain, raw, N);
-    cq_col_lz z = {0};
+    cq_col_packer z = {0};
     size_t n = cq_col_pack(&packed, plain.buf, plain.len, &z);
     ck_assert_uint_eq(n, packed.len);
     ck_assert_uint_lt(packed.len, plain.len / 2);
-    ck_assert_int_eq((unsigned char)packed.buf[0], CQ_COL_LZ);
+    ck_assert_int_eq((unsigned char)packed.buf[0], CQ_COL_ZSTD);
     cq_arena a;
     cq_arena_init(&a);
     cq_col c;
@@ -265,7 +265,7 @@ START_TEST(test_colenc_lz)
     }
     ck_assert_uint_eq(cq_col_pack(&packed, text, at, &z), at);
     ck_assert_int_eq(memcmp(packed.buf, text, at), 0);
-    cq_col_lz_free(&z);
+    cq_col_packer_free(&z);
     cq_strbuf_free(&plain);
     cq_strbuf_free(&packed);
     cq_arena_free(&a);
@@ -499,7 +499,7 @@ Suite *index_suite(void)
     tcase_add_test(tc, test_rollback_and_files);
     tcase_add_test(tc, test_not_an_index);
     tcase_add_test(tc, test_colenc_roundtrip_and_corruption);
-    tcase_add_test(tc, test_colenc_lz);
+    tcase_add_test(tc, test_colenc_zstd);
     tcase_add_loop_test(tc, test_term_filter, 0, 2);
     tcase_add_test(tc, test_chunks_unseen_until_commit);
     tcase_add_test(tc, test_chunks_rolled_back);
