@@ -155,6 +155,7 @@ void cq_groups_free(cq_groups *g)
     cq_arena_free(&g->arena);
     free(g->keys);
     free(g->code_gid);
+    free(g->code_n);
     free(g->memo);
     cq_strbuf_free(&g->keybuf);
 }
@@ -261,13 +262,20 @@ static uint32_t dict_group(cq_groups *g, cq_sv v)
 }
 
 /* Single-valued dictionary by-field: one lookup per distinct code. */
+/* Makes room for codes 0..n_dict in the per-batch code arrays. */
+static void code_room(cq_groups *g, uint32_t n_dict)
+{
+    if (n_dict + 1 > g->code_cap) {
+        g->code_cap = n_dict + 1;
+        g->code_gid = cq_xrealloc(g->code_gid, g->code_cap * sizeof *g->code_gid);
+        g->code_n = cq_xrealloc(g->code_n, g->code_cap * sizeof *g->code_n);
+    }
+}
+
 static uint32_t map_dict(cq_groups *g, const cq_col *c, const uint16_t *rows, uint32_t n,
                          uint32_t **pos, uint32_t **gid, uint32_t *cap)
 {
-    if (c->n_dict + 1 > g->code_cap) {
-        g->code_cap = c->n_dict + 1;
-        g->code_gid = cq_xrealloc(g->code_gid, g->code_cap * sizeof *g->code_gid);
-    }
+    code_room(g, c->n_dict);
     memset(g->code_gid, 0xff, (c->n_dict + 1) * sizeof *g->code_gid);
     uint32_t k = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -768,6 +776,34 @@ static void add_item(cq_aggset *s, const cq_agg *g, cq_agg_state *st, const item
     default:
         break;
     }
+}
+
+int cq_groups_count_dict(cq_groups *g, cq_aggset *s, const cq_batch *b, const uint16_t *rows,
+                         uint32_t n)
+{
+    if (g->n_by != 1)
+        return 0;
+    for (uint32_t k = 0; k < s->n_aggs; k++)
+        if (s->aggs[k].kind != CQ_AGG_COUNT)
+            return 0;
+    const cq_col *c = cq_batch_get(b, g->by[0]);
+    if (!c || c->kind != CQ_COL_DICT || c->row_off)
+        return 0;
+    code_room(g, c->n_dict);
+    uint32_t *cnt = g->code_n;
+    memset(cnt, 0, (c->n_dict + 1) * sizeof *cnt);
+    for (uint32_t i = 0; i < n; i++)
+        cnt[c->codes[rows[i]]]++;
+    for (uint32_t code = 1; code <= c->n_dict; code++)     /* code 0: no value */
+        if (cnt[code])
+            g->code_gid[code] = dict_group(g, c->dict[code - 1]);
+    cq_aggset_grow(s, g->n_groups);
+    uint32_t na = s->n_aggs;
+    for (uint32_t code = 1; code <= c->n_dict; code++)
+        if (cnt[code])
+            for (uint32_t k = 0; k < na; k++)
+                s->st[(size_t)g->code_gid[code] * na + k].n += cnt[code];
+    return 1;
 }
 
 void cq_aggset_add(cq_aggset *s, const uint32_t *pos, const uint32_t *gid, uint32_t n)

@@ -111,6 +111,7 @@ typedef struct cq_groups {
     uint32_t n_groups, cap_groups;
     /* per-batch cache for a single dictionary by-column: code -> group */
     uint32_t *code_gid;
+    uint32_t *code_n;       /* cq_groups_count_dict: rows per code */
     uint32_t code_cap;
     /* across batches, for the same: group + 1 by a cheap hash of the
      * value (its length and outer bytes), checked against the group's key
@@ -169,6 +170,15 @@ void cq_aggset_result(cq_aggset *s, uint32_t g, uint32_t k, cq_arena *a, cq_val 
 /* Prints a note on stderr when list() cut values (Splunk cuts silently). */
 struct cq_exec_ctx;
 void cq_aggset_report(const cq_aggset *s, const char *cmd, const struct cq_exec_ctx *ctx);
+/*
+ * `stats count by f` on a single-valued dictionary column: counts the rows
+ * of each code, then adds each code's count to its group once (no
+ * position/group pairs, no update per row).  Returns 1 when it did, 0 when
+ * the question is not of that shape (other functions, several or
+ * multivalue by-fields) and the caller takes the general path.
+ */
+int cq_groups_count_dict(cq_groups *g, cq_aggset *s, const cq_batch *b, const uint16_t *rows,
+                         uint32_t n);
 
 /* ------------------------------------------------------------ commands */
 
@@ -222,6 +232,9 @@ void cq_grouper_init(cq_grouper *g, const char *const *keys, uint32_t n_keys,
                      int64_t now_us);
 int cq_grouper_map(cq_grouper *g, const cq_batch *b, const uint16_t *rows, uint32_t n);
 int cq_grouper_fold(cq_grouper *g, const cq_batch *b, const uint16_t *rows, uint32_t n);
+/* The same, for a caller that does not read the pairs afterwards (stats,
+ * top): may count codes directly (cq_groups_count_dict). */
+int cq_grouper_add(cq_grouper *g, const cq_batch *b, const uint16_t *rows, uint32_t n);
 void cq_grouper_free(cq_grouper *g);
 
 /* Column of a by-field for groups ids[0..n) (TIME when every key is a time). */

@@ -174,6 +174,13 @@ int cq_grouper_fold(cq_grouper *g, const cq_batch *b, const uint16_t *rows, uint
     return 0;
 }
 
+int cq_grouper_add(cq_grouper *g, const cq_batch *b, const uint16_t *rows, uint32_t n)
+{
+    if (cq_groups_count_dict(&g->groups, &g->set, b, rows, n))
+        return 0;
+    return cq_grouper_fold(g, b, rows, n);
+}
+
 void cq_grouper_free(cq_grouper *g)
 {
     cq_aggset_free(&g->set);

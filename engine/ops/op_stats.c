@@ -44,7 +44,7 @@ static int consume(stats_op *s, const cq_batch *b)
     uint32_t n = b->n_sel;
     for (uint32_t i = 0; i < n; i++)
         rows[i] = (uint16_t)cq_batch_row(b, i);
-    return cq_grouper_fold(&s->g, b, rows, n);
+    return cq_grouper_add(&s->g, b, rows, n);
 }
 
 static int stats_next(cq_oper *op, cq_batch **out)

@@ -88,7 +88,7 @@ static int consume(top_op *t, const cq_batch *b)
     uint32_t n = b->n_sel;
     for (uint32_t i = 0; i < n; i++)
         rows[i] = (uint16_t)cq_batch_row(b, i);
-    return cq_grouper_fold(&t->g, b, rows, n);
+    return cq_grouper_add(&t->g, b, rows, n);
 }
 
 typedef struct ranked {
