@@ -204,7 +204,14 @@ peers() {
             t1=$(( (t1 - t0) / 1000 ))
             if [ -z "$best" ] || [ "$t1" -lt "$best" ]; then best=$t1; fi
         done
-        peer_row "$name \`${q//|/\\|}\`" "$n" "cquery, whole process" "$best" "" "" " (best of $RUNS)"
+        # peak RSS from one more run under /usr/bin/time (not timed)
+        local rss=""
+        if [ -x /usr/bin/time ]; then
+            /usr/bin/time -f '%M' -o "$WORK/p$name.rss" "$CQUERY" search --index "$db" \
+                --format csv "$q" > /dev/null 2>&1 || true
+            rss=$(fmt_rss "$(tail -n 1 "$WORK/p$name.rss")")
+        fi
+        peer_row "$name \`${q//|/\\|}\`" "$n" "cquery, whole process" "$best" "$rss" "" " (best of $RUNS)"
         [ -n "$DUCK" ] || continue
         read -r rows want < <($DUCK hashcsv "$WORK/p$name-cq-$n.out")
         for t in 1 2; do
