@@ -37,6 +37,7 @@ typedef struct cq_run_opts {
     cq_limits limits;       /* --subsearch-maxout and friends */
     int csv_raw;            /* --csv-raw: no defusing of formula-like cells */
     cq_bounds bounds;       /* --timeout, --max-memory (0: none) */
+    unsigned threads;       /* --threads (0: one per CPU) */
 } cq_run_opts;
 
 /* Parses --earliest/--latest/--tz/--format values.  Returns 0 or prints an

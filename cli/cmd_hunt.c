@@ -163,7 +163,7 @@ static void print_list(const hunt *h)
 static int run_one(analytic *a, cq_index *idx, const cq_run_opts *o)
 {
     cq_query *q = cq_query_new(a->spl->query, a->spl->query_len, a->spl->path, a->spl->line_base);
-    cq_query_opts qo = {o->earliest, o->latest, 0, NULL, o->lookups, &o->limits};
+    cq_query_opts qo = {o->earliest, o->latest, 0, NULL, o->lookups, &o->limits, o->threads};
     int rc = 0;
     FILE *mem = open_memstream(&a->report, &a->report_len);
     if (!mem)

@@ -32,6 +32,7 @@ static const char search_usage[] =
     "      --subsearch-maxout N    rows a [subsearch] passes on (Splunk: 10000; 0: all)\n"
     "      --subsearch-maxtime S   seconds a subsearch may run (Splunk: 60; 0: no limit)\n"
     "      --join-maxout N  rows of a join/append subsearch (Splunk: 50000; 0: all)\n"
+    "      --threads N      scan with at most N threads (default: one per CPU; 1-64)\n"
     "  -h, --help           this text\n";
 
 static const struct option run_opts[] = {
@@ -47,6 +48,7 @@ static const struct option run_opts[] = {
     {"subsearch-maxout", required_argument, NULL, 'S'},
     {"subsearch-maxtime", required_argument, NULL, 'T'},
     {"join-maxout", required_argument, NULL, 'J'},
+    {"threads", required_argument, NULL, 'P'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -62,6 +64,20 @@ static int limit_arg(const char *opt, const char *val, uint64_t *out)
         return -1;
     }
     *out = n;
+    return 0;
+}
+
+/* --threads: 1 to CQ_PAR_MAX_THREADS. */
+static int threads_arg(const char *val, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(val, &end, 10);
+    if (!*val || *end || errno || n < 1 || n > 64) {
+        cq_cli_error("--threads takes a whole number from 1 to 64, not \"%s\"", val);
+        return -1;
+    }
+    *out = (unsigned)n;
     return 0;
 }
 
@@ -121,6 +137,7 @@ static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usa
         case 'K': o->lookups = optarg; break;
         case 'S': if (limit_arg("--subsearch-maxout", optarg, &o->limits.subsearch_maxout)) return -1; break;
         case 'J': if (limit_arg("--join-maxout", optarg, &o->limits.join_maxout)) return -1; break;
+        case 'P': if (threads_arg(optarg, &o->threads)) return -1; break;
         case 'T': {
             uint64_t secs;
             if (limit_arg("--subsearch-maxtime", optarg, &secs)) return -1;
@@ -155,7 +172,7 @@ static cq_query *query_from_args(int argc, char **argv, int first)
 
 static int compile_or_report(cq_query *q, const cq_run_opts *o)
 {
-    cq_query_opts qo = {o->earliest, o->latest, 0, NULL, o->lookups, &o->limits};
+    cq_query_opts qo = {o->earliest, o->latest, 0, NULL, o->lookups, &o->limits, o->threads};
     if (cq_query_compile(q, &qo)) {
         cq_query_print_error(q, stderr);
         return -1;
@@ -199,10 +216,11 @@ int cq_cmd_search(int argc, char **argv)
 }
 
 static const char explain_usage[] =
-    "usage: cquery explain [--earliest T] [--latest T] QUERY\n"
+    "usage: cquery explain [--earliest T] [--latest T] [--threads N] QUERY\n"
     "\n"
     "Prints the query's syntax tree and its plan: the SQL sent to the index with\n"
-    "its bound parameters, and what the engine re-checks on every row.\n";
+    "its bound parameters, what the engine re-checks on every row, and what\n"
+    "runs on the scan threads.\n";
 
 int cq_cmd_explain(int argc, char **argv)
 {

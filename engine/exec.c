@@ -6,8 +6,10 @@
  * same index).
  */
 #include "engine/op.h"
+#include "engine/par.h"
 #include "engine/subsearch.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +32,21 @@ cq_oper *cq_exec_open(const cq_plan *p, cq_exec_ctx *ctx)
     if (p->n_subs && cq_subsearch_substitute(p, ctx, &ctx->plan))
         return NULL;
     p = ctx->plan;
-    cq_oper *root = p->source ? p->source->def->open(p->source->cfg, NULL, ctx)
-                              : cq_op_source(ctx);
-    for (size_t i = 0; root && i < p->n_stages; i++) {
+    size_t i = 0;
+    cq_oper *root;
+    if (p->source) {
+        root = p->source->def->open(p->source->cfg, NULL, ctx);
+    } else if (p->par_stages && p->scan_threads > 1) {
+        i = p->par_stages - 1;      /* the merging stage takes the threads over */
+        ctx->par = cq_par_open(ctx, i, p->scan_threads);
+        root = ctx->par ? p->stages[i].def->open(p->stages[i].cfg, NULL, ctx) : NULL;
+        cq_par_close(ctx->par);     /* still here: its stage failed to open */
+        ctx->par = NULL;
+        i++;
+    } else {
+        root = cq_op_source(ctx);
+    }
+    for (; root && i < p->n_stages; i++) {
         cq_oper *op = p->stages[i].def->open(p->stages[i].cfg, root, ctx);
         if (!op)
             op_free_chain(root);
@@ -55,6 +69,8 @@ static double mono_s(void)
 
 int cq_exec_check_bounds(cq_exec_ctx *ctx)
 {
+    if (ctx->cancel && atomic_load(ctx->cancel) && !ctx->diag->set)
+        return cq_diag_set(ctx->diag, CQ_SPAN_NONE, "search stopped: another scan thread failed");
     const cq_bounds *b = ctx->bounds;
     if (!b || ctx->diag->set)
         return ctx->diag->set ? -1 : 0;
@@ -82,7 +98,7 @@ int cq_exec_run_bounded(const cq_plan *p, cq_index *idx, cq_sink *sink, cq_diag 
     memset(stats, 0, sizeof *stats);
     cq_arena arena;
     cq_arena_init(&arena);
-    cq_exec_ctx ctx = {idx, diag, stats, p, p->now_us, &arena, bounds, mono_s()};
+    cq_exec_ctx ctx = {idx, diag, stats, p, p->now_us, &arena, bounds, mono_s(), NULL, NULL};
     cq_oper *root = cq_exec_open(p, &ctx);
     int rc = root ? 1 : -1;
     cq_batch *b;

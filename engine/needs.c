@@ -41,6 +41,23 @@ static int needs_order(const cq_plan *p)
     return 1;   /* events come out: newest first */
 }
 
+/* The stages the scan threads run: row-local ones, then a command whose
+ * partial states merge.  Only when order does not matter: a command that
+ * is not order-free (first, last, list) makes the plan newest-first. */
+static size_t par_stages(const cq_plan *p)
+{
+    if (p->source || p->newest_first)
+        return 0;
+    for (size_t i = 0; i < p->n_stages; i++) {
+        unsigned flags = p->stages[i].def->flags;
+        if (flags & CQ_CMD_MERGES)
+            return i + 1;
+        if (!row_local(flags))
+            return 0;
+    }
+    return 0;
+}
+
 typedef struct need_set {
     cq_arena *a;
     const char **names;
@@ -140,6 +157,7 @@ static void command_needs(need_set *ns, const cq_ast *cmd, unsigned flags)
 void cq_plan_needs(cq_arena *a, cq_plan *p)
 {
     p->newest_first = needs_order(p);
+    p->par_stages = par_stages(p);
     /* _time is a column like any other (a page per block): read only for
      * the time range (scan), newest-first order (merge), or a use.  When
      * read for the first two, it is read first, so that events keep _time

@@ -37,6 +37,11 @@ typedef struct cq_exec_ctx {
     cq_arena *arena;
     const cq_bounds *bounds;    /* --timeout, --max-memory, or NULL */
     double t_start;             /* when the run started (seconds, monotonic) */
+    /* The scan threads (engine/par.h) the next stage opened takes over, or
+     * NULL; and, in a scan thread, the flag that says another one failed
+     * (cq_exec_check_bounds stops at it). */
+    struct cq_par *par;
+    const _Atomic int *cancel;
 } cq_exec_ctx;
 
 /* Returns 0, or -1 with diag set once the run is past its bounds (called by
@@ -65,6 +70,10 @@ enum {
     CQ_CMD_READS_ALL = 1u << 6,     /* every field (transaction, format, mvcombine) */
     CQ_CMD_READS_ALL_UNNAMED = 1u << 7, /* every field unless it names some (fillnull) */
     CQ_CMD_READS_TIME = 1u << 8,    /* _time (timechart's buckets) */
+    /* Its state merges: run on each scan thread's rows, partial states
+     * folded in scan order (engine/par.h); given ctx->par and no child,
+     * open() takes over the scan threads. */
+    CQ_CMD_MERGES = 1u << 9,
 };
 
 typedef struct cq_command {
@@ -97,6 +106,8 @@ cq_span cq_cmd_name_span(const cq_ast *cmd);
 
 /* Builds the scan (and, for newest-first plans, the merge) over the index. */
 cq_oper *cq_op_source(cq_exec_ctx *ctx);
+/* The scan operator over scan (which it owns from now on). */
+cq_oper *cq_op_scan_of(cq_exec_ctx *ctx, cq_scan *scan);
 
 /*
  * Builds the operator chain of plan p in ctx (ctx->idx, diag, stats, now_us

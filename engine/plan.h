@@ -64,6 +64,12 @@ typedef struct cq_plan {
     int filter_all;
     const char **filter_need;
     size_t n_filter_need;
+    /* The scan runs on scan_threads threads (engine/par.h), each over its
+     * own run of blocks and through stages [0, par_stages - 1); stage
+     * par_stages - 1 merges their partial states.  par_stages 0 (the
+     * query cannot be split): one thread, scan_threads 1. */
+    size_t par_stages;
+    unsigned scan_threads;
 } cq_plan;
 
 /* Splunk's silent limits, kept but announced on stderr when they cut
@@ -82,6 +88,7 @@ typedef struct cq_plan_opts {
     int64_t now_us;             /* "now" for relative time modifiers */
     const char *lookups;        /* lookup directory (lookup, inputlookup), or NULL */
     cq_limits limits;
+    unsigned threads;           /* scan threads at most (--threads); 0: one per CPU */
 } cq_plan_opts;
 
 /*
@@ -97,8 +104,9 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
 void cq_plan_print(FILE *out, const cq_plan *p);
 
 /*
- * Decides which columns the plan reads (need, need_all) and whether results
- * must come newest first (newest_first).  Called by cq_plan_build.
+ * Decides which columns the plan reads (need, need_all), whether results
+ * must come newest first (newest_first) and which stages the scan threads
+ * may run (par_stages).  Called by cq_plan_build.
  */
 void cq_plan_needs(cq_arena *a, cq_plan *p);
 

@@ -11,6 +11,7 @@
  */
 #include "engine/plan.h"
 #include "engine/op.h"
+#include "engine/par.h"
 #include "engine/subsearch.h"
 #include "engine/expr/match.h"
 #include "common/strbuf.h"
@@ -232,6 +233,7 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
     if (cq_subsearch_plan_all(a, p, o, diag))
         return -1;
     cq_plan_needs(a, p);
+    p->scan_threads = !p->par_stages ? 1 : o->threads ? o->threads : cq_par_default_threads();
     *out = p;
     return 0;
 }
@@ -278,6 +280,14 @@ void cq_plan_print(FILE *out, const cq_plan *p)
     if (p->scan_expr) {
         fprintf(out, "  filter (re-checked on every row):\n");
         cq_ast_print(out, p->scan_expr, 2);
+    }
+    if (p->scan_threads > 1) {
+        const char *m = p->stages[p->par_stages - 1].def->name;
+        fprintf(out, "  scan threads: up to %u (no more than blocks), each over its own run "
+                "of consecutive blocks\n    each thread: scan (the columns above)", p->scan_threads);
+        for (size_t i = 0; i < p->par_stages; i++)
+            fprintf(out, ", %s", p->stages[i].def->name);
+        fprintf(out, " (partial)\n    then: %s merges the partial states in block order\n", m);
     }
 stages:
     for (size_t i = 0; i < p->n_stages; i++) {

@@ -57,6 +57,7 @@ int cq_query_compile(cq_query *q, const cq_query_opts *o)
         .now_us = o && o->now_us ? o->now_us : cq_time_now_us(),
         .lookups = lookup_dir(q, o ? o->lookups : NULL),
         .limits = o && o->limits ? *o->limits : CQ_LIMITS_SPLUNK,
+        .threads = o ? o->threads : 0,
     };
     cq_macros m;
     if (load_macros(q, &m, o ? o->macros : NULL))

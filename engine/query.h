@@ -43,6 +43,7 @@ typedef struct cq_query_opts {
     const char *lookups;    /* lookup directory; NULL: $CQUERY_LOOKUPS, else
                                "lookups" found by cq_find_data() */
     const cq_limits *limits; /* NULL: Splunk's (CQ_LIMITS_SPLUNK) */
+    unsigned threads;       /* scan threads at most; 0: one per CPU */
 } cq_query_opts;
 
 cq_query *cq_query_new(const char *text, size_t len, const char *source, unsigned line_base);

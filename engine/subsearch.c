@@ -33,7 +33,7 @@ int cq_subrun_open(cq_subrun *r, const cq_plan *p, const cq_exec_ctx *parent)
     memset(r, 0, sizeof *r);
     cq_arena_init(&r->arena);
     r->ctx = (cq_exec_ctx){parent->idx, parent->diag, parent->stats, p, p->now_us, &r->arena,
-                           parent->bounds, parent->t_start};
+                           parent->bounds, parent->t_start, NULL, parent->cancel};
     r->root = cq_exec_open(p, &r->ctx);
     if (!r->root) {
         cq_arena_free(&r->arena);

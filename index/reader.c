@@ -28,6 +28,7 @@ struct cq_scan {
     int owns_txn;               /* began the read transaction (an outer scan,
                                    e.g. a join's, may hold it: subsearches share
                                    its snapshot) */
+    int borrowed;               /* a fork: blocks and field names are its parent's */
 };
 
 static const char *const attr_col[] = {
@@ -421,11 +422,35 @@ void cq_scan_close(cq_scan *s)
     sqlite3_finalize(s->st_all);
     if (s->owns_txn && !sqlite3_get_autocommit(s->idx->db))
         sqlite3_exec(s->idx->db, "COMMIT", NULL, NULL, NULL);
-    cq_strmap_free(&s->field_ids);
-    free(s->field_names);
-    free(s->blocks);
+    if (!s->borrowed) {
+        cq_strmap_free(&s->field_ids);
+        free(s->field_names);
+        free(s->blocks);
+    }
     cq_arena_free(&s->arena);
     free(s);
+}
+
+int cq_scan_fork(const cq_scan *parent, cq_index *idx, size_t first, size_t n, cq_scan **out)
+{
+    cq_scan *s = cq_xcalloc(1, sizeof *s);
+    *s = *parent;
+    s->idx = idx;
+    cq_arena_init(&s->arena);
+    s->blocks = parent->blocks + (first < parent->n_blocks ? first : parent->n_blocks);
+    s->n_blocks = first + n <= parent->n_blocks ? n : parent->n_blocks - first;
+    s->st_col = s->st_all = NULL;
+    s->borrowed = 1;
+    s->owns_txn = sqlite3_get_autocommit(idx->db);
+    if (s->owns_txn && sqlite3_exec(idx->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        cq_index_fail_db(idx, "begin read");
+        s->owns_txn = 0;
+        cq_scan_close(s);
+        *out = NULL;
+        return -1;
+    }
+    *out = s;
+    return 0;
 }
 
 size_t cq_scan_n_blocks(const cq_scan *s)

@@ -66,6 +66,16 @@ typedef struct cq_scan cq_scan;
  */
 int cq_scan_open(cq_index *idx, const cq_pushdown *pd, cq_scan **out);
 void cq_scan_close(cq_scan *s);
+/*
+ * A scan of blocks [first, first + n) of parent that reads through idx, a
+ * second connection to the same index (one per thread: a connection is
+ * used by one thread at a time).  Its block list and field names are the
+ * parent's, so it sees exactly the parent's blocks even if an ingest
+ * committed since (committed blocks never change; readers never see
+ * pending ones).  The parent must outlive it.  Returns 0 or -1
+ * (cq_index_errmsg(idx)).
+ */
+int cq_scan_fork(const cq_scan *parent, cq_index *idx, size_t first, size_t n, cq_scan **out);
 /* Builds the block query's SQL text without running it (for explain). */
 void cq_scan_describe(const cq_pushdown *pd, cq_strbuf *sql);
 

@@ -996,3 +996,121 @@ void cq_aggset_report(const cq_aggset *s, const char *cmd, const cq_exec_ctx *ct
                      "%llu (set list_maxsize=N, 0 for no limit)",
                      cmd, s->list_max, (unsigned long long)s->list_cut);
 }
+
+/* ------------------------------------------------------------ merging */
+
+int cq_agg_merges(cq_agg_kind k)
+{
+    /* first, last and list() keep result order: a merge of two runs
+     * cannot know which came first in it (needs.c sends them newest first
+     * through one thread anyway) */
+    return k != CQ_AGG_FIRST && k != CQ_AGG_LAST && k != CQ_AGG_LIST;
+}
+
+/* Folds state b (of set sb) into state a (of set sa), b's events coming
+ * after a's in scan order. */
+static void merge_state(cq_aggset *sa, const cq_agg *g, cq_agg_state *a, const cq_agg_state *b)
+{
+    switch (g->kind) {
+    case CQ_AGG_COUNT:
+    case CQ_AGG_COUNTF:
+        a->n += b->n;
+        break;
+    case CQ_AGG_DC:
+    case CQ_AGG_VALUES:
+        if (b->ext) {
+            const cq_strmap *m = &((const strset *)b->ext)->map;
+            for (size_t i = 0; i < m->cap; i++)
+                if (m->slots[i].key)
+                    set_add(sa, a, (cq_sv){m->slots[i].key, m->slots[i].len});
+        }
+        break;
+    case CQ_AGG_MIN:
+    case CQ_AGG_MAX:
+    case CQ_AGG_RANGE: {
+        int lo = g->kind != CQ_AGG_MAX, hi = g->kind != CQ_AGG_MIN;
+        if (b->n) {
+            if (lo && (!a->n || b->x < a->x))
+                a->x = b->x;
+            if (hi && (!a->n || b->y > a->y))
+                a->y = b->y;
+            a->n += b->n;
+        }
+        int sign = g->kind == CQ_AGG_MIN ? -1 : 1;
+        if (g->kind != CQ_AGG_RANGE && b->has_s &&
+            (!a->has_s || sign * sv_cmp(kept(b), kept(a)) > 0))
+            keep_str(a, kept(b));
+        break;
+    }
+    case CQ_AGG_SUM:
+    case CQ_AGG_AVG:
+    case CQ_AGG_SUMSQ:
+        a->n += b->n;
+        a->x += b->x;
+        a->y += b->y;
+        break;
+    case CQ_AGG_STDEV:
+    case CQ_AGG_STDEVP:
+    case CQ_AGG_VAR:
+    case CQ_AGG_VARP:
+        if (b->n) {     /* Chan et al.: means and squared deviations of two runs */
+            double n = (double)(a->n + b->n), delta = b->x - a->x;
+            a->y += b->y + delta * delta * (double)a->n * (double)b->n / n;
+            a->x += delta * (double)b->n / n;
+            a->n += b->n;
+        }
+        break;
+    case CQ_AGG_MEDIAN:
+    case CQ_AGG_PERC:
+        if (b->ext) {
+            const numvec *v = b->ext;
+            for (size_t i = 0; i < v->n; i++)
+                vec_add(a, v->v[i]);
+        }
+        break;
+    case CQ_AGG_EARLIEST:   /* ties: the later event, as add_item does */
+        if (b->has_s && (!a->has_s || b->t <= a->t)) {
+            keep_str(a, kept(b));
+            a->t = b->t;
+        }
+        break;
+    case CQ_AGG_LATEST:     /* ties: the earlier event */
+        if (b->has_s && (!a->has_s || b->t > a->t)) {
+            keep_str(a, kept(b));
+            a->t = b->t;
+        }
+        break;
+    default:                /* not mergeable (cq_agg_merges) */
+        break;
+    }
+}
+
+/* The group of dst with the key of group id of src, made when missing. */
+static uint32_t group_like(cq_groups *dst, const cq_groups *src, uint32_t id)
+{
+    if (!dst->n_by)
+        return 0;
+    kval parts[CQ_GROUPS_MAX_BY];
+    for (uint32_t f = 0; f < src->n_by; f++) {
+        const cq_gkey *k = &src->keys[(size_t)id * src->n_by + f];
+        parts[f] = (kval){k->s, k->t, k->is_time};
+    }
+    size_t len = encode_key(parts, dst->n_by, &dst->keybuf);
+    return group_of(dst, dst->keybuf.buf, len, parts);
+}
+
+void cq_grouper_merge(cq_grouper *dst, const cq_grouper *src)
+{
+    const cq_groups *sg = &src->groups;
+    uint32_t na = dst->set.n_aggs;
+    for (uint32_t id = 0; id < sg->n_groups; id++) {
+        uint32_t to = group_like(&dst->groups, sg, id);
+        cq_aggset_grow(&dst->set, dst->groups.n_groups);
+        if (id >= src->set.cap_groups)
+            continue;       /* a group whose states never grew: all empty */
+        for (uint32_t k = 0; k < na; k++)
+            merge_state(&dst->set, &dst->set.aggs[k], &dst->set.st[(size_t)to * na + k],
+                        &src->set.st[(size_t)id * na + k]);
+    }
+    dst->set.list_cut += src->set.list_cut;
+}

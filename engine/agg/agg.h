@@ -236,6 +236,18 @@ int cq_grouper_fold(cq_grouper *g, const cq_batch *b, const uint16_t *rows, uint
  * top): may count codes directly (cq_groups_count_dict). */
 int cq_grouper_add(cq_grouper *g, const cq_batch *b, const uint16_t *rows, uint32_t n);
 void cq_grouper_free(cq_grouper *g);
+/*
+ * Folds src's groups and states into dst (same functions and by-fields),
+ * src's events counting as later in scan order than dst's: merging the
+ * partial groupers of consecutive runs of blocks, in run order, gives the
+ * groups, their first-seen order and the results one grouper over all the
+ * runs gives (sums of non-integers may differ in the last bits).  Only
+ * for functions cq_agg_merges() accepts.
+ */
+void cq_grouper_merge(cq_grouper *dst, const cq_grouper *src);
+/* Whether partial states of function kind k merge (all but first, last
+ * and list, which depend on result order). */
+int cq_agg_merges(cq_agg_kind k);
 
 /* Column of a by-field for groups ids[0..n) (TIME when every key is a time). */
 void cq_groups_col(const cq_groups *g, uint32_t f, const uint32_t *ids, uint32_t n,

@@ -217,13 +217,16 @@ static void scan_free(cq_oper *op)
     cq_arena_free(&s->scratch);
 }
 
-static scan_op *scan_new(cq_exec_ctx *ctx)
+/* The scan operator over scan, or (scan NULL) over the blocks the plan's
+ * pushdown selects. */
+static scan_op *scan_new(cq_exec_ctx *ctx, cq_scan *scan)
 {
     scan_op *s = cq_oper_new(sizeof *s, scan_next, scan_free, NULL, ctx);
     s->plan = ctx->plan;
     s->idx = ctx->idx;
     cq_arena_init(&s->scratch);
-    if (cq_scan_open(ctx->idx, &ctx->plan->pd, &s->scan)) {
+    s->scan = scan;
+    if (!scan && cq_scan_open(ctx->idx, &ctx->plan->pd, &s->scan)) {
         cq_diag_set(ctx->diag, CQ_SPAN_NONE, "%s", cq_index_errmsg(ctx->idx));
         cq_arena_free(&s->scratch);
         free(s);
@@ -440,9 +443,14 @@ static cq_oper *merge_new(scan_op *s)
     return &m->base;
 }
 
+cq_oper *cq_op_scan_of(cq_exec_ctx *ctx, cq_scan *scan)
+{
+    return &scan_new(ctx, scan)->base;
+}
+
 cq_oper *cq_op_source(cq_exec_ctx *ctx)
 {
-    scan_op *s = scan_new(ctx);
+    scan_op *s = scan_new(ctx, NULL);
     if (!s)
         return NULL;
     return ctx->plan->newest_first ? merge_new(s) : &s->base;

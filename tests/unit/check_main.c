@@ -77,7 +77,7 @@ static const struct {
     {"index", index_suite},   {"ingest", ingest_suite}, {"engine", engine_suite},
     {"cases", cases_suite}, {"diff", diff_suite},
     {"macro", macro_suite},   {"resolve", resolve_suite}, {"corpus", corpus_suite},
-    {"safety", safety_suite}, {"rows", rows_suite},
+    {"safety", safety_suite}, {"rows", rows_suite}, {"threads", threads_suite},
 };
 
 static int wanted(const char *name, int argc, char **argv)

@@ -20,6 +20,7 @@ Suite *corpus_suite(void);
 Suite *safety_suite(void);
 Suite *diff_suite(void);
 Suite *rows_suite(void);
+Suite *threads_suite(void);
 
 /* Directory of the source tree (for fixtures), from $CQUERY_SRCDIR or ".". */
 const char *test_srcdir(void);

@@ -1,0 +1,139 @@
+/*
+ * test_threads.c - the scan on several threads (engine/par.h) against the
+ * scan on one: over an index of several blocks, every query whose stats
+ * runs on the scan threads gives byte for byte the answer of --threads 1,
+ * with 2, 3 and 7 threads (runs of unequal length, more threads than some
+ * runs need).  The one-thread answer is the reference the regression cases
+ * and the differential test check.
+ */
+#include "tests/unit/suites.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[64], db[128];
+
+/* 6,000 audit events: 8 blocks. */
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/cq-threads-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(db, sizeof db, "%s/idx.db", dir);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "'%s' audit --count 6000 --seed 3 > '%s/a.json' && '%s' ingest -q --index '%s' '%s/a.json'",
+             test_env("CQUERY_GEN"), dir, test_env("CQUERY_BIN"), db, dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *s = malloc(n + 1);
+    memcpy(s, buf, n + 1);
+    return s;
+}
+
+/* `cquery search --threads T` (or explain); stdout as a string, exit status in *rc. */
+static char *run(const char *sub, unsigned threads, const char *q, int *rc, char **err)
+{
+    char out[160], errp[160], t[16];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(errp, sizeof errp, "%s/err", dir);
+    snprintf(t, sizeof t, "%u", threads);
+    char *argv[] = {(char *)test_env("CQUERY_BIN"), (char *)sub, "--threads", t, "--index", db,
+                    "--format", "csv", (char *)q, NULL};
+    char *eargv[] = {argv[0], (char *)sub, "--threads", t, (char *)q, NULL};
+    *rc = test_wait(test_spawn(strcmp(sub, "explain") ? argv : eargv, out, errp));
+    *err = slurp(errp);
+    return slurp(out);
+}
+
+static const char *const queries[] = {
+    "* | stats count",
+    "* | stats count by user.username",
+    "* | eval l=len(requestURI) | where l > 20 | stats avg(l) sum(l) min(l) max(l) range(l) "
+    "median(l) perc90(l) sumsq(l) count by verb",
+    "* | stats dc(user.username) values(verb) min(verb) max(verb) earliest(verb) latest(verb) "
+    "count(objectRef.namespace) min(_time) max(_time) by objectRef.resource",
+    "* | stats count by user.groups{}, verb | sort - count | head 5",
+    "verb=create | stats count(eval(verb=\"create\")) as c, earliest(_time) as e, latest(stage) "
+    "by sourceIPs{}",
+    "* | where 'responseStatus.code' >= 400 | stats count by objectRef.resource, verb",
+    "* | fields verb, user.username | rename user.username as u | stats dc(u) by verb",
+    /* The variance family merges runs with Chan's formula, which rounds
+     * otherwise than one pass of Welford's: equal to 12 digits. */
+    "* | eval l=len(requestURI) | stats stdev(l) as s, var(l) as v, stdevp(l) as sp, "
+    "varp(l) as vp by verb | eval s=round(s, 9), v=round(v, 9), sp=round(sp, 9), vp=round(vp, 9)",
+    "nosuchterm | stats count, dc(verb)",
+};
+
+START_TEST(test_threads_same_answer)
+{
+    const char *q = queries[_i];
+    int rc;
+    char *err;
+    char *plan = run("explain", 2, q, &rc, &err);
+    ck_assert_msg(rc == 0 && strstr(plan, "scan threads: up to 2"), "%s: not on scan threads:\n%s%s",
+                  q, plan, err);
+    free(plan);
+    free(err);
+    char *one = run("search", 1, q, &rc, &err);
+    ck_assert_msg(rc == 0 && !*err, "%s: exit %d: %s", q, rc, err);
+    ck_assert_msg(strchr(one, '\n'), "%s: no output", q);
+    free(err);
+    static const unsigned ts[] = {2, 3, 7};
+    for (size_t i = 0; i < sizeof ts / sizeof *ts; i++) {
+        char *many = run("search", ts[i], q, &rc, &err);
+        ck_assert_msg(rc == 0 && !*err, "%s: --threads %u: exit %d: %s", q, ts[i], rc, err);
+        ck_assert_msg(!strcmp(one, many), "%s: --threads %u differs from --threads 1:\n%s\n---\n%s",
+                      q, ts[i], many, one);
+        free(many);
+        free(err);
+    }
+    free(one);
+}
+END_TEST
+
+/* Both threads cross --timeout at their first block: the message is the
+ * timeout's, not "another scan thread failed". */
+START_TEST(test_threads_error_reported)
+{
+    char out[160], errp[160];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(errp, sizeof errp, "%s/err", dir);
+    char *argv[] = {(char *)test_env("CQUERY_BIN"), "search", "--threads", "2", "--timeout",
+                    "0.000001", "--index", db, "* | stats count by verb", NULL};
+    int rc = test_wait(test_spawn(argv, out, errp));
+    char *err = slurp(errp);
+    ck_assert_msg(rc != 0 && strstr(err, "ran longer than") && !strstr(err, "another"),
+                  "exit %d: %s", rc, err);
+    free(err);
+}
+END_TEST
+
+Suite *threads_suite(void)
+{
+    Suite *s = suite_create("threads");
+    TCase *tc = tcase_create("threads");
+    tcase_set_timeout(tc, 120);
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_add_loop_test(tc, test_threads_same_answer, 0, sizeof queries / sizeof *queries);
+    tcase_add_test(tc, test_threads_error_reported);
+    suite_add_tcase(s, tc);
+    return s;
+}
