@@ -45,5 +45,7 @@ typedef struct cq_run_opts {
 int cq_cli_time(const char *opt, const char *val, int64_t *us);
 int cq_cli_tz(const char *val, int *tz);
 int cq_cli_format(const char *val, cq_out_format *f);
+/* --threads: a whole number from 1 to 64. */
+int cq_cli_threads(const char *val, unsigned *n);
 
 #endif

@@ -47,6 +47,7 @@ static const char hunt_usage[] =
     "      --until T          only events before T (also --latest)\n"
     "      --tz ZONE          zone for printed times (default UTC)\n"
     "      --lookups DIR      lookup tables for lookup/inputlookup\n"
+    "      --threads N        scan with at most N threads (default: one per CPU; 1-64)\n"
     "      --fail-on-hit      exit 1 when any analytic found something (cron, CI)\n"
     "  -l, --list             list the analytics with their metadata, run nothing\n"
     "  -h, --help             this text\n";
@@ -269,7 +270,8 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
         {"list", no_argument, NULL, 'l'},           {"help", no_argument, NULL, 'h'},
         {"archive", required_argument, NULL, 'a'},  {"no-cache", no_argument, NULL, 'N'},
         {"technique", required_argument, NULL, 't'}, {"output", required_argument, NULL, 'o'},
-        {"lookups", required_argument, NULL, 'K'},  {NULL, 0, NULL, 0},
+        {"lookups", required_argument, NULL, 'K'},  {"threads", required_argument, NULL, 'P'},
+        {NULL, 0, NULL, 0},
     };
     cq_run_opts *o = &h->run;
     o->earliest = INT64_MIN;
@@ -296,6 +298,7 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
         case 't': push(&h->techniques, &h->n_techniques, optarg); break;
         case 'o': h->output = optarg; break;
         case 'K': o->lookups = optarg; break;
+        case 'P': if (cq_cli_threads(optarg, &o->threads)) return -1; break;
         case 'h': fputs(hunt_usage, stdout); return 0;
         default: fputs(hunt_usage, stderr); return -1;
         }

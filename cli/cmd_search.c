@@ -67,20 +67,6 @@ static int limit_arg(const char *opt, const char *val, uint64_t *out)
     return 0;
 }
 
-/* --threads: 1 to CQ_PAR_MAX_THREADS. */
-static int threads_arg(const char *val, unsigned *out)
-{
-    char *end;
-    errno = 0;
-    long n = strtol(val, &end, 10);
-    if (!*val || *end || errno || n < 1 || n > 64) {
-        cq_cli_error("--threads takes a whole number from 1 to 64, not \"%s\"", val);
-        return -1;
-    }
-    *out = (unsigned)n;
-    return 0;
-}
-
 /* --timeout: seconds, fractions allowed. */
 static int seconds_arg(const char *val, double *out)
 {
@@ -137,7 +123,7 @@ static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usa
         case 'K': o->lookups = optarg; break;
         case 'S': if (limit_arg("--subsearch-maxout", optarg, &o->limits.subsearch_maxout)) return -1; break;
         case 'J': if (limit_arg("--join-maxout", optarg, &o->limits.join_maxout)) return -1; break;
-        case 'P': if (threads_arg(optarg, &o->threads)) return -1; break;
+        case 'P': if (cq_cli_threads(optarg, &o->threads)) return -1; break;
         case 'T': {
             uint64_t secs;
             if (limit_arg("--subsearch-maxtime", optarg, &secs)) return -1;

@@ -7,6 +7,7 @@
 #include "common/timeutil.h"
 #include "common/timemod.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,20 @@ int cq_cli_format(const char *val, cq_out_format *f)
         return 0;
     cq_cli_error("--format: expected table, csv or json, not \"%s\"", val);
     return -1;
+}
+
+int cq_cli_threads(const char *val, unsigned *n)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(val, &end, 10);
+    if (!*val || *end || errno || v < 1 || v > CQ_MAX_SCAN_THREADS) {
+        cq_cli_error("--threads takes a whole number from 1 to %d, not \"%s\"",
+                     CQ_MAX_SCAN_THREADS, val);
+        return -1;
+    }
+    *n = (unsigned)v;
+    return 0;
 }
 
 int main(int argc, char **argv)

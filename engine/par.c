@@ -43,7 +43,7 @@ struct cq_par {
 unsigned cq_par_default_threads(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > CQ_PAR_MAX_THREADS ? CQ_PAR_MAX_THREADS : (unsigned)n;
+    return n < 1 ? 1 : n > CQ_MAX_SCAN_THREADS ? CQ_MAX_SCAN_THREADS : (unsigned)n;
 }
 
 static void chain_free(cq_oper *op)

@@ -39,8 +39,7 @@ int cq_par_run(cq_par *p, int (*fn)(void *arg, unsigned w, cq_oper *chain), void
 void cq_par_close(cq_par *p);
 
 /* Threads of a scan when none is asked for: the CPUs online (at most
- * CQ_PAR_MAX_THREADS). */
-#define CQ_PAR_MAX_THREADS 64
+ * CQ_MAX_SCAN_THREADS). */
 unsigned cq_par_default_threads(void);
 
 #endif

@@ -64,10 +64,11 @@ typedef struct cq_plan {
     int filter_all;
     const char **filter_need;
     size_t n_filter_need;
-    /* The scan runs on scan_threads threads (engine/par.h), each over its
-     * own run of blocks and through stages [0, par_stages - 1); stage
-     * par_stages - 1 merges their partial states.  par_stages 0 (the
-     * query cannot be split): one thread, scan_threads 1. */
+    /* The scan runs on scan_threads threads (1: none but the caller's).
+     * With par_stages, each runs its own run of blocks through stages
+     * [0, par_stages - 1) and stage par_stages - 1 merges their partial
+     * states (engine/par.h); without, they read blocks ahead and the scan
+     * hands them on in order (engine/ops/op_scan.c). */
     size_t par_stages;
     unsigned scan_threads;
 } cq_plan;
@@ -90,6 +91,8 @@ typedef struct cq_plan_opts {
     cq_limits limits;
     unsigned threads;           /* scan threads at most (--threads); 0: one per CPU */
 } cq_plan_opts;
+
+#define CQ_MAX_SCAN_THREADS 64  /* --threads at most */
 
 /*
  * Builds the plan of a parsed PIPELINE.  Memory from `a`.  Returns 0, or -1

@@ -233,7 +233,7 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
     if (cq_subsearch_plan_all(a, p, o, diag))
         return -1;
     cq_plan_needs(a, p);
-    p->scan_threads = !p->par_stages ? 1 : o->threads ? o->threads : cq_par_default_threads();
+    p->scan_threads = p->source ? 1 : o->threads ? o->threads : cq_par_default_threads();
     *out = p;
     return 0;
 }
@@ -281,7 +281,11 @@ void cq_plan_print(FILE *out, const cq_plan *p)
         fprintf(out, "  filter (re-checked on every row):\n");
         cq_ast_print(out, p->scan_expr, 2);
     }
-    if (p->scan_threads > 1) {
+    if (p->scan_threads > 1 && !p->par_stages)
+        fprintf(out, "  scan threads: up to %u (no more than blocks) read blocks ahead, each "
+                "through its own connection; the stages below get them in scan order\n",
+                p->scan_threads);
+    if (p->scan_threads > 1 && p->par_stages) {
         const char *m = p->stages[p->par_stages - 1].def->name;
         fprintf(out, "  scan threads: up to %u (no more than blocks), each over its own run "
                 "of consecutive blocks\n    each thread: scan (the columns above)", p->scan_threads);

@@ -12,6 +12,7 @@
 #include "engine/expr/match.h"
 #include "index/reader.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,14 +24,23 @@ typedef struct blockbuf {
     uint32_t pos;           /* merge: selected rows not yet emitted (from the end) */
 } blockbuf;
 
+/* What decoding and filtering a block takes: one per thread. */
+typedef struct reader {
+    const cq_plan *plan;
+    cq_scan *scan;
+    cq_index *idx;
+    cq_arena scratch;
+    cq_diag *diag;
+} reader;
+
+typedef struct prefetch prefetch;
+
 typedef struct scan_op {
     cq_oper base;
-    const cq_plan *plan;
-    cq_index *idx;
-    cq_scan *scan;
-    size_t next_block;
+    reader rd;
+    size_t next_block;      /* the next block handed on */
     blockbuf *cur;          /* returned by the last next(); freed on the next call */
-    cq_arena scratch;
+    prefetch *pf;           /* threads reading blocks ahead, or NULL */
 } scan_op;
 
 static void blockbuf_free(blockbuf *bb)
@@ -63,7 +73,7 @@ static int is_block_field(const char *name)
 
 /* Decodes the named columns of block i into bb, skipping block-level
  * fields (load_block adds them) and columns already there. */
-static int load_named(scan_op *s, size_t i, blockbuf *bb, const char **names, size_t n)
+static int load_named(reader *s, size_t i, blockbuf *bb, const char **names, size_t n)
 {
     for (size_t k = 0; k < n; k++) {
         const char *name = names[k];
@@ -95,19 +105,19 @@ static int plan_reads(const cq_plan *p, const char *name)
 
 /* Step two: the columns the rest of the query reads (every column for
  * event output), once some row of the block matched. */
-static int load_rest(scan_op *s, size_t i, blockbuf *bb)
+static int load_rest(reader *s, size_t i, blockbuf *bb)
 {
     const cq_plan *p = s->plan;
     int rc = p->need_all ? cq_scan_all_columns(s->scan, i, &bb->arena, put_col_cb, bb)
                          : load_named(s, i, bb, p->need, p->n_need);
     if (rc)
-        cq_diag_set(s->base.ctx->diag, CQ_SPAN_NONE, "%s", cq_index_errmsg(s->idx));
+        cq_diag_set(s->diag, CQ_SPAN_NONE, "%s", cq_index_errmsg(s->idx));
     return rc;
 }
 
 /* Step one: a fresh blockbuf with the block-level fields and the columns
  * the first search's filter reads (all of them when it may read any). */
-static blockbuf *load_block(scan_op *s, size_t i)
+static blockbuf *load_block(reader *s, size_t i)
 {
     const cq_block_info *bi = cq_scan_block(s->scan, i);
     blockbuf *bb = cq_xcalloc(1, sizeof *bb);
@@ -119,7 +129,7 @@ static blockbuf *load_block(scan_op *s, size_t i)
                  ? cq_scan_all_columns(s->scan, i, &bb->arena, put_col_cb, bb)
                  : load_named(s, i, bb, s->plan->filter_need, s->plan->n_filter_need);
     if (rc) {
-        cq_diag_set(s->base.ctx->diag, CQ_SPAN_NONE, "%s", cq_index_errmsg(s->idx));
+        cq_diag_set(s->diag, CQ_SPAN_NONE, "%s", cq_index_errmsg(s->idx));
         blockbuf_free(bb);
         return NULL;
     }
@@ -136,7 +146,7 @@ static blockbuf *load_block(scan_op *s, size_t i)
 }
 
 /* Applies the time bounds and residual; leaves the selection in bb. */
-static void filter_block(scan_op *s, blockbuf *bb)
+static void filter_block(reader *s, blockbuf *bb)
 {
     cq_batch *b = &bb->batch;
     const cq_plan *p = s->plan;
@@ -166,27 +176,48 @@ static void filter_block(scan_op *s, blockbuf *bb)
     b->n_sel = n;
 }
 
+/* Block i, decoded and filtered: NULL when no row is selected (or on
+ * error: -1 in *rc, diag set).  Its row count in *n_rows. */
+static blockbuf *read_block(reader *r, size_t i, uint32_t *n_rows, int *rc)
+{
+    *rc = 0;
+    *n_rows = cq_scan_block(r->scan, i)->n_rows;
+    blockbuf *bb = load_block(r, i);
+    if (!bb) {
+        *rc = -1;
+        return NULL;
+    }
+    filter_block(r, bb);
+    if (bb->batch.n_sel && (r->plan->filter_all || !load_rest(r, i, bb)))
+        return bb;
+    *rc = bb->batch.n_sel ? -1 : 0;
+    blockbuf_free(bb);
+    return NULL;
+}
+
+static int prefetch_get(scan_op *s, size_t i, blockbuf **bb, uint32_t *n_rows);
+
 /* Next block with at least one selected row, owned by the caller; NULL at
  * the end or on error (diag set). */
 static blockbuf *scan_take(scan_op *s)
 {
-    while (s->next_block < cq_scan_n_blocks(s->scan)) {
+    while (s->next_block < cq_scan_n_blocks(s->rd.scan)) {
         if (cq_exec_check_bounds(s->base.ctx))
             return NULL;        /* --timeout / --max-memory */
-        blockbuf *bb = load_block(s, s->next_block++);
-        if (!bb)
+        size_t i = s->next_block++;
+        blockbuf *bb;
+        uint32_t n_rows;
+        int rc;
+        if (s->pf)
+            rc = prefetch_get(s, i, &bb, &n_rows);
+        else
+            bb = read_block(&s->rd, i, &n_rows, &rc);
+        if (rc)
             return NULL;
         s->base.ctx->stats->blocks_read++;
-        s->base.ctx->stats->rows_scanned += bb->batch.n_rows;
-        filter_block(s, bb);
-        if (bb->batch.n_sel) {
-            if (!s->plan->filter_all && load_rest(s, s->next_block - 1, bb)) {
-                blockbuf_free(bb);
-                return NULL;
-            }
+        s->base.ctx->stats->rows_scanned += n_rows;
+        if (bb)
             return bb;
-        }
-        blockbuf_free(bb);
     }
     return NULL;
 }
@@ -194,7 +225,7 @@ static blockbuf *scan_take(scan_op *s)
 /* Newest time any block not yet taken can hold (INT64_MIN: none left). */
 static int64_t scan_watermark(const scan_op *s)
 {
-    const cq_block_info *bi = cq_scan_block(s->scan, s->next_block);
+    const cq_block_info *bi = cq_scan_block(s->rd.scan, s->next_block);
     return bi ? bi->t_max : INT64_MIN;
 }
 
@@ -209,12 +240,15 @@ static int scan_next(cq_oper *op, cq_batch **out)
     return 1;
 }
 
+static void prefetch_stop(scan_op *s);
+
 static void scan_free(cq_oper *op)
 {
     scan_op *s = (scan_op *)op;
+    prefetch_stop(s);
     blockbuf_free(s->cur);
-    cq_scan_close(s->scan);
-    cq_arena_free(&s->scratch);
+    cq_scan_close(s->rd.scan);
+    cq_arena_free(&s->rd.scratch);
 }
 
 /* The scan operator over scan, or (scan NULL) over the blocks the plan's
@@ -222,18 +256,232 @@ static void scan_free(cq_oper *op)
 static scan_op *scan_new(cq_exec_ctx *ctx, cq_scan *scan)
 {
     scan_op *s = cq_oper_new(sizeof *s, scan_next, scan_free, NULL, ctx);
-    s->plan = ctx->plan;
-    s->idx = ctx->idx;
-    cq_arena_init(&s->scratch);
-    s->scan = scan;
-    if (!scan && cq_scan_open(ctx->idx, &ctx->plan->pd, &s->scan)) {
+    s->rd = (reader){ctx->plan, scan, ctx->idx, {0}, ctx->diag};
+    cq_arena_init(&s->rd.scratch);
+    if (!scan && cq_scan_open(ctx->idx, &ctx->plan->pd, &s->rd.scan)) {
         cq_diag_set(ctx->diag, CQ_SPAN_NONE, "%s", cq_index_errmsg(ctx->idx));
-        cq_arena_free(&s->scratch);
+        cq_arena_free(&s->rd.scratch);
         free(s);
         return NULL;
     }
-    ctx->stats->blocks_total = cq_scan_n_blocks(s->scan);
+    ctx->stats->blocks_total = cq_scan_n_blocks(s->rd.scan);
     return s;
+}
+
+/* -------------------------------------------------------------- prefetch */
+
+/*
+ * Threads that read blocks ahead of the consumer, for plans whose stages
+ * cannot run on the scan threads (events out, sort, ...): each thread
+ * claims the next PREFETCH_CHUNK unread blocks, decodes and filters them
+ * through its own index connection and puts each in its slot; the scan
+ * hands blocks on in their order, so results are those of one thread.
+ * The consumer is one of the readers: reaching a block no thread has
+ * claimed, it claims a chunk for itself, so it waits only for blocks in a
+ * thread's hands, and nobody is woken who does not wait.  (A block that
+ * holds no match takes microseconds: claimed one by one, the consumer
+ * waited, and was woken, once per block: 950 context switches, slower
+ * than one thread.)  At most two chunks per reader are read ahead of the
+ * consumer: memory stays bounded, and a `head` that stops early wastes
+ * little.
+ */
+#define PREFETCH_CHUNK 8
+
+enum { SLOT_EMPTY, SLOT_READ, SLOT_FAILED };
+
+typedef struct slot {
+    blockbuf *bb;           /* NULL: no selected row */
+    uint32_t n_rows;
+    int state;              /* SLOT_* */
+    cq_diag diag;           /* when failed */
+} slot;
+
+typedef struct fetcher {
+    prefetch *pf;
+    reader rd;
+    cq_index *idx;          /* its own connection */
+    cq_diag diag;
+    pthread_t th;
+    int started;
+} fetcher;
+
+struct prefetch {
+    pthread_mutex_t mu;
+    pthread_cond_t ready;   /* a slot was filled */
+    pthread_cond_t room;    /* the consumer took a block */
+    size_t n_blocks, next_claim, next_take, window;
+    slot *slots;            /* block i in slots[i % window] */
+    int stop;               /* the consumer is gone */
+    size_t fail_at;         /* the first block that failed, else SIZE_MAX */
+    int consumer_waits;     /* for `ready` */
+    unsigned room_waits;    /* fetchers waiting for `room` */
+    fetcher *f;
+    unsigned n_f;
+    cq_diag cdiag;          /* the consumer's reads into slots (scan->rd.diag) */
+};
+
+/* The end of a chunk claimed at first: PREFETCH_CHUNK blocks, fewer at
+ * the end of the blocks or of the window. */
+static size_t claim_end(const prefetch *pf, size_t first)
+{
+    size_t end = first + PREFETCH_CHUNK;
+    if (end > pf->n_blocks)
+        end = pf->n_blocks;
+    if (end > pf->next_take + pf->window)
+        end = pf->next_take + pf->window;
+    return end;
+}
+
+/* Reads claimed blocks [first, end) into their slots (all but those after
+ * a failed block).  Called, and returns, with pf->mu held. */
+static void read_chunk(prefetch *pf, reader *rd, size_t first, size_t end)
+{
+    for (size_t i = first; i < end && !pf->stop && i < pf->fail_at; i++) {
+        pthread_mutex_unlock(&pf->mu);
+        uint32_t n_rows;
+        int rc;
+        cq_diag_init(rd->diag);
+        blockbuf *bb = read_block(rd, i, &n_rows, &rc);
+        pthread_mutex_lock(&pf->mu);
+        slot *sl = &pf->slots[i % pf->window];
+        sl->bb = bb;
+        sl->n_rows = n_rows;
+        sl->state = rc ? SLOT_FAILED : SLOT_READ;
+        if (rc) {
+            sl->diag = *rd->diag;
+            if (i < pf->fail_at)
+                pf->fail_at = i;    /* blocks before i still arrive */
+        }
+        if (pf->consumer_waits)
+            pthread_cond_signal(&pf->ready);
+    }
+}
+
+/* Claims the next chunk when the window has room for one (any room when
+ * `must`) and reads it.  Returns 0 when there was nothing to claim. */
+static int claim_and_read(prefetch *pf, reader *rd, int must)
+{
+    size_t first = pf->next_claim, end = claim_end(pf, first);
+    if (pf->stop || first >= pf->fail_at || end == first ||
+        (!must && end - first < PREFETCH_CHUNK && end < pf->n_blocks))
+        return 0;
+    pf->next_claim = end;
+    read_chunk(pf, rd, first, end);
+    return 1;
+}
+
+static void *fetch_main(void *arg)
+{
+    fetcher *f = arg;
+    prefetch *pf = f->pf;
+    pthread_mutex_lock(&pf->mu);
+    while (!pf->stop && pf->next_claim < pf->n_blocks && pf->next_claim < pf->fail_at) {
+        if (claim_and_read(pf, &f->rd, 0))
+            continue;
+        pf->room_waits++;
+        pthread_cond_wait(&pf->room, &pf->mu);
+        pf->room_waits--;
+    }
+    pthread_mutex_unlock(&pf->mu);
+    return NULL;
+}
+
+/* Block i (the next in order).  Not read yet, the consumer reads too
+ * rather than wait: the chunk that holds i when no thread has claimed it,
+ * else the next chunk the window has room for; it sleeps only when
+ * neither is left. */
+static int prefetch_get(scan_op *s, size_t i, blockbuf **bb, uint32_t *n_rows)
+{
+    prefetch *pf = s->pf;
+    pthread_mutex_lock(&pf->mu);
+    slot *sl = &pf->slots[i % pf->window];
+    while (sl->state == SLOT_EMPTY) {
+        if (claim_and_read(pf, &s->rd, pf->next_claim <= i))
+            continue;
+        pf->consumer_waits = 1;
+        pthread_cond_wait(&pf->ready, &pf->mu);
+        pf->consumer_waits = 0;
+    }
+    *bb = sl->bb;
+    *n_rows = sl->n_rows;
+    int rc = sl->state == SLOT_FAILED ? -1 : 0;
+    if (rc && !s->base.ctx->diag->set)
+        *s->base.ctx->diag = sl->diag;
+    memset(sl, 0, sizeof *sl);
+    pf->next_take = i + 1;
+    /* Wake a waiting fetcher once a whole chunk fits, not per block. */
+    if (pf->room_waits && claim_end(pf, pf->next_claim) - pf->next_claim >= PREFETCH_CHUNK)
+        pthread_cond_broadcast(&pf->room);
+    pthread_mutex_unlock(&pf->mu);
+    return rc;
+}
+
+static void prefetch_stop(scan_op *s)
+{
+    prefetch *pf = s->pf;
+    if (!pf)
+        return;
+    pthread_mutex_lock(&pf->mu);
+    pf->stop = 1;
+    pthread_cond_broadcast(&pf->room);
+    pthread_mutex_unlock(&pf->mu);
+    for (unsigned k = 0; k < pf->n_f; k++) {
+        fetcher *f = &pf->f[k];
+        if (f->started)
+            pthread_join(f->th, NULL);
+        cq_scan_close(f->rd.scan);
+        cq_arena_free(&f->rd.scratch);
+        if (f->idx)
+            cq_index_close(f->idx);
+    }
+    for (size_t i = 0; i < pf->window; i++)
+        blockbuf_free(pf->slots[i].bb);
+    pthread_cond_destroy(&pf->ready);
+    pthread_cond_destroy(&pf->room);
+    pthread_mutex_destroy(&pf->mu);
+    free(pf->slots);
+    free(pf->f);
+    free(pf);
+    s->pf = NULL;
+    s->rd.diag = s->base.ctx->diag;
+}
+
+/* Starts up to threads - 1 fetchers (the consumer is the last reader);
+ * with none (no connection or thread to be had) the scan reads its
+ * blocks itself. */
+static void prefetch_start(scan_op *s, unsigned threads)
+{
+    size_t nb = cq_scan_n_blocks(s->rd.scan);
+    prefetch *pf = cq_xcalloc(1, sizeof *pf);
+    pthread_mutex_init(&pf->mu, NULL);
+    pthread_cond_init(&pf->ready, NULL);
+    pthread_cond_init(&pf->room, NULL);
+    pf->n_blocks = nb;
+    pf->fail_at = SIZE_MAX;
+    s->rd.diag = &pf->cdiag;
+    pf->n_f = threads - 1 < nb ? threads - 1 : (unsigned)nb;
+    pf->window = (size_t)threads * 2 * PREFETCH_CHUNK;
+    pf->slots = cq_xcalloc(pf->window, sizeof *pf->slots);
+    pf->f = cq_xcalloc(pf->n_f, sizeof *pf->f);
+    s->pf = pf;
+    unsigned running = 0;
+    for (unsigned k = 0; k < pf->n_f; k++) {
+        fetcher *f = &pf->f[k];
+        char err[600];
+        f->pf = pf;
+        if (cq_index_open(cq_index_path(s->rd.idx), CQ_INDEX_READ, &f->idx, err, sizeof err))
+            break;
+        f->rd = (reader){s->rd.plan, NULL, f->idx, {0}, &f->diag};
+        cq_arena_init(&f->rd.scratch);
+        if (cq_scan_fork(s->rd.scan, f->idx, 0, nb, &f->rd.scan))
+            break;
+        f->started = !pthread_create(&f->th, NULL, fetch_main, f);
+        running += f->started;
+        if (!f->started)
+            break;
+    }
+    if (!running)
+        prefetch_stop(s);
 }
 
 /* ----------------------------------------------------------------- merge */
@@ -448,10 +696,14 @@ cq_oper *cq_op_scan_of(cq_exec_ctx *ctx, cq_scan *scan)
     return &scan_new(ctx, scan)->base;
 }
 
+static void prefetch_start(scan_op *s, unsigned threads);
+
 cq_oper *cq_op_source(cq_exec_ctx *ctx)
 {
     scan_op *s = scan_new(ctx, NULL);
     if (!s)
         return NULL;
+    if (ctx->plan->scan_threads > 1 && cq_scan_n_blocks(s->rd.scan) > 1)
+        prefetch_start(s, ctx->plan->scan_threads);
     return ctx->plan->newest_first ? merge_new(s) : &s->base;
 }
