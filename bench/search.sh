@@ -193,25 +193,31 @@ peers() {
         name=${names[$i]} q=${qs[$i]}
         # cquery is timed like DuckDB, best of RUNS and without a wrapper
         # (bash -c and /usr/bin/time add 10-20 ms here), but as a whole
-        # process; a warm-up run first.
-        log "  [$n] $name / cquery"
-        local best="" t0 t1 r
-        "$CQUERY" search --index "$db" --format csv "$q" > "$WORK/p$name-cq-$n.out"
-        for ((r = 0; r < RUNS; r++)); do
-            t0=${EPOCHREALTIME/./}      # bash's clock: no fork for date
-            "$CQUERY" search --index "$db" --format csv "$q" > "$WORK/p$name-cq-$n.out"
-            t1=${EPOCHREALTIME/./}
-            t1=$(( (t1 - t0) / 1000 ))
-            if [ -z "$best" ] || [ "$t1" -lt "$best" ]; then best=$t1; fi
+        # process; a warm-up run first.  1 and 2 scan threads, as DuckDB.
+        for t in 1 2; do
+            log "  [$n] $name / cquery $t thread(s)"
+            local best="" t0 t1 r
+            "$CQUERY" search --threads $t --index "$db" --format csv "$q" > "$WORK/p$name-cq-$n.out"
+            for ((r = 0; r < RUNS; r++)); do
+                t0=${EPOCHREALTIME/./}      # bash's clock: no fork for date
+                "$CQUERY" search --threads $t --index "$db" --format csv "$q" > "$WORK/p$name-cq-$n.out"
+                t1=${EPOCHREALTIME/./}
+                t1=$(( (t1 - t0) / 1000 ))
+                if [ -z "$best" ] || [ "$t1" -lt "$best" ]; then best=$t1; fi
+            done
+            # peak RSS from one more run under /usr/bin/time (not timed)
+            local rss=""
+            if [ -x /usr/bin/time ]; then
+                /usr/bin/time -f '%M' -o "$WORK/p$name.rss" "$CQUERY" search --threads $t \
+                    --index "$db" --format csv "$q" > /dev/null 2>&1 || true
+                rss=$(fmt_rss "$(tail -n 1 "$WORK/p$name.rss")")
+            fi
+            local label=$name
+            [ $t = 1 ] && label="$name \`${q//|/\\|}\`"
+            peer_row "$label" "$n" \
+                "cquery, $t thread$([ $t = 2 ] && echo s), whole process" "$best" "$rss" "" \
+                " (best of $RUNS)"
         done
-        # peak RSS from one more run under /usr/bin/time (not timed)
-        local rss=""
-        if [ -x /usr/bin/time ]; then
-            /usr/bin/time -f '%M' -o "$WORK/p$name.rss" "$CQUERY" search --index "$db" \
-                --format csv "$q" > /dev/null 2>&1 || true
-            rss=$(fmt_rss "$(tail -n 1 "$WORK/p$name.rss")")
-        fi
-        peer_row "$name \`${q//|/\\|}\`" "$n" "cquery, whole process" "$best" "$rss" "" " (best of $RUNS)"
         [ -n "$DUCK" ] || continue
         read -r rows want < <($DUCK hashcsv "$WORK/p$name-cq-$n.out")
         for t in 1 2; do
