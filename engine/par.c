@@ -139,6 +139,8 @@ static void *run_main(void *arg)
         r->cancelled = atomic_load(&r->par->cancel);
         atomic_store(&r->par->cancel, 1);
     }
+    if (r->w)
+        cq_col_thread_done();   /* its thread ends here */
     return NULL;
 }
 

@@ -234,6 +234,12 @@ static int decode(const void *blob, size_t len, cq_arena *a, cq_col *col, int ow
  * per block. */
 static _Thread_local ZSTD_DCtx *dctx;
 
+void cq_col_thread_done(void)
+{
+    ZSTD_freeDCtx(dctx);
+    dctx = NULL;
+}
+
 /* CQ_COL_ZSTD: expands the inner blob into the arena and decodes it there. */
 static int decode_zstd(const unsigned char *b, size_t len, cq_arena *a, cq_col *col)
 {

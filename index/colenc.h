@@ -95,4 +95,8 @@ size_t cq_col_pack(cq_strbuf *out, const void *blob, size_t len, cq_col_packer *
 uint32_t cq_col_nvals(const cq_col *c, uint32_t r);
 cq_sv cq_col_val(const cq_col *c, uint32_t r, uint32_t i);
 
+/* Frees the calling thread's decompression context (made by the first
+ * decode on each thread): a thread that decoded calls it before it ends. */
+void cq_col_thread_done(void);
+
 #endif

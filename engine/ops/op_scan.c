@@ -383,6 +383,7 @@ static void *fetch_main(void *arg)
         pf->room_waits--;
     }
     pthread_mutex_unlock(&pf->mu);
+    cq_col_thread_done();
     return NULL;
 }
 
