@@ -61,11 +61,14 @@ static size_t par_stages(const cq_plan *p)
 typedef struct need_set {
     cq_arena *a;
     const char **names;
+    unsigned char *bytes;       /* per name: some use reads its bytes */
     size_t n, cap;
     int all;
 } need_set;
 
-static void need(need_set *ns, const char *name)
+/* Adds name; bytes: the use reads the values' bytes, not only their
+ * lengths. */
+static void need_as(need_set *ns, const char *name, int bytes)
 {
     if (!name || ns->all)
         return;
@@ -77,17 +80,29 @@ static void need(need_set *ns, const char *name)
         return;
     }
     for (size_t i = 0; i < ns->n; i++)
-        if (!strcmp(ns->names[i], name))
+        if (!strcmp(ns->names[i], name)) {
+            ns->bytes[i] |= (unsigned char)bytes;
             return;
+        }
     if (ns->n == ns->cap) {
         size_t cap = ns->cap ? ns->cap * 2 : 16;
         const char **nn = cq_arena_alloc(ns->a, cap * sizeof *nn);
-        if (ns->n)
+        unsigned char *nb = cq_arena_alloc(ns->a, cap);
+        if (ns->n) {
             memcpy(nn, ns->names, ns->n * sizeof *nn);
+            memcpy(nb, ns->bytes, ns->n);
+        }
         ns->names = nn;
+        ns->bytes = nb;
         ns->cap = cap;
     }
+    ns->bytes[ns->n] = (unsigned char)bytes;
     ns->names[ns->n++] = name;
+}
+
+static void need(need_set *ns, const char *name)
+{
+    need_as(ns, name, 1);
 }
 
 /* Every name a node and its children mention.  Terms, phrases and
@@ -117,6 +132,11 @@ static void walk(need_set *ns, const cq_ast *n)
         const cq_fn *fn = cq_fn_find(n->name);
         if (fn && (fn->flags & CQ_FN_ROW))
             ns->all = 1;    /* searchmatch() */
+        if (fn && (fn->flags & CQ_FN_SHAPE) && n->kids && n->kids->kind == CQ_AST_FIELD &&
+            !n->kids->next) {
+            need_as(ns, n->kids->name, 0);  /* len(f) */
+            return;
+        }
         break;
     }
     default:
@@ -154,6 +174,19 @@ static void command_needs(need_set *ns, const cq_ast *cmd, unsigned flags)
     walk(ns, cmd);
 }
 
+/* Per name of ns: 1 when no use reads its bytes and the first step (fs)
+ * does not decode it. */
+static const unsigned char *shape_only(need_set *ns, const need_set *fs)
+{
+    unsigned char *shape = cq_arena_alloc(ns->a, ns->n + 1);
+    for (size_t i = 0; i < ns->n; i++) {
+        shape[i] = !ns->bytes[i];
+        for (size_t k = 0; k < fs->n && shape[i]; k++)
+            shape[i] = strcmp(fs->names[k], ns->names[i]) != 0;
+    }
+    return shape;
+}
+
 void cq_plan_needs(cq_arena *a, cq_plan *p)
 {
     p->newest_first = needs_order(p);
@@ -163,7 +196,7 @@ void cq_plan_needs(cq_arena *a, cq_plan *p)
      * read for the first two, it is read first, so that events keep _time
      * as their first field. */
     int time_first = p->newest_first || p->earliest != INT64_MIN || p->latest != INT64_MAX;
-    need_set fs = {a, NULL, 0, 0, 0};
+    need_set fs = {a, NULL, NULL, 0, 0, 0};
     if (time_first)
         need(&fs, "_time");
     if (p->scan_expr)
@@ -171,7 +204,7 @@ void cq_plan_needs(cq_arena *a, cq_plan *p)
     p->filter_all = fs.all;     /* no first step: decode the block at once */
     p->filter_need = fs.names;
     p->n_filter_need = fs.n;
-    need_set ns = {a, NULL, 0, 0, 0};
+    need_set ns = {a, NULL, NULL, 0, 0, 0};
     /* Only a query whose output columns are fixed can leave columns out:
      * events print every field they have. */
     size_t last_fixing = p->n_stages;
@@ -194,4 +227,5 @@ void cq_plan_needs(cq_arena *a, cq_plan *p)
     p->need_all = ns.all;
     p->need = ns.names;
     p->n_need = ns.n;
+    p->need_shape = shape_only(&ns, &fs);
 }

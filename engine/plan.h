@@ -57,6 +57,10 @@ typedef struct cq_plan {
     int need_all;
     const char **need;
     size_t n_need;
+    /* need_shape[i]: need[i] is read only for its lengths and nulls (the
+     * argument of len()), so the scan may leave its bytes packed
+     * (CQ_DECODE_SHAPE) */
+    const unsigned char *need_shape;
     /* The columns the first search's residual and time range read: a
      * block is decoded in two steps, these first, the rest only when some
      * row matched; filter_all: the residual may read any column, so the

@@ -39,28 +39,53 @@ void cq_col_encode_plain(cq_strbuf *out, const cq_sv *v, uint32_t n_rows)
         cq_strbuf_add(out, v[i].p, v[i].len);
 }
 
-void cq_col_encode_dict(cq_strbuf *out, const cq_sv *dict, uint32_t n_dict,
-                        const uint32_t *codes, const uint32_t *row_off,
-                        uint32_t n_rows)
+/* --- packing: zstd (libzstd) --- */
+
+/* zstd level 1, measured on 1,024 generated audit events (948 KB of _raw):
+ * 11x smaller and 4.4 GB/s to expand, against 6.2x and about 2.7 GB/s for
+ * the LZ77 codec it replaced and 5.7x for LZ4 (zstd -b1, lz4 -b1). */
+#define CQ_ZSTD_LEVEL 1
+
+/* Packs src[0..len) into z->buf; returns the frame's size, or 0 when it
+ * would not save an eighth. */
+static size_t zpack(cq_col_packer *z, const void *src, size_t len)
 {
-    uint32_t n_vals = row_off ? row_off[n_rows] : n_rows;
-    uint8_t width = n_dict < 0xFF ? 1 : n_dict < 0xFFFF ? 2 : 4;
-    put_u8(out, CQ_COL_DICT);
-    put_u32(out, n_rows);
-    put_u32(out, n_vals);
-    put_u32(out, n_dict);
-    put_u8(out, row_off != NULL);
-    put_u8(out, width);
-    uint32_t off = 0;
-    put_u32(out, 0);
-    for (uint32_t i = 0; i < n_dict; i++) {
-        off += dict[i].len;
-        put_u32(out, off);
+    if (!z->cctx)
+        z->cctx = ZSTD_createCCtx();
+    size_t bound = ZSTD_compressBound(len);
+    cq_strbuf_reset(&z->buf);
+    cq_strbuf_grow(&z->buf, bound);
+    size_t packed = z->cctx && len <= UINT32_MAX
+                        ? ZSTD_compressCCtx(z->cctx, z->buf.buf, bound, src, len, CQ_ZSTD_LEVEL)
+                        : 0;
+    return !packed || ZSTD_isError(packed) || packed > len - len / 8 ? 0 : packed;
+}
+
+size_t cq_col_pack(cq_strbuf *out, const void *blob, size_t len, cq_col_packer *z)
+{
+    size_t packed = len > 5 ? zpack(z, blob, len) : 0;
+    if (!packed || 5 + packed > len - len / 8) {
+        cq_strbuf_add(out, blob, len);
+        return len;
     }
-    for (uint32_t i = 0; i < n_dict; i++)
-        cq_strbuf_add(out, dict[i].p, dict[i].len);
-    if (row_off)
-        cq_strbuf_add(out, row_off, (size_t)(n_rows + 1) * 4);
+    put_u8(out, CQ_COL_ZSTD);
+    put_u32(out, (uint32_t)len);
+    cq_strbuf_add(out, z->buf.buf, packed);
+    return 5 + packed;
+}
+
+void cq_col_packer_free(cq_col_packer *z)
+{
+    ZSTD_freeCCtx(z->cctx);
+    cq_strbuf_free(&z->buf);
+    z->cctx = NULL;
+}
+
+/* Packing a few bytes costs more to expand than it saves. */
+#define DICT_PACK_MIN 256
+
+static void put_codes(cq_strbuf *out, const uint32_t *codes, uint32_t n_vals, uint8_t width)
+{
     cq_strbuf_grow(out, (size_t)n_vals * width);
     unsigned char *o = (unsigned char *)out->buf + out->len;
     /* little-endian: low bytes first; one loop per width */
@@ -81,40 +106,43 @@ void cq_col_encode_dict(cq_strbuf *out, const cq_sv *dict, uint32_t n_dict,
     out->buf[out->len] = '\0';
 }
 
-/* --- packing: zstd (libzstd) --- */
-
-/* zstd level 1, measured on 1,024 generated audit events (948 KB of _raw):
- * 11x smaller and 4.4 GB/s to expand, against 6.2x and about 2.7 GB/s for
- * the LZ77 codec it replaced and 5.7x for LZ4 (zstd -b1, lz4 -b1). */
-#define CQ_ZSTD_LEVEL 1
-
-size_t cq_col_pack(cq_strbuf *out, const void *blob, size_t len, cq_col_packer *z)
+void cq_col_encode_dict(cq_strbuf *out, const cq_sv *dict, uint32_t n_dict,
+                        const uint32_t *codes, const uint32_t *row_off,
+                        uint32_t n_rows, cq_col_packer *z)
 {
-    if (!z->cctx)
-        z->cctx = ZSTD_createCCtx();
-    size_t bound = ZSTD_compressBound(len);
-    cq_strbuf_reset(&z->buf);
-    cq_strbuf_grow(&z->buf, 5 + bound);
-    unsigned char *o = (unsigned char *)z->buf.buf;
-    o[0] = CQ_COL_ZSTD;
-    uint32_t n32 = (uint32_t)len;
-    memcpy(o + 1, &n32, 4);
-    size_t packed = z->cctx && len <= UINT32_MAX
-                        ? ZSTD_compressCCtx(z->cctx, o + 5, bound, blob, len, CQ_ZSTD_LEVEL)
-                        : 0;
-    if (!packed || ZSTD_isError(packed) || 5 + packed > len - len / 8) {
-        cq_strbuf_add(out, blob, len);
-        return len;
+    uint32_t n_vals = row_off ? row_off[n_rows] : n_rows;
+    uint8_t width = n_dict < 0xFF ? 1 : n_dict < 0xFFFF ? 2 : 4;
+    uint8_t flags = CQ_DICT_ASCII;
+    put_u8(out, CQ_COL_DICT);
+    put_u32(out, n_rows);
+    put_u32(out, n_vals);
+    put_u32(out, n_dict);
+    put_u8(out, row_off != NULL);
+    put_u8(out, width);
+    size_t flags_at = out->len;
+    put_u8(out, 0);
+    uint32_t off = 0;
+    put_u32(out, 0);
+    for (uint32_t i = 0; i < n_dict; i++) {
+        off += dict[i].len;
+        put_u32(out, off);
+        for (uint32_t k = 0; k < dict[i].len && (flags & CQ_DICT_ASCII); k++)
+            if ((unsigned char)dict[i].p[k] >= 0x80)
+                flags &= (uint8_t)~CQ_DICT_ASCII;
     }
-    cq_strbuf_add(out, o, 5 + packed);
-    return 5 + packed;
-}
-
-void cq_col_packer_free(cq_col_packer *z)
-{
-    ZSTD_freeCCtx(z->cctx);
-    cq_strbuf_free(&z->buf);
-    z->cctx = NULL;
+    if (row_off)
+        cq_strbuf_add(out, row_off, (size_t)(n_rows + 1) * 4);
+    put_codes(out, codes, n_vals, width);
+    size_t bytes_at = out->len;
+    for (uint32_t i = 0; i < n_dict; i++)
+        cq_strbuf_add(out, dict[i].p, dict[i].len);
+    size_t packed = z && off >= DICT_PACK_MIN ? zpack(z, out->buf + bytes_at, off) : 0;
+    if (packed) {
+        out->len = bytes_at;
+        cq_strbuf_add(out, z->buf.buf, packed);
+        flags |= CQ_DICT_PACKED;
+    }
+    out->buf[flags_at] = (char)flags;
 }
 
 /* --- decoding --- */
@@ -184,16 +212,86 @@ static cq_sv *get_strings(reader *r, uint32_t n, cq_arena *a)
     return v;
 }
 
-static int decode_dict(reader *r, cq_arena *a, cq_col *c)
+static int decode(const void *blob, size_t len, cq_arena *a, cq_col *col, int owned,
+                  unsigned how);
+
+/* One decompression context per thread, made on first use and kept: a
+ * fresh one per column would cost an allocation (and its page faults)
+ * per block. */
+static _Thread_local ZSTD_DCtx *dctx;
+
+void cq_col_thread_done(void)
+{
+    ZSTD_freeDCtx(dctx);
+    dctx = NULL;
+}
+
+/* Expands one zstd frame of exactly n bytes into the arena. */
+static unsigned char *unpack(const unsigned char *src, size_t len, size_t n, cq_arena *a)
+{
+    if (!dctx && !(dctx = ZSTD_createDCtx()))
+        return NULL;
+    unsigned char *dst = cq_arena_alloc(a, n + 1);
+    size_t got = ZSTD_decompressDCtx(dctx, dst, n, src, len);
+    if (ZSTD_isError(got) || got != n)
+        return NULL;
+    dst[n] = 0;
+    return dst;
+}
+
+/* What values of a shape-only column read as: NUL bytes.  In .bss, so it
+ * costs nothing until read; longer dictionary values are expanded. */
+#define SHAPE_MAX (1u << 20)
+static char shape_zeros[SHAPE_MAX];
+
+/* The dictionary bytes, the rest of the blob: raw or one zstd frame. */
+static const char *dict_bytes(reader *r, uint8_t flags, const uint32_t *off, uint32_t n_dict,
+                              cq_arena *a, unsigned how)
+{
+    uint32_t total = off[n_dict];
+    if ((how & CQ_DECODE_SHAPE) && (flags & CQ_DICT_ASCII)) {
+        uint32_t longest = 0;
+        for (uint32_t i = 0; i < n_dict; i++)
+            longest = off[i + 1] - off[i] > longest ? off[i + 1] - off[i] : longest;
+        if (longest < SHAPE_MAX) {
+            if (flags & CQ_DICT_PACKED)
+                r->p = r->end;      /* the frame is checked when expanded */
+            else if (!take(r, total))
+                return NULL;
+            return shape_zeros;
+        }
+    }
+    if (flags & CQ_DICT_PACKED) {
+        const unsigned char *src = r->p;
+        size_t len = (size_t)(r->end - r->p);
+        r->p = r->end;
+        const unsigned char *b = total <= (1u << 30) ? unpack(src, len, total, a) : NULL;
+        if (!b)
+            r->bad = 1;
+        return (const char *)b;
+    }
+    const unsigned char *bytes = take(r, total);
+    if (!bytes)
+        return NULL;
+    return r->owned ? (const char *)bytes : cq_arena_strndup(a, (const char *)bytes, total);
+}
+
+static int decode_dict(reader *r, cq_arena *a, cq_col *c, unsigned how)
 {
     uint32_t n_vals = get_u32(r), n_dict = get_u32(r);
-    uint8_t mv = get_u8(r), width = get_u8(r);
+    uint8_t mv = get_u8(r), width = get_u8(r), flags = get_u8(r);
     if (r->bad || (width != 1 && width != 2 && width != 4) ||
-        (!mv && n_vals != c->n_rows) || n_dict > (1u << 28))
+        (!mv && n_vals != c->n_rows) || n_dict > (1u << 28) || flags > 3)
         return -1;
     c->kind = CQ_COL_DICT;
     c->n_dict = n_dict;
-    c->dict = get_strings(r, n_dict, a);
+    c->ascii = flags & CQ_DICT_ASCII;
+    uint32_t *off = get_u32s(r, (size_t)n_dict + 1, a);
+    if (!off || off[0] != 0)
+        return -1;
+    for (uint32_t i = 0; i < n_dict; i++)
+        if (off[i + 1] < off[i])
+            return -1;
     uint32_t *row_off = NULL;
     if (mv) {
         row_off = get_u32s(r, (size_t)c->n_rows + 1, a);
@@ -224,24 +322,20 @@ static int decode_dict(reader *r, cq_arena *a, cq_col *c)
     if (max > n_dict)
         return -1;
     c->codes = codes;
+    const char *bytes = dict_bytes(r, flags, off, n_dict, a, how);
+    if (!bytes)
+        return -1;
+    cq_sv *v = cq_arena_alloc(a, (size_t)n_dict * sizeof *v + 1);
+    int shape = bytes == shape_zeros;
+    for (uint32_t i = 0; i < n_dict; i++)
+        v[i] = (cq_sv){shape ? bytes : bytes + off[i], off[i + 1] - off[i]};
+    c->dict = v;
     return 0;
 }
 
-static int decode(const void *blob, size_t len, cq_arena *a, cq_col *col, int owned);
-
-/* One decompression context per thread, made on first use and kept: a
- * fresh one per column would cost an allocation (and its page faults)
- * per block. */
-static _Thread_local ZSTD_DCtx *dctx;
-
-void cq_col_thread_done(void)
-{
-    ZSTD_freeDCtx(dctx);
-    dctx = NULL;
-}
-
 /* CQ_COL_ZSTD: expands the inner blob into the arena and decodes it there. */
-static int decode_zstd(const unsigned char *b, size_t len, cq_arena *a, cq_col *col)
+static int decode_zstd(const unsigned char *b, size_t len, cq_arena *a, cq_col *col,
+                       unsigned how)
 {
     uint32_t inner;
     if (len < 5)
@@ -249,25 +343,22 @@ static int decode_zstd(const unsigned char *b, size_t len, cq_arena *a, cq_col *
     memcpy(&inner, b + 1, 4);
     if (inner < 5 || inner > (1u << 30))
         return -1;
-    if (!dctx && !(dctx = ZSTD_createDCtx()))
+    unsigned char *dst = unpack(b + 5, len - 5, inner, a);
+    if (!dst || dst[0] == CQ_COL_ZSTD)
         return -1;
-    unsigned char *dst = cq_arena_alloc(a, (size_t)inner + 1);
-    size_t n = ZSTD_decompressDCtx(dctx, dst, inner, b + 5, len - 5);
-    if (ZSTD_isError(n) || n != inner || dst[0] == CQ_COL_ZSTD)
-        return -1;
-    dst[inner] = 0;
-    return decode(dst, inner, a, col, 1);
+    return decode(dst, inner, a, col, 1, how);
 }
 
-int cq_col_decode(const void *blob, size_t len, cq_arena *a, cq_col *col)
+int cq_col_decode(const void *blob, size_t len, cq_arena *a, cq_col *col, unsigned how)
 {
     memset(col, 0, sizeof *col);
     if (len && *(const unsigned char *)blob == CQ_COL_ZSTD)
-        return decode_zstd(blob, len, a, col);
-    return decode(blob, len, a, col, 0);
+        return decode_zstd(blob, len, a, col, how);
+    return decode(blob, len, a, col, 0, how);
 }
 
-static int decode(const void *blob, size_t len, cq_arena *a, cq_col *col, int owned)
+static int decode(const void *blob, size_t len, cq_arena *a, cq_col *col, int owned,
+                  unsigned how)
 {
     reader r = {blob, (const unsigned char *)blob + len, 0, owned};
     memset(col, 0, sizeof *col);
@@ -277,7 +368,7 @@ static int decode(const void *blob, size_t len, cq_arena *a, cq_col *col, int ow
         return -1;
     switch (kind) {
     case CQ_COL_DICT:
-        if (decode_dict(&r, a, col))
+        if (decode_dict(&r, a, col, how))
             return -1;
         break;
     case CQ_COL_TIME: {

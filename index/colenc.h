@@ -4,17 +4,25 @@
  *
  * Stored form (little-endian, one SQLite BLOB):
  *   u8 kind
- *   DICT:  u32 n_rows, u32 n_vals, u32 n_dict, u8 mv, u8 width,
- *          u32 dict_off[n_dict+1], dict bytes,
+ *   DICT:  u32 n_rows, u32 n_vals, u32 n_dict, u8 mv, u8 width, u8 flags,
+ *          u32 dict_off[n_dict+1],
  *          [mv: u32 row_off[n_rows+1]],
- *          codes[mv ? n_vals : n_rows] of `width` bytes (1, 2 or 4)
+ *          codes[mv ? n_vals : n_rows] of `width` bytes (1, 2 or 4),
+ *          dict bytes: dict_off[n_dict] bytes, or with CQ_DICT_PACKED one
+ *          zstd frame (level 1) holding them, to the end of the blob
  *          code 0 = null, code k = dict[k-1]
+ *          flags: CQ_DICT_ASCII every dict byte is below 0x80;
+ *                 CQ_DICT_PACKED the bytes are zstd-packed
  *   TIME:  u32 n_rows, i64 t[n_rows]          (microseconds since the epoch)
  *   PLAIN: u32 n_rows, u32 off[n_rows+1], bytes   (no nulls; for _raw)
  *   ZSTD:  u32 inner_len, one zstd frame (level 1) holding one blob of
  *          another kind (whole, kind byte included), inner_len bytes once
- *          expanded.  The writer packs _raw and high-cardinality dictionary
- *          columns this way when it saves an eighth or more (cq_col_pack).
+ *          expanded.  The writer packs _raw this way when it saves an
+ *          eighth or more (cq_col_pack).
+ *
+ * A dictionary's bytes come last and are packed on their own, so codes,
+ * offsets and lengths read without expanding them: len() of an ASCII
+ * column is its offsets (CQ_DECODE_SHAPE).
  *
  * Dictionary encoding lets a filter test each distinct value once per block
  * and then only look codes up, and keeps low-cardinality fields (verb,
@@ -44,9 +52,17 @@ typedef enum cq_col_kind {
     CQ_COL_ZSTD = 6,    /* stored only: another blob, zstd-compressed */
 } cq_col_kind;
 
+enum {
+    CQ_DICT_ASCII = 1,
+    CQ_DICT_PACKED = 2,
+};
+
 typedef struct cq_col {
     cq_col_kind kind;
     uint32_t n_rows;
+    /* DICT and STR: every value is ASCII, so its length in characters is
+     * its length in bytes (0: unknown) */
+    uint8_t ascii;
     /* DICT */
     const cq_sv *dict;          /* dict[0..n_dict) */
     uint32_t n_dict;
@@ -63,26 +79,31 @@ typedef struct cq_col {
 } cq_col;
 
 /* Decodes blob[0..len) into col, copying what it needs into `a`.
- * Returns 0, or -1 when the blob is malformed (a corrupt index). */
-int cq_col_decode(const void *blob, size_t len, cq_arena *a, cq_col *col);
+ * Returns 0, or -1 when the blob is malformed (a corrupt index).
+ * CQ_DECODE_SHAPE: the caller reads only which values are null and their
+ * lengths, so an ASCII dictionary's bytes stay packed; its values then
+ * read as NUL bytes of the right length. */
+enum { CQ_DECODE_FULL = 0, CQ_DECODE_SHAPE = 1 };
+int cq_col_decode(const void *blob, size_t len, cq_arena *a, cq_col *col, unsigned how);
 
 /* Encoders append to out. */
 void cq_col_encode_time(cq_strbuf *out, const int64_t *t, uint32_t n_rows);
 void cq_col_encode_plain(cq_strbuf *out, const cq_sv *v, uint32_t n_rows);
-/*
- * dict: n_dict distinct strings; codes: per value (0 null); row_off: NULL or
- * n_rows+1 offsets (multivalue).
- */
-void cq_col_encode_dict(cq_strbuf *out, const cq_sv *dict, uint32_t n_dict,
-                        const uint32_t *codes, const uint32_t *row_off,
-                        uint32_t n_rows);
-
-/* Scratch for cq_col_pack: reuse it from blob to blob (one per thread). */
+/* Scratch for packing: reuse it from blob to blob (one per thread). */
 typedef struct cq_col_packer {
     struct ZSTD_CCtx_s *cctx;   /* made on first use */
     cq_strbuf buf;
 } cq_col_packer;
 void cq_col_packer_free(cq_col_packer *z);
+
+/*
+ * dict: n_dict distinct strings; codes: per value (0 null); row_off: NULL or
+ * n_rows+1 offsets (multivalue).  With z, the dictionary bytes are packed
+ * when that makes them an eighth smaller or more; NULL: kept as they are.
+ */
+void cq_col_encode_dict(cq_strbuf *out, const cq_sv *dict, uint32_t n_dict,
+                        const uint32_t *codes, const uint32_t *row_off,
+                        uint32_t n_rows, cq_col_packer *z);
 
 /*
  * Appends blob[0..len) (an encoded column) to out, zstd-packed (CQ_COL_ZSTD) when

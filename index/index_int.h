@@ -15,7 +15,8 @@
 #define BUSY_MS 30000          /* how long a writer waits for another */
 #define CQ_CHUNK_BYTES (16u << 20) /* commit a file's blocks every this many bytes */
 #define CQ_RESTART_CHUNKS 4     /* let the checkpoint catch up every this many chunks */
-#define CQ_SCHEMA_VERSION "4"   /* 2: the terms table; 3: packed columns; 4: zstd packing */
+#define CQ_SCHEMA_VERSION "5"   /* 2: the terms table; 3: packed columns; 4: zstd packing;
+                                 * 5: dictionary bytes packed apart */
 
 typedef struct cq_builder cq_builder;   /* writer.c: rows of one pending block */
 

@@ -472,17 +472,19 @@ int cq_scan_field_id(const cq_scan *s, const char *name, int64_t *id)
     return 0;
 }
 
-static int decode_or_fail(cq_scan *s, sqlite3_stmt *st, int colno, cq_arena *a, cq_col *col)
+static int decode_or_fail(cq_scan *s, sqlite3_stmt *st, int colno, cq_arena *a, cq_col *col,
+                          unsigned how)
 {
     const void *blob = sqlite3_column_blob(st, colno);
     int len = sqlite3_column_bytes(st, colno);
-    if (cq_col_decode(blob, (size_t)len, a, col))
+    if (cq_col_decode(blob, (size_t)len, a, col, how))
         return cq_index_fail(s->idx, "index %s is damaged: a column does not decode",
                              s->idx->path);
     return 0;
 }
 
-int cq_scan_column(cq_scan *s, size_t i, const char *name, cq_arena *a, cq_col *col)
+int cq_scan_column(cq_scan *s, size_t i, const char *name, cq_arena *a, cq_col *col,
+                   unsigned how)
 {
     memset(col, 0, sizeof *col);
     col->n_rows = s->blocks[i].n_rows;
@@ -496,7 +498,7 @@ int cq_scan_column(cq_scan *s, size_t i, const char *name, cq_arena *a, cq_col *
     sqlite3_bind_int64(s->st_col, 2, fid);
     int rc = sqlite3_step(s->st_col), ret = 0;
     if (rc == SQLITE_ROW)
-        ret = decode_or_fail(s, s->st_col, 0, a, col);
+        ret = decode_or_fail(s, s->st_col, 0, a, col, how);
     else if (rc != SQLITE_DONE)
         ret = cq_index_fail_db(s->idx, "read column");
     sqlite3_reset(s->st_col);
@@ -518,7 +520,7 @@ int cq_scan_all_columns(cq_scan *s, size_t i, cq_arena *a, cq_col_fn fn, void *c
         if (!name)
             continue;   /* a field added after this scan began */
         cq_col col;
-        ret = decode_or_fail(s, s->st_all, 1, a, &col);
+        ret = decode_or_fail(s, s->st_all, 1, a, &col, CQ_DECODE_FULL);
         if (!ret && col.n_rows != s->blocks[i].n_rows)
             ret = cq_index_fail(s->idx, "index %s is damaged: column length mismatch",
                                 s->idx->path);

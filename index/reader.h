@@ -86,10 +86,12 @@ const cq_block_info *cq_scan_block(const cq_scan *s, size_t i);
 int cq_scan_field_id(const cq_scan *s, const char *name, int64_t *id);
 
 /*
- * Decodes column `name` of block i into col (memory from a).  A field the
+ * Decodes column `name` of block i into col (memory from a), as `how`
+ * says (CQ_DECODE_FULL or CQ_DECODE_SHAPE, index/colenc.h).  A field the
  * block lacks gives CQ_COL_NULL.  Returns 0 or -1 (corrupt or I/O error).
  */
-int cq_scan_column(cq_scan *s, size_t i, const char *name, cq_arena *a, cq_col *col);
+int cq_scan_column(cq_scan *s, size_t i, const char *name, cq_arena *a, cq_col *col,
+                   unsigned how);
 
 /*
  * Decodes every column of block i: calls fn(ctx, name, col) for each.

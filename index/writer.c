@@ -88,15 +88,10 @@ struct cq_blockset {
     size_t cap_dict;
     cq_sv raw[CQ_BLOCK_ROWS];
     int64_t t[CQ_BLOCK_ROWS];
-    cq_strbuf colbuf;       /* one column before packing */
+    cq_strbuf colbuf;       /* _raw before packing */
     cq_col_packer lz;       /* packing scratch */
 };
 
-/* A dictionary column is zstd-packed when it is at least this big and has
- * more distinct values than a quarter of its rows (ids, timestamps, URIs):
- * low-cardinality columns stay as they are, for the engine to read without
- * expanding them. */
-#define PACK_MIN_BYTES (16u << 10)
 
 /* ---- hash set helpers ---- */
 
@@ -355,7 +350,12 @@ static void encode_col(cq_blockset *bs, const cq_builder *b, const colb *c, cons
     }
     for (uint32_t d = 0; d < c->n_dict; d++)
         bs->dict[d] = (cq_sv){b->store.buf + c->dict_off[d], c->dict_len[d]};
-    cq_col_encode_dict(out, bs->dict, c->n_dict, codes, c->mv ? row_off : NULL, n_rows);
+    /* Low-cardinality dictionaries stay as they are, for stats and filters
+     * to read without expanding them: packing user.username's costs Q2
+     * (bench/quick.sh) a third more time for a tenth of the index. */
+    int high = (size_t)c->n_dict * 4 > n_rows;
+    cq_col_encode_dict(out, bs->dict, c->n_dict, codes, c->mv ? row_off : NULL, n_rows,
+                       high ? &bs->lz : NULL);
 }
 
 static cq_eblock *next_eblock(cq_blockset *bs)
@@ -422,12 +422,7 @@ static void builder_encode(cq_blockset *bs, cq_builder *b)
         if (!c->n_ent)
             continue;               /* not in this block */
         at = col_begin(&e->data, c->name, c->name_len);
-        cq_strbuf_reset(&bs->colbuf);
-        encode_col(bs, b, c, perm, n, &bs->colbuf);
-        if (bs->colbuf.len >= PACK_MIN_BYTES && (size_t)c->n_dict * 4 > n)
-            cq_col_pack(&e->data, bs->colbuf.buf, bs->colbuf.len, &bs->lz);
-        else
-            cq_strbuf_add(&e->data, bs->colbuf.buf, bs->colbuf.len);
+        encode_col(bs, b, c, perm, n, &e->data);
         col_end(&e->data, at);
     }
     memcpy(e->bloom, b->bloom, CQ_BLOOM_BYTES);

@@ -351,7 +351,7 @@ static int eval_on_dict(const cq_ast *e, cq_eval_ctx *c, const cq_batch *b,
     cq_batch db;
     cq_batch_init(&db, c->arena);
     db.n_rows = db.n_sel = nd;
-    cq_col dc = {.kind = CQ_COL_STR, .n_rows = nd, .strs = vals};
+    cq_col dc = {.kind = CQ_COL_STR, .n_rows = nd, .strs = vals, .ascii = col->ascii};
     cq_bcol one = {name, dc};
     db.cols = &one;
     db.n_cols = 1;

@@ -27,6 +27,8 @@ enum {
     CQ_FN_LAZY = 1u << 0,       /* gets no evaluated arguments (mvfilter) */
     CQ_FN_ROW = 1u << 1,        /* reads the whole event, not only its arguments */
     CQ_FN_VOLATILE = 1u << 2,   /* differs from call to call (time()) */
+    CQ_FN_SHAPE = 1u << 3,      /* of a field argument, reads only the lengths
+                                 * of its values when they are ASCII (len()) */
 };
 
 typedef struct cq_fn {

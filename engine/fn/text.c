@@ -81,11 +81,28 @@ static uint32_t utf8_off(cq_sv s, uint32_t ci)
     return k;
 }
 
+/* The argument is a field whose values are single and ASCII: lengths in
+ * bytes are lengths in characters.  Its bytes may not be there at all
+ * (CQ_DECODE_SHAPE): only lengths may be read. */
+static int ascii_field(const cq_fn_call *fc)
+{
+    const cq_ast *arg = fc->node->kids;
+    const cq_col *col = arg->kind == CQ_AST_FIELD ? cq_batch_get(fc->b, arg->name) : NULL;
+    return col && col->ascii && !col->row_off &&
+           (col->kind == CQ_COL_DICT || col->kind == CQ_COL_STR);
+}
+
 int cq_fn_len(cq_fn_call *fc)
 {
-    for (uint32_t i = 0; i < fc->n; i++)
-        fc->out[i] = A(0, i).t == CQ_V_NULL ? (cq_val){0}
-                                            : cq_val_number(utf8_len(cq_val_str(&A(0, i), ARENA)));
+    int ascii = ascii_field(fc);
+    for (uint32_t i = 0; i < fc->n; i++) {
+        if (A(0, i).t == CQ_V_NULL) {
+            fc->out[i] = (cq_val){0};
+            continue;
+        }
+        cq_sv s = cq_val_str(&A(0, i), ARENA);
+        fc->out[i] = cq_val_number(ascii ? s.len : utf8_len(s));
+    }
     return 0;
 }
 

@@ -73,14 +73,16 @@ static int is_block_field(const char *name)
 
 /* Decodes the named columns of block i into bb, skipping block-level
  * fields (load_block adds them) and columns already there. */
-static int load_named(reader *s, size_t i, blockbuf *bb, const char **names, size_t n)
+static int load_named(reader *s, size_t i, blockbuf *bb, const char **names,
+                      const unsigned char *shape, size_t n)
 {
     for (size_t k = 0; k < n; k++) {
         const char *name = names[k];
         if (is_block_field(name) || cq_batch_get(&bb->batch, name))
             continue;
         cq_col c;
-        if (cq_scan_column(s->scan, i, name, &bb->arena, &c))
+        unsigned how = shape && shape[k] ? CQ_DECODE_SHAPE : CQ_DECODE_FULL;
+        if (cq_scan_column(s->scan, i, name, &bb->arena, &c, how))
             return -1;
         if (c.kind != CQ_COL_NULL)
             cq_batch_put(&bb->batch, name, &c);
@@ -109,7 +111,7 @@ static int load_rest(reader *s, size_t i, blockbuf *bb)
 {
     const cq_plan *p = s->plan;
     int rc = p->need_all ? cq_scan_all_columns(s->scan, i, &bb->arena, put_col_cb, bb)
-                         : load_named(s, i, bb, p->need, p->n_need);
+                         : load_named(s, i, bb, p->need, p->need_shape, p->n_need);
     if (rc)
         cq_diag_set(s->diag, CQ_SPAN_NONE, "%s", cq_index_errmsg(s->idx));
     return rc;
@@ -127,7 +129,7 @@ static blockbuf *load_block(reader *s, size_t i)
     bb->batch.n_rows = bb->batch.n_sel = bi->n_rows;
     int rc = s->plan->filter_all
                  ? cq_scan_all_columns(s->scan, i, &bb->arena, put_col_cb, bb)
-                 : load_named(s, i, bb, s->plan->filter_need, s->plan->n_filter_need);
+                 : load_named(s, i, bb, s->plan->filter_need, NULL, s->plan->n_filter_need);
     if (rc) {
         cq_diag_set(s->diag, CQ_SPAN_NONE, "%s", cq_index_errmsg(s->idx));
         blockbuf_free(bb);

@@ -95,16 +95,16 @@ START_TEST(test_write_read_back)
     cq_arena a;
     cq_arena_init(&a);
     cq_col t, u, g, raw, missing;
-    ck_assert_int_eq(cq_scan_column(s, 0, "_time", &a, &t), 0);
+    ck_assert_int_eq(cq_scan_column(s, 0, "_time", &a, &t, CQ_DECODE_FULL), 0);
     ck_assert_int_eq(t.kind, CQ_COL_TIME);
     for (uint32_t r = 1; r < t.n_rows; r++)
         ck_assert_int_le(t.times[r - 1], t.times[r]);   /* sorted inside a block */
-    ck_assert_int_eq(cq_scan_column(s, 0, "user", &a, &u), 0);
+    ck_assert_int_eq(cq_scan_column(s, 0, "user", &a, &u, CQ_DECODE_FULL), 0);
     ck_assert_int_eq(u.kind, CQ_COL_DICT);
     ck_assert_uint_eq(u.n_dict, 3);
-    ck_assert_int_eq(cq_scan_column(s, 0, "groups{}", &a, &g), 0);
+    ck_assert_int_eq(cq_scan_column(s, 0, "groups{}", &a, &g, CQ_DECODE_FULL), 0);
     ck_assert_ptr_nonnull(g.row_off);
-    ck_assert_int_eq(cq_scan_column(s, 0, "_raw", &a, &raw), 0);
+    ck_assert_int_eq(cq_scan_column(s, 0, "_raw", &a, &raw, CQ_DECODE_FULL), 0);
     ck_assert_int_eq(raw.kind, CQ_COL_STR);
     /* row r's raw names the same event as its time */
     int64_t i0 = t.times[0] / 1000000 - 1000;
@@ -113,7 +113,7 @@ START_TEST(test_write_read_back)
     ck_assert_int_eq(raw.strs[0].len, strlen(want));
     ck_assert(memcmp(raw.strs[0].p, want, raw.strs[0].len) == 0);
     ck_assert_uint_eq(cq_col_nvals(&g, 0), i0 % 2 == 0 ? 2 : 0);
-    ck_assert_int_eq(cq_scan_column(s, 0, "no_such_field", &a, &missing), 0);
+    ck_assert_int_eq(cq_scan_column(s, 0, "no_such_field", &a, &missing, CQ_DECODE_FULL), 0);
     ck_assert_int_eq(missing.kind, CQ_COL_NULL);
     cq_arena_free(&a);
     cq_scan_close(s);
@@ -194,22 +194,73 @@ START_TEST(test_colenc_roundtrip_and_corruption)
     uint32_t codes[] = {1, 0, 2, 1, 2};
     uint32_t row_off[] = {0, 1, 1, 3, 5};   /* 4 rows, row 1 null, rows 2-3 multivalue */
     cq_strbuf sb = CQ_STRBUF_INIT;
-    cq_col_encode_dict(&sb, dict, 2, codes, row_off, 4);
+    cq_col_encode_dict(&sb, dict, 2, codes, row_off, 4, NULL);
     cq_arena a;
     cq_arena_init(&a);
     cq_col c;
-    ck_assert_int_eq(cq_col_decode(sb.buf, sb.len, &a, &c), 0);
+    ck_assert_int_eq(cq_col_decode(sb.buf, sb.len, &a, &c, CQ_DECODE_FULL), 0);
     ck_assert_uint_eq(cq_col_nvals(&c, 1), 0);
     ck_assert_uint_eq(cq_col_nvals(&c, 2), 2);
     cq_sv v = cq_col_val(&c, 3, 1);
     ck_assert(v.len == 2 && !memcmp(v.p, "bb", 2));
     /* every truncation of the blob is rejected, never read out of bounds */
     for (size_t n = 0; n < sb.len; n++)
-        ck_assert_int_eq(cq_col_decode(sb.buf, n, &a, &c), -1);
-    sb.buf[sb.len - 1] = 9;     /* a code past the dictionary */
-    ck_assert_int_eq(cq_col_decode(sb.buf, sb.len, &a, &c), -1);
+        ck_assert_int_eq(cq_col_decode(sb.buf, n, &a, &c, CQ_DECODE_FULL), -1);
+    sb.buf[sb.len - 4] = 9;     /* the last code (before "abb"), past the dictionary */
+    ck_assert_int_eq(cq_col_decode(sb.buf, sb.len, &a, &c, CQ_DECODE_FULL), -1);
     cq_strbuf_free(&sb);
     cq_arena_free(&a);
+}
+END_TEST
+
+/* A dictionary's bytes are packed apart from its codes and offsets; a
+ * shape-only decode of an ASCII dictionary leaves them packed and reads
+ * lengths; a non-ASCII one is expanded whatever the caller asks. */
+START_TEST(test_colenc_dict_packed)
+{
+    enum { N = 300 };
+    cq_sv dict[N];
+    uint32_t codes[N + 1];
+    char *text = malloc(N * 64);
+    size_t at = 0;
+    for (int i = 0; i < N; i++) {
+        int n = snprintf(text + at, 64, "/api/v1/namespaces/ns-%d/pods/p-%x", i % 17, i * 7919);
+        dict[i] = (cq_sv){text + at, (uint32_t)n};
+        at += (size_t)n;
+        codes[i] = (uint32_t)(N - i);
+    }
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    cq_col_packer z = {0};
+    cq_col_encode_dict(&sb, dict, N, codes, NULL, N, &z);
+    ck_assert_uint_lt(sb.len, at);
+    ck_assert_int_eq(sb.buf[15], CQ_DICT_ASCII | CQ_DICT_PACKED);
+    cq_arena a;
+    cq_arena_init(&a);
+    cq_col c, s;
+    ck_assert_int_eq(cq_col_decode(sb.buf, sb.len, &a, &c, CQ_DECODE_FULL), 0);
+    ck_assert_int_eq(cq_col_decode(sb.buf, sb.len, &a, &s, CQ_DECODE_SHAPE), 0);
+    ck_assert(c.ascii && s.ascii);
+    for (uint32_t r = 0; r < N; r++) {
+        cq_sv v = cq_col_val(&c, r, 0), w = cq_col_val(&s, r, 0);
+        cq_sv want = dict[N - 1 - r];
+        ck_assert(v.len == want.len && !memcmp(v.p, want.p, v.len));
+        ck_assert(w.p && w.len == want.len && !w.p[0] && !w.p[w.len - 1]);
+    }
+    for (size_t k = 0; k < sb.len; k++)
+        ck_assert_int_eq(cq_col_decode(sb.buf, k, &a, &c, CQ_DECODE_FULL), -1);
+    /* one byte of one value past 0x7F: the bytes are there in both modes */
+    text[5] = (char)0xC3;
+    cq_strbuf_reset(&sb);
+    cq_col_encode_dict(&sb, dict, N, codes, NULL, N, &z);
+    ck_assert_int_eq(sb.buf[15], CQ_DICT_PACKED);
+    ck_assert_int_eq(cq_col_decode(sb.buf, sb.len, &a, &s, CQ_DECODE_SHAPE), 0);
+    ck_assert(!s.ascii);
+    cq_sv w = cq_col_val(&s, N - 1, 0);
+    ck_assert(w.len == dict[0].len && !memcmp(w.p, dict[0].p, w.len));
+    cq_col_packer_free(&z);
+    cq_strbuf_free(&sb);
+    cq_arena_free(&a);
+    free(text);
 }
 END_TEST
 
@@ -237,7 +288,7 @@ START_TEST(test_colenc_zstd)
     cq_arena a;
     cq_arena_init(&a);
     cq_col c;
-    ck_assert_int_eq(cq_col_decode(packed.buf, packed.len, &a, &c), 0);
+    ck_assert_int_eq(cq_col_decode(packed.buf, packed.len, &a, &c, CQ_DECODE_FULL), 0);
     ck_assert_int_eq(c.kind, CQ_COL_STR);
     ck_assert_uint_eq(c.n_rows, N);
     for (int i = 0; i < N; i++)
@@ -245,14 +296,14 @@ START_TEST(test_colenc_zstd)
     for (size_t k = 0; k < packed.len; k++) {
         char *cut = malloc(k ? k : 1);          /* exact size: reads past it are caught */
         memcpy(cut, packed.buf, k);
-        ck_assert_int_eq(cq_col_decode(cut, k, &a, &c), -1);
+        ck_assert_int_eq(cq_col_decode(cut, k, &a, &c, CQ_DECODE_FULL), -1);
         free(cut);
     }
     for (size_t k = 0; k < packed.len; k += 3) {
         char *bad = malloc(packed.len);
         memcpy(bad, packed.buf, packed.len);
         bad[k] ^= (char)(0x55 + k);
-        cq_col_decode(bad, packed.len, &a, &c);  /* -1 or a valid column; never out of bounds */
+        cq_col_decode(bad, packed.len, &a, &c, CQ_DECODE_FULL);  /* -1 or a valid column; never out of bounds */
         free(bad);
         cq_arena_reset(&a);
     }
@@ -500,6 +551,7 @@ Suite *index_suite(void)
     tcase_add_test(tc, test_not_an_index);
     tcase_add_test(tc, test_colenc_roundtrip_and_corruption);
     tcase_add_test(tc, test_colenc_zstd);
+    tcase_add_test(tc, test_colenc_dict_packed);
     tcase_add_loop_test(tc, test_term_filter, 0, 2);
     tcase_add_test(tc, test_chunks_unseen_until_commit);
     tcase_add_test(tc, test_chunks_rolled_back);
