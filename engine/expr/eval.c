@@ -278,6 +278,20 @@ static int eval_node(const cq_ast *e, cq_eval_ctx *c, const cq_batch *b, const u
 
 /* --------------------------------------------------------------- calls */
 
+/* The column a CQ_FN_SHAPE call reads lengths from: its one argument is a
+ * field of single ASCII values.  NULL: evaluate the argument. */
+static const cq_col *shape_col(const cq_ast *e, const cq_fn *fn, const cq_batch *b)
+{
+    if (!fn || !(fn->flags & CQ_FN_SHAPE) || !e->kids || e->kids->next ||
+        e->kids->kind != CQ_AST_FIELD)
+        return NULL;
+    const cq_col *col = cq_batch_get(b, e->kids->name);
+    return col && col->ascii && !col->row_off &&
+                   (col->kind == CQ_COL_DICT || col->kind == CQ_COL_STR)
+               ? col
+               : NULL;
+}
+
 static int eval_call(const cq_ast *e, cq_eval_ctx *c, const cq_batch *b, const uint16_t *rows,
                      uint32_t n, cq_val *out)
 {
@@ -285,7 +299,7 @@ static int eval_call(const cq_ast *e, cq_eval_ctx *c, const cq_batch *b, const u
     if (!fn)
         return cq_diag_set(c->diag, e->span, "not supported yet: function \"%s\"", e->name);
     cq_fn_call fc = {c, e, b, rows, n, (uint32_t)e->n_kids, NULL, out};
-    if (!(fn->flags & CQ_FN_LAZY)) {
+    if (!(fn->flags & CQ_FN_LAZY) && !shape_col(e, fn, b)) {
         fc.args = cq_arena_alloc(c->arena, (e->n_kids + 1) * sizeof *fc.args);
         uint32_t k = 0;
         for (const cq_ast *a = e->kids; a; a = a->next, k++) {
@@ -338,6 +352,8 @@ static int eval_on_dict(const cq_ast *e, cq_eval_ctx *c, const cq_batch *b,
     *done = 0;
     if (e->kind != CQ_AST_CALL && e->kind != CQ_AST_BINARY && e->kind != CQ_AST_UNARY)
         return 0;
+    if (e->kind == CQ_AST_CALL && shape_col(e, cq_fn_find(e->name), b))
+        return 0;       /* len(f): lengths straight from the column */
     int ok = 1;
     const char *name = sole_field(e, NULL, &ok);
     const cq_col *col = name && ok ? cq_batch_get(b, name) : NULL;

@@ -28,7 +28,9 @@ enum {
     CQ_FN_ROW = 1u << 1,        /* reads the whole event, not only its arguments */
     CQ_FN_VOLATILE = 1u << 2,   /* differs from call to call (time()) */
     CQ_FN_SHAPE = 1u << 3,      /* of a field argument, reads only the lengths
-                                 * of its values when they are ASCII (len()) */
+                                 * of its values when they are ASCII (len()):
+                                 * then it is called with args NULL and reads
+                                 * the column (engine/expr/eval.c shape_col) */
 };
 
 typedef struct cq_fn {

@@ -81,28 +81,29 @@ static uint32_t utf8_off(cq_sv s, uint32_t ci)
     return k;
 }
 
-/* The argument is a field whose values are single and ASCII: lengths in
- * bytes are lengths in characters.  Its bytes may not be there at all
- * (CQ_DECODE_SHAPE): only lengths may be read. */
-static int ascii_field(const cq_fn_call *fc)
+/* Called without arguments (CQ_FN_SHAPE): the argument is a field of
+ * single ASCII values, whose lengths in bytes are lengths in characters
+ * and whose bytes may not be there at all (CQ_DECODE_SHAPE). */
+static int len_of_ascii(cq_fn_call *fc)
 {
-    const cq_ast *arg = fc->node->kids;
-    const cq_col *col = arg->kind == CQ_AST_FIELD ? cq_batch_get(fc->b, arg->name) : NULL;
-    return col && col->ascii && !col->row_off &&
-           (col->kind == CQ_COL_DICT || col->kind == CQ_COL_STR);
+    const cq_col *c = cq_batch_get(fc->b, fc->node->kids->name);
+    for (uint32_t i = 0; i < fc->n; i++) {
+        uint32_t r = fc->rows[i];
+        cq_sv s = c->kind == CQ_COL_DICT ? (c->codes[r] ? c->dict[c->codes[r] - 1]
+                                                          : (cq_sv){NULL, 0})
+                                           : c->strs[r];
+        fc->out[i] = s.p ? cq_val_number(s.len) : (cq_val){0};
+    }
+    return 0;
 }
 
 int cq_fn_len(cq_fn_call *fc)
 {
-    int ascii = ascii_field(fc);
-    for (uint32_t i = 0; i < fc->n; i++) {
-        if (A(0, i).t == CQ_V_NULL) {
-            fc->out[i] = (cq_val){0};
-            continue;
-        }
-        cq_sv s = cq_val_str(&A(0, i), ARENA);
-        fc->out[i] = cq_val_number(ascii ? s.len : utf8_len(s));
-    }
+    if (!fc->args)
+        return len_of_ascii(fc);
+    for (uint32_t i = 0; i < fc->n; i++)
+        fc->out[i] = A(0, i).t == CQ_V_NULL ? (cq_val){0}
+                                            : cq_val_number(utf8_len(cq_val_str(&A(0, i), ARENA)));
     return 0;
 }
 
