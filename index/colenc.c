@@ -39,6 +39,24 @@ void cq_col_encode_plain(cq_strbuf *out, const cq_sv *v, uint32_t n_rows)
         cq_strbuf_add(out, v[i].p, v[i].len);
 }
 
+void cq_col_encode_same(cq_strbuf *out, uint32_t n_rows, const char *name, uint32_t len)
+{
+    put_u8(out, CQ_COL_SAME);
+    put_u32(out, n_rows);
+    cq_strbuf_add(out, name, len);
+}
+
+int cq_col_same_target(const void *blob, size_t len, cq_sv *name)
+{
+    const unsigned char *b = blob;
+    if (!len || b[0] != CQ_COL_SAME)
+        return 0;
+    if (len < 6 || len - 5 > 4096)
+        return -1;
+    *name = (cq_sv){(const char *)b + 5, (uint32_t)(len - 5)};
+    return 1;
+}
+
 /* --- packing: zstd (libzstd) --- */
 
 /* zstd level 1, measured on 1,024 generated audit events (948 KB of _raw):

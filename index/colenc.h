@@ -15,6 +15,9 @@
  *                 CQ_DICT_PACKED the bytes are zstd-packed
  *   TIME:  u32 n_rows, i64 t[n_rows]          (microseconds since the epoch)
  *   PLAIN: u32 n_rows, u32 off[n_rows+1], bytes   (no nulls; for _raw)
+ *   SAME:  u32 n_rows, the name of another column of the same block whose
+ *          values are the same row for row (a normalized copy such as user
+ *          of user.username); that column is never SAME itself
  *   ZSTD:  u32 inner_len, one zstd frame (level 1) holding one blob of
  *          another kind (whole, kind byte included), inner_len bytes once
  *          expanded.  The writer packs _raw this way when it saves an
@@ -50,6 +53,7 @@ typedef enum cq_col_kind {
     CQ_COL_STR = 4,     /* per-value string views (engine-made columns) */
     CQ_COL_NUM = 5,     /* per-row doubles (engine-made columns), nan = null */
     CQ_COL_ZSTD = 6,    /* stored only: another blob, zstd-compressed */
+    CQ_COL_SAME = 7,    /* stored only: the values of another column */
 } cq_col_kind;
 
 enum {
@@ -89,6 +93,12 @@ int cq_col_decode(const void *blob, size_t len, cq_arena *a, cq_col *col, unsign
 /* Encoders append to out. */
 void cq_col_encode_time(cq_strbuf *out, const int64_t *t, uint32_t n_rows);
 void cq_col_encode_plain(cq_strbuf *out, const cq_sv *v, uint32_t n_rows);
+/* A column whose values are those of column `name` of the same block. */
+void cq_col_encode_same(cq_strbuf *out, uint32_t n_rows, const char *name, uint32_t len);
+/* 1 and *name (pointing into blob) for a SAME blob, 0 for any other, -1 for
+ * a malformed one. */
+int cq_col_same_target(const void *blob, size_t len, cq_sv *name);
+
 /* Scratch for packing: reuse it from blob to blob (one per thread). */
 typedef struct cq_col_packer {
     struct ZSTD_CCtx_s *cctx;   /* made on first use */

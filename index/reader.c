@@ -483,6 +483,56 @@ static int decode_or_fail(cq_scan *s, sqlite3_stmt *st, int colno, cq_arena *a, 
     return 0;
 }
 
+/* Steps st_col for field fid of block i: 1 row, 0 none, -1 error. */
+static int col_row(cq_scan *s, size_t i, int64_t fid)
+{
+    if (cq_index_prepare(s->idx, &s->st_col,
+                         "SELECT data FROM cols WHERE block_id=?1 AND field_id=?2"))
+        return -1;
+    sqlite3_reset(s->st_col);
+    sqlite3_bind_int64(s->st_col, 1, s->blocks[i].id);
+    sqlite3_bind_int64(s->st_col, 2, fid);
+    int rc = sqlite3_step(s->st_col);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : cq_index_fail_db(s->idx, "read column");
+}
+
+/* The field a SAME blob (in st_col's row) refers to: its id, or -1 with
+ * the index marked damaged.  The name is copied before st_col moves on. */
+static int same_target(cq_scan *s, const cq_sv *name, int64_t *fid)
+{
+    char buf[4097];
+    memcpy(buf, name->p, name->len);
+    buf[name->len] = '\0';
+    if (cq_scan_field_id(s, buf, fid))
+        return cq_index_fail(s->idx, "index %s is damaged: a column refers to a missing one",
+                             s->idx->path);
+    return 0;
+}
+
+/* Decodes field fid of block i (one SAME reference followed). */
+static int read_col(cq_scan *s, size_t i, int64_t fid, cq_arena *a, cq_col *col, unsigned how)
+{
+    int rc = col_row(s, i, fid);
+    for (int hop = 0; rc == 1; hop++) {
+        const void *blob = sqlite3_column_blob(s->st_col, 0);
+        int len = sqlite3_column_bytes(s->st_col, 0);
+        cq_sv target;
+        int same = cq_col_same_target(blob, (size_t)len, &target);
+        if (!same)
+            return decode_or_fail(s, s->st_col, 0, a, col, how);
+        if (same < 0 || hop || same_target(s, &target, &fid))
+            return cq_index_fail(s->idx, "index %s is damaged: a column refers to a missing one",
+                                 s->idx->path);
+        rc = col_row(s, i, fid);
+        if (!rc)
+            return cq_index_fail(s->idx, "index %s is damaged: a column refers to a missing one",
+                                 s->idx->path);
+    }
+    return rc;
+}
+
 int cq_scan_column(cq_scan *s, size_t i, const char *name, cq_arena *a, cq_col *col,
                    unsigned how)
 {
@@ -491,20 +541,13 @@ int cq_scan_column(cq_scan *s, size_t i, const char *name, cq_arena *a, cq_col *
     int64_t fid;
     if (cq_scan_field_id(s, name, &fid))
         return 0;   /* no block has this field */
-    if (cq_index_prepare(s->idx, &s->st_col,
-                         "SELECT data FROM cols WHERE block_id=?1 AND field_id=?2"))
-        return -1;
-    sqlite3_bind_int64(s->st_col, 1, s->blocks[i].id);
-    sqlite3_bind_int64(s->st_col, 2, fid);
-    int rc = sqlite3_step(s->st_col), ret = 0;
-    if (rc == SQLITE_ROW)
-        ret = decode_or_fail(s, s->st_col, 0, a, col, how);
-    else if (rc != SQLITE_DONE)
-        ret = cq_index_fail_db(s->idx, "read column");
+    int ret = read_col(s, i, fid, a, col, how);
     sqlite3_reset(s->st_col);
-    if (!ret && col->n_rows != s->blocks[i].n_rows)
-        ret = cq_index_fail(s->idx, "index %s is damaged: column length mismatch", s->idx->path);
-    return ret;
+    if (ret < 0)
+        return -1;
+    if (col->n_rows != s->blocks[i].n_rows)
+        return cq_index_fail(s->idx, "index %s is damaged: column length mismatch", s->idx->path);
+    return 0;
 }
 
 int cq_scan_all_columns(cq_scan *s, size_t i, cq_arena *a, cq_col_fn fn, void *ctx)
@@ -520,7 +563,12 @@ int cq_scan_all_columns(cq_scan *s, size_t i, cq_arena *a, cq_col_fn fn, void *c
         if (!name)
             continue;   /* a field added after this scan began */
         cq_col col;
-        ret = decode_or_fail(s, s->st_all, 1, a, &col, CQ_DECODE_FULL);
+        const void *blob = sqlite3_column_blob(s->st_all, 1);
+        cq_sv target;
+        if (cq_col_same_target(blob, (size_t)sqlite3_column_bytes(s->st_all, 1), &target))
+            ret = cq_scan_column(s, i, name, a, &col, CQ_DECODE_FULL);
+        else
+            ret = decode_or_fail(s, s->st_all, 1, a, &col, CQ_DECODE_FULL);
         if (!ret && col.n_rows != s->blocks[i].n_rows)
             ret = cq_index_fail(s->idx, "index %s is damaged: column length mismatch",
                                 s->idx->path);

@@ -89,6 +89,12 @@ struct cq_blockset {
     cq_sv raw[CQ_BLOCK_ROWS];
     int64_t t[CQ_BLOCK_ROWS];
     cq_strbuf colbuf;       /* _raw before packing */
+    struct done_col {       /* columns of the block being encoded (dedup_col) */
+        size_t at, len;
+        uint64_t hash;
+        uint32_t col;
+    } *done;
+    uint32_t cap_done;
     cq_col_packer lz;       /* packing scratch */
 };
 
@@ -376,6 +382,33 @@ static cq_eblock *next_eblock(cq_blockset *bs)
     return e;
 }
 
+/*
+ * The column just encoded at e->data[at..] when it equals one encoded
+ * before it in this block: replaced by a reference (CQ_COL_SAME).
+ * Normalized copies (user of user.username, src_ip of sourceIPs{}) would
+ * otherwise be stored twice: 6% of an audit index.
+ */
+static void dedup_col(cq_blockset *bs, const cq_builder *b, cq_eblock *e, size_t at, uint32_t col,
+                      uint32_t *n_done)
+{
+    size_t len = e->data.len - at;
+    uint64_t h = cq_hash_bytes(e->data.buf + at, len);
+    for (uint32_t k = 0; k < *n_done; k++) {
+        const struct done_col *d = &bs->done[k];
+        if (d->hash == h && d->len == len && !memcmp(e->data.buf + d->at, e->data.buf + at, len)) {
+            const colb *c = &b->cols[d->col];
+            e->data.len = at;
+            cq_col_encode_same(&e->data, b->n_rows, c->name, c->name_len);
+            return;
+        }
+    }
+    if (*n_done == bs->cap_done) {
+        bs->cap_done = bs->cap_done ? bs->cap_done * 2 : 64;
+        bs->done = cq_xrealloc(bs->done, bs->cap_done * sizeof *bs->done);
+    }
+    bs->done[(*n_done)++] = (struct done_col){at, len, h, col};
+}
+
 /* Encodes builder b into a new encoded block and empties it. */
 static void builder_encode(cq_blockset *bs, cq_builder *b)
 {
@@ -417,12 +450,14 @@ static void builder_encode(cq_blockset *bs, cq_builder *b)
     cq_col_encode_plain(&bs->colbuf, bs->raw, n);
     cq_col_pack(&e->data, bs->colbuf.buf, bs->colbuf.len, &bs->lz);
     col_end(&e->data, at);
+    uint32_t n_done = 0;
     for (uint32_t i = 0; i < b->n_cols; i++) {
         const colb *c = &b->cols[i];
         if (!c->n_ent)
             continue;               /* not in this block */
         at = col_begin(&e->data, c->name, c->name_len);
         encode_col(bs, b, c, perm, n, &e->data);
+        dedup_col(bs, b, e, at, i, &n_done);
         col_end(&e->data, at);
     }
     memcpy(e->bloom, b->bloom, CQ_BLOOM_BYTES);
@@ -503,6 +538,7 @@ void cq_blockset_free(cq_blockset *bs)
     free(bs->dict);
     cq_strbuf_free(&bs->colbuf);
     cq_col_packer_free(&bs->lz);
+    free(bs->done);
     free(bs);
 }
 

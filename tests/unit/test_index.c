@@ -124,6 +124,81 @@ START_TEST(test_write_read_back)
 }
 END_TEST
 
+static sqlite3_int64 raw_int(const char *sql);
+
+/* Reads column name of the only block: its values row by row, joined. */
+static void read_joined(cq_index *idx, const char *name, cq_strbuf *out, int *rc)
+{
+    cq_scan *s;
+    ck_assert_int_eq(cq_scan_open(idx, NULL, &s), 0);
+    cq_arena a;
+    cq_arena_init(&a);
+    cq_col c;
+    *rc = cq_scan_column(s, 0, name, &a, &c, CQ_DECODE_FULL);
+    for (uint32_t r = 0; !*rc && r < c.n_rows; r++) {
+        cq_sv v = cq_col_val(&c, r, 0);
+        cq_strbuf_add(out, v.p ? v.p : "-", v.p ? v.len : 1);
+        cq_strbuf_addc(out, ',');
+    }
+    cq_arena_free(&a);
+    cq_scan_close(s);
+}
+
+/* A column equal to one before it in the block is stored as a reference
+ * (CQ_COL_SAME) and reads back as that column; a reference to a column
+ * the index lacks is damage, reported. */
+START_TEST(test_same_columns)
+{
+    cq_index *idx = open_w();
+    ck_assert_int_eq(cq_index_file_begin(idx), 0);
+    cq_record r;
+    cq_record_init(&r);
+    for (int i = 0; i < 50; i++) {
+        cq_record_reset(&r);
+        char user[32];
+        snprintf(user, sizeof user, "user%d", i % 7);
+        cq_record_set_raw(&r, user, strlen(user));
+        r.time_us = (1000 + i) * 1000000LL;
+        r.sourcetype = "t";
+        r.source = "/s";
+        cq_record_adds(&r, "user.username", user);
+        cq_record_adds(&r, "user", user);
+        cq_record_adds(&r, "near", i == 49 ? "other" : user);   /* one row differs */
+        ck_assert_int_eq(cq_index_add(idx, &r), 0);
+    }
+    cq_record_free(&r);
+    cq_file_commit fc = {0, "/s", 10, 1234, 100, 5678, 50, 0, "t"};
+    ck_assert_int_eq(cq_index_file_commit(idx, &fc), 0);
+    ck_assert_int_eq(raw_int("SELECT unicode(data) FROM cols JOIN fields f ON f.id=field_id "
+                             "WHERE f.name='user'"), CQ_COL_SAME);
+    ck_assert_int_eq(raw_int("SELECT unicode(data) FROM cols JOIN fields f ON f.id=field_id "
+                             "WHERE f.name='near'"), CQ_COL_DICT);
+    cq_strbuf want = CQ_STRBUF_INIT, got = CQ_STRBUF_INIT;
+    int rc;
+    read_joined(idx, "user.username", &want, &rc);
+    ck_assert_int_eq(rc, 0);
+    read_joined(idx, "user", &got, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(got.buf, want.buf);
+    cq_index_close(idx);
+    /* point the reference at a name no field has */
+    sqlite3 *db;
+    ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, "UPDATE cols SET data=X'0732000000' || CAST('nosuch' AS BLOB) "
+                                      "WHERE field_id=(SELECT id FROM fields WHERE name='user')",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    idx = open_w();
+    cq_strbuf_reset(&got);
+    read_joined(idx, "user", &got, &rc);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_ptr_nonnull(strstr(cq_index_errmsg(idx), "damaged"));
+    cq_index_close(idx);
+    cq_strbuf_free(&want);
+    cq_strbuf_free(&got);
+}
+END_TEST
+
 START_TEST(test_pushdown)
 {
     cq_index *idx = open_w();
@@ -552,6 +627,7 @@ Suite *index_suite(void)
     tcase_add_test(tc, test_colenc_roundtrip_and_corruption);
     tcase_add_test(tc, test_colenc_zstd);
     tcase_add_test(tc, test_colenc_dict_packed);
+    tcase_add_test(tc, test_same_columns);
     tcase_add_loop_test(tc, test_term_filter, 0, 2);
     tcase_add_test(tc, test_chunks_unseen_until_commit);
     tcase_add_test(tc, test_chunks_rolled_back);
