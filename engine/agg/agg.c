@@ -781,11 +781,17 @@ static void add_item(cq_aggset *s, const cq_agg *g, cq_agg_state *st, const item
 int cq_groups_count_dict(cq_groups *g, cq_aggset *s, const cq_batch *b, const uint16_t *rows,
                          uint32_t n)
 {
-    if (g->n_by != 1)
+    if (g->n_by > 1)
         return 0;
     for (uint32_t k = 0; k < s->n_aggs; k++)
         if (s->aggs[k].kind != CQ_AGG_COUNT)
             return 0;
+    if (!g->n_by) {             /* stats count: the one group */
+        cq_aggset_grow(s, 1);
+        for (uint32_t k = 0; k < s->n_aggs; k++)
+            s->st[k].n += n;
+        return 1;
+    }
     const cq_col *c = cq_batch_get(b, g->by[0]);
     if (!c || c->kind != CQ_COL_DICT || c->row_off)
         return 0;

@@ -173,7 +173,7 @@ void cq_aggset_report(const cq_aggset *s, const char *cmd, const struct cq_exec_
 /*
  * `stats count by f` on a single-valued dictionary column: counts the rows
  * of each code, then adds each code's count to its group once (no
- * position/group pairs, no update per row).  Returns 1 when it did, 0 when
+ * position/group pairs, no update per row); `stats count`: adds n.  Returns 1 when it did, 0 when
  * the question is not of that shape (other functions, several or
  * multivalue by-fields) and the caller takes the general path.
  */
