@@ -461,7 +461,7 @@ START_TEST(test_term_filter)
     ck_assert_str_eq(cq_strbuf_str(&sql),
                      "SELECT id, sourcetype, source, host, t_min, t_max, n_rows FROM blocks"
                      " WHERE file_id NOT IN (SELECT id FROM files WHERE ingested_at IS NULL)"
-                     " AND t_max >= ? AND id IN term_filter(?, ?) ORDER BY t_max DESC, id DESC");
+                     " AND t_max >= ? AND id IN term_filter(?, ?)");
     cq_strbuf_free(&sql);
     cq_index_close(idx);
 }
