@@ -121,6 +121,10 @@ START_TEST(eval_mode)
     ck_assert_str_eq(lex_all("| where a==b AND c LIKE \"x%\""),
                      "|@0-1 where@2-7 name(a)@8-9 ==@9-11 name(b)@11-12 AND@13-16 "
                      "name(c)@17-18 LIKE@19-23 quoted string(x%)@24-28");
+    /* and/or/not in any case are operators here (in a search only upper case) */
+    ck_assert_str_eq(lex_all("| where a and Not b oR android"),
+                     "|@0-1 where@2-7 name(a)@8-9 AND(and)@10-13 NOT(Not)@14-17 name(b)@18-19 "
+                     "OR(oR)@20-22 name(android)@23-30");
     ck_assert_str_eq(lex_all("| eval x=1 ; y"),
                      "|@0-1 eval@2-6 name(x)@7-8 =@8-9 number(1)@9-10 "
                      "! unexpected character \";\"@11-12");
