@@ -324,9 +324,14 @@ expr:
   | call
   ;
 
+/* Function names are case-insensitive (recorded in lower case, then found
+ * in grammar/functions.def by the resolver); LIKE( and IN( are the
+ * functions like() and in(), not the operators. */
 call:
     WORD LPAREN RPAREN          { $$ = cq_ast_named(A, CQ_AST_CALL, lc(ls, $1.text), @$); }
   | WORD LPAREN args RPAREN     { $$ = adopt(cq_ast_named(A, CQ_AST_CALL, lc(ls, $1.text), @$), $3); }
+  | LIKE LPAREN args RPAREN     { $$ = adopt(cq_ast_named(A, CQ_AST_CALL, lc(ls, $1.text), @$), $3); }
+  | IN LPAREN args RPAREN       { $$ = adopt(cq_ast_named(A, CQ_AST_CALL, lc(ls, $1.text), @$), $3); }
   ;
 
 args:
