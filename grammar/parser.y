@@ -38,7 +38,7 @@
  *                  `where <search>` is OPTION "where": search expression
  *   table          FIELD ...
  *   fields         FIELD ...; flags PLUS / MINUS on the COMMAND
- *   rename         RENAME name=from alias=to, ...
+ *   rename         RENAME name=from alias=to, ... ("Web".* is from=Web.*)
  *   sort           OPTION "limit": NUMBER (the leading count) or the
  *                  OPTIONs given (limit=N), then SORTKEY ...
  *                  (flags DESC, NUM/STR/IP; text=function for others)
@@ -123,6 +123,7 @@ static cq_ast *command(cq_lex_state *ls, cq_tok t, cq_span at);
 static cq_ast *respan(cq_ast *n, cq_span at);
 static int ls_adjacent(cq_span a, cq_span b);
 static void spaced_name(cq_lex_state *ls, cq_span at);
+static void spaced_suffix(cq_lex_state *ls, cq_span quoted, cq_span word);
 static cq_ast *head_first(cq_lex_state *ls, cq_ast *e);
 static cq_ast *head_value(cq_lex_state *ls, cq_ast *v);
 static cq_ast *by_clause(cq_lex_state *ls, cq_span at, cq_ast *items);
@@ -505,8 +506,15 @@ rename_list:
   | rename_list COMMA rename_pair { $$ = cq_ast_add($1, $3); }
   ;
 
+/* rename "Web".* AS *: a quoted name and the word written right after it
+ * are one name, as Splunk reads it (the CIM macro drop_dm_object_name
+ * quotes its argument); with a space between them they are two. */
 rename_pair:
     field AS field              { $$ = cq_ast_alias(A, cq_ast_named(A, CQ_AST_RENAME, $1->name, @$), $3->name); }
+  | QSTRING WORD AS field       { if (!ls_adjacent(@1, @2)) {
+                                      spaced_suffix(ls, @1, @2); YYABORT; }
+                                  const char *from = cq_arena_printf(A, "%s%s", $1.text, $2.text);
+                                  $$ = cq_ast_alias(A, cq_ast_named(A, CQ_AST_RENAME, from, @$), $4->name); }
   ;
 
 /* ---- sort, head, dedup, top */
@@ -959,6 +967,19 @@ static void spaced_name(cq_lex_state *ls, cq_span at)
 {
     cq_diag_set(ls->diag, at, "a field name cannot have spaces around \".\"");
     cq_diag_hint(ls->diag, "write a.b, or quote the name: 'a.b'");
+}
+
+/* "Web" .*: the error a name without the rule would get, and how to
+ * write the one name that was probably meant. */
+static void spaced_suffix(cq_lex_state *ls, cq_span quoted, cq_span word)
+{
+    char q[64], w[64];
+    cq_diag_set(ls->diag, word, "expected \"as\" after %s, found %s",
+                show(ls, quoted, q, sizeof q), show(ls, word, w, sizeof w));
+    int qn = (int)(quoted.end - quoted.start), wn = (int)(word.end - word.start);
+    cq_diag_hint(ls->diag, "a quoted name and what follows it are one name only without a "
+                 "space between them: %.*s%.*s", qn > 40 ? 40 : qn, ls->text + quoted.start,
+                 wn > 40 ? 40 : wn, ls->text + word.start);
 }
 
 /* An option value written as an eval expression: a bare word (true,
