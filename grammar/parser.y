@@ -22,7 +22,8 @@
  *     [ ... ]          SUBSEARCH: PIPELINE
  *   where          COMMAND "where": one eval expression
  *   eval           COMMAND "eval": ASSIGN name=field: expression, ...
- *                  (eval a.b=... names the target "a.b", no quotes needed)
+ *                  (eval a.b=... names the target "a.b", no quotes needed;
+ *                  'a b'=... and "a b"=... name the target "a b")
  *     expressions  FIELD (x, 'x.y'), STRING, NUMBER, CALL name (lower-case):
  *                  args, BINARY op: l r, UNARY op (NOT, NEG): x;
  *                  x IN (a, b) is CALL "in": x a b; x LIKE p is BINARY LIKE
@@ -192,7 +193,7 @@ static cq_ast *by_clause(cq_lex_state *ls, cq_span at, cq_ast *items);
 %type <node> lk_field output_opt inputlookup_cmd join_cmd multisearch_cmd
 %type <node> subsearches return_cmd ret_items ret_item format_cmd fmt_items
 %type <node> fmt_item
-%type <tok> name dotted
+%type <tok> name as_name dotted
 %type <op> cmpop
 
 %%
@@ -293,6 +294,7 @@ assign:
     WORD EQ expr                { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_ASSIGN, $1.text, @$), $3); }
   | dotted EQ expr              { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_ASSIGN, $1.text, @$), $3); }
   | SQFIELD EQ expr             { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_ASSIGN, $1.text, @$), $3); }
+  | QSTRING EQ expr             { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_ASSIGN, $1.text, @$), $3); }
   ;
 
 expr:
@@ -360,6 +362,12 @@ name:
     WORD | OVER | SORTBY | OUTPUT | FROM
   ;
 
+/* The new name after `as`: a word (the scanner lets it hold balanced
+ * parentheses: values(x) as x(inheritance)) or a quoted string. */
+as_name:
+    WORD | QSTRING
+  ;
+
 option:
     WORD EQ ovalue              { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_OPTION, $1.text, @$), $3); }
   ;
@@ -409,7 +417,7 @@ by_item: field | option ;
 opt_field:
     option
   | name_field
-  | name_field AS name          { $$ = cq_ast_alias(A, $1, $3.text); }
+  | name_field AS as_name       { $$ = cq_ast_alias(A, $1, $3.text); }
   ;
 
 optfields:
@@ -455,9 +463,8 @@ stats_item:
 
 agg:
     agg_call
-  | agg_call AS name            { $$ = cq_ast_alias(A, $1, $3.text); }
-  | agg_call AS QSTRING         { $$ = cq_ast_alias(A, $1, $3.text); }
-  | EVAL_OPEN expr RPAREN AS name
+  | agg_call AS as_name         { $$ = cq_ast_alias(A, $1, $3.text); }
+  | EVAL_OPEN expr RPAREN AS as_name
                                 { $$ = cq_ast_alias(A, cq_ast_add(cq_ast_named(A, CQ_AST_AGG, "eval", @$), $2), $5.text); }
   ;
 
@@ -613,7 +620,7 @@ conv_items:
 conv_item:
     option
   | WORD LPAREN field RPAREN    { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_CALL, lc(ls, $1.text), @$), $3); }
-  | WORD LPAREN field RPAREN AS name
+  | WORD LPAREN field RPAREN AS as_name
                                 { $$ = cq_ast_alias(A, cq_ast_add(cq_ast_named(A, CQ_AST_CALL, lc(ls, $1.text), @$), $3), $6.text); }
   ;
 
@@ -637,7 +644,7 @@ lk_fields:
 
 lk_field:
     name_field
-  | name_field AS name          { $$ = cq_ast_alias(A, $1, $3.text); }
+  | name_field AS as_name       { $$ = cq_ast_alias(A, $1, $3.text); }
   ;
 
 output_opt:
