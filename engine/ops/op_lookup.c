@@ -18,7 +18,8 @@
  * else the data directory's lookups/): a name is a plain file name (letters,
  * digits, ".", "_", "-"; ".csv" added when missing); "/", "..", absolute
  * paths and symbolic links that leave the directory are rejected.  An
- * empty cell is a missing value.
+ * empty cell is a missing value.  Header names lose the spaces and tabs
+ * around them (`EventCode, Description`); cells keep theirs.
  */
 #include "engine/op.h"
 #include "engine/expr/eval.h"
@@ -160,6 +161,23 @@ static int csv_field(csv *c, cq_arena *a, cq_sv *out, int *end_row)
     return rc;
 }
 
+/* A header field: as csv_field, without the blanks around it, so that a
+ * header written `EventCode, Description` names the column Description
+ * (spaces are never part of a column name a lookup could match). */
+static int csv_header_field(csv *c, cq_arena *a, cq_sv *out, int *end_row)
+{
+    while (c->pos < c->len && (c->s[c->pos] == ' ' || c->s[c->pos] == '\t'))
+        c->pos++;
+    if (csv_field(c, a, out, end_row))
+        return -1;
+    uint32_t n = out->len;
+    while (n && (out->p[n - 1] == ' ' || out->p[n - 1] == '\t'))
+        n--;
+    if (n != out->len)
+        *out = n ? (cq_sv){cq_arena_strndup(a, out->p, n), n} : (cq_sv){NULL, 0};
+    return 0;
+}
+
 /* Parses the CSV text into t (memory from a). */
 static int parse_csv(const char *text, size_t len, cq_arena *a, lk_table *t, cq_span at,
                      cq_diag *d)
@@ -174,7 +192,7 @@ static int parse_csv(const char *text, size_t len, cq_arena *a, lk_table *t, cq_
     while (!end && c.pos < c.len) {
         cq_sv v;
         unsigned line = c.line;
-        if (csv_field(&c, a, &v, &end) || !v.p) {
+        if (csv_header_field(&c, a, &v, &end) || !v.p) {
             rc = cq_diag_set(d, at, "lookup table %s: line %u: %s", t->path, line,
                              v.p ? "bad quoting" : "empty column name in the header");
             goto done;
