@@ -59,7 +59,8 @@
  *   convert        OPTION ..., CALL name=function: FIELD, alias from `as`
  *   lookup         OPTION ..., ARG table, FIELD (alias) ..., then OPTION
  *                  "output" or "outputnew" (lower-case): FIELD (alias) ...
- *   inputlookup    OPTION ..., ARG table, OPTION "where": search expression
+ *   inputlookup    OPTION ..., ARG table, OPTION ... (written after the
+ *                  table), OPTION "where": search expression
  *   join append    OPTION ..., FIELD ..., SUBSEARCH
  *   multisearch    SUBSEARCH ...
  *   return         OPTION "limit": NUMBER, FIELD ... (`alias=f` is FIELD f
@@ -652,9 +653,13 @@ output_opt:
   | OUTPUT lk_fields            { $$ = adopt(cq_ast_named(A, CQ_AST_OPTION, $1.text, @1), $2); }
   ;
 
+/* Options may come before and after the table (real content writes
+ * `inputlookup t append=t`). */
 inputlookup_cmd:
     CMD_INPUTLOOKUP lk_head where_opt
                                 { $$ = cq_ast_add(adopt(command(ls, $1, @1), $2), $3); }
+  | CMD_INPUTLOOKUP lk_head options where_opt
+                                { $$ = cq_ast_add(adopt(adopt(command(ls, $1, @1), $2), $3), $4); }
   ;
 
 join_cmd:
