@@ -14,6 +14,8 @@
 #include "engine/par.h"
 #include "engine/subsearch.h"
 #include "engine/expr/match.h"
+#include "engine/ops/op_rows.h"
+#include "grammar/resolve.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "common/timemod.h"
@@ -188,6 +190,52 @@ static int first_search(cq_arena *a, const cq_ast *cmd, cq_plan *p, const cq_pla
     return d->set ? -1 : 0;
 }
 
+/* Whether the command's row in grammar/commands.def lists option opt. */
+static int takes_option(const char *cmd, const char *opt)
+{
+    const cq_cmd_def *def = cq_cmd_def_find(cmd);
+    size_t n = strlen(opt);
+    for (const char *p = def ? def->options : ""; (p = strstr(p, opt)); p += n)
+        if ((p == def->options || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+            return 1;
+    return 0;
+}
+
+/*
+ * A generating command after the first, `... | inputlookup append=t T`:
+ * Splunk appends its results to the results before it, which is what
+ * `append maxout=0 [| inputlookup T]` does, so it is planned as that (no
+ * limit: the command's rows are not a subsearch's).  Without append=true it
+ * must be first.  Returns the append command, or NULL with d set.
+ */
+static const cq_ast *generating_stage(cq_arena *a, const cq_ast *cmd, cq_diag *d)
+{
+    const cq_ast *opt = cq_ast_option(cmd, "append");
+    if (!opt || cq_ast_truth(opt->kids) != 1) {
+        cq_diag_set(d, cq_cmd_name_span(cmd), "%s must be the first command of a search",
+                    cmd->name);
+        if (takes_option(cmd->name, "append"))
+            cq_diag_hint(d, "or give it append=true to add its results to the results "
+                         "before it");
+        return NULL;
+    }
+    cq_ast *gen = cq_ast_named(a, CQ_AST_COMMAND, cmd->name, cmd->span);
+    for (const cq_ast *k = cmd->kids; k; k = k->next) {
+        if (k == opt)
+            continue;
+        cq_ast *c = cq_arena_alloc(a, sizeof *c);
+        *c = *k;
+        cq_ast_add(gen, c);
+    }
+    gen->span = cmd->span;
+    cq_ast *pipe = cq_ast_add(cq_ast_new(a, CQ_AST_PIPELINE, cmd->span), gen);
+    cq_ast *sub = cq_ast_add(cq_ast_new(a, CQ_AST_SUBSEARCH, cmd->span), pipe);
+    cq_ast *maxout = cq_ast_add(cq_ast_named(a, CQ_AST_OPTION, "maxout", opt->span),
+                                cq_ast_text(a, CQ_AST_VALUE, "0", 0, opt->span));
+    cq_ast *app = cq_ast_named(a, CQ_AST_COMMAND, "append", cmd->span);
+    return cq_ast_add(cq_ast_add(app, maxout), sub);
+}
+
 int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
                   cq_plan **out, cq_diag *diag)
 {
@@ -221,10 +269,12 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
         st->def = cq_command_find(cmd->name);
         if (!st->def)
             return cq_diag_set(diag, cq_cmd_name_span(cmd), "not supported yet: %s", cmd->name);
-        if (st->def->flags & CQ_CMD_GENERATING)
-            return cq_diag_set(diag, cq_cmd_name_span(cmd),
-                               "%s must be the first command of a search", cmd->name);
-        if (st->def->prepare(a, cmd, o, &st->cfg, diag))
+        if (st->def->flags & CQ_CMD_GENERATING) {
+            if (!(st->cmd = generating_stage(a, cmd, diag)))
+                return -1;
+            st->def = cq_command_find(st->cmd->name);
+        }
+        if (st->def->prepare(a, st->cmd, o, &st->cfg, diag))
             return -1;
         p->n_stages++;
         if (st->def->flags & CQ_CMD_FIXES_COLUMNS)

@@ -22,7 +22,8 @@
  *     [ ... ]          SUBSEARCH: PIPELINE
  *   where          COMMAND "where": one eval expression
  *   eval           COMMAND "eval": ASSIGN name=field: expression, ...
- *                  (eval a.b=... names the target "a.b", no quotes needed)
+ *                  (eval a.b=... names the target "a.b", no quotes needed;
+ *                  'a b'=... and "a b"=... name the target "a b")
  *     expressions  FIELD (x, 'x.y'), STRING, NUMBER, CALL name (lower-case):
  *                  args, BINARY op: l r, UNARY op (NOT, NEG): x;
  *                  x IN (a, b) is CALL "in": x a b; x LIKE p is BINARY LIKE
@@ -38,7 +39,7 @@
  *                  `where <search>` is OPTION "where": search expression
  *   table          FIELD ...
  *   fields         FIELD ...; flags PLUS / MINUS on the COMMAND
- *   rename         RENAME name=from alias=to, ...
+ *   rename         RENAME name=from alias=to, ... ("Web".* is from=Web.*)
  *   sort           OPTION "limit": NUMBER (the leading count) or the
  *                  OPTIONs given (limit=N), then SORTKEY ...
  *                  (flags DESC, NUM/STR/IP; text=function for others)
@@ -58,7 +59,8 @@
  *   convert        OPTION ..., CALL name=function: FIELD, alias from `as`
  *   lookup         OPTION ..., ARG table, FIELD (alias) ..., then OPTION
  *                  "output" or "outputnew" (lower-case): FIELD (alias) ...
- *   inputlookup    OPTION ..., ARG table, OPTION "where": search expression
+ *   inputlookup    OPTION ..., ARG table, OPTION ... (written after the
+ *                  table), OPTION "where": search expression
  *   join append    OPTION ..., FIELD ..., SUBSEARCH
  *   multisearch    SUBSEARCH ...
  *   return         OPTION "limit": NUMBER, FIELD ... (`alias=f` is FIELD f
@@ -123,6 +125,7 @@ static cq_ast *command(cq_lex_state *ls, cq_tok t, cq_span at);
 static cq_ast *respan(cq_ast *n, cq_span at);
 static int ls_adjacent(cq_span a, cq_span b);
 static void spaced_name(cq_lex_state *ls, cq_span at);
+static void spaced_suffix(cq_lex_state *ls, cq_span quoted, cq_span word);
 static cq_ast *head_first(cq_lex_state *ls, cq_ast *e);
 static cq_ast *head_value(cq_lex_state *ls, cq_ast *v);
 static cq_ast *by_clause(cq_lex_state *ls, cq_span at, cq_ast *items);
@@ -191,7 +194,7 @@ static cq_ast *by_clause(cq_lex_state *ls, cq_span at, cq_ast *items);
 %type <node> lk_field output_opt inputlookup_cmd join_cmd multisearch_cmd
 %type <node> subsearches return_cmd ret_items ret_item format_cmd fmt_items
 %type <node> fmt_item
-%type <tok> name dotted
+%type <tok> name as_name dotted
 %type <op> cmpop
 
 %%
@@ -292,6 +295,7 @@ assign:
     WORD EQ expr                { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_ASSIGN, $1.text, @$), $3); }
   | dotted EQ expr              { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_ASSIGN, $1.text, @$), $3); }
   | SQFIELD EQ expr             { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_ASSIGN, $1.text, @$), $3); }
+  | QSTRING EQ expr             { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_ASSIGN, $1.text, @$), $3); }
   ;
 
 expr:
@@ -324,9 +328,14 @@ expr:
   | call
   ;
 
+/* Function names are case-insensitive (recorded in lower case, then found
+ * in grammar/functions.def by the resolver); LIKE( and IN( are the
+ * functions like() and in(), not the operators. */
 call:
     WORD LPAREN RPAREN          { $$ = cq_ast_named(A, CQ_AST_CALL, lc(ls, $1.text), @$); }
   | WORD LPAREN args RPAREN     { $$ = adopt(cq_ast_named(A, CQ_AST_CALL, lc(ls, $1.text), @$), $3); }
+  | LIKE LPAREN args RPAREN     { $$ = adopt(cq_ast_named(A, CQ_AST_CALL, lc(ls, $1.text), @$), $3); }
+  | IN LPAREN args RPAREN       { $$ = adopt(cq_ast_named(A, CQ_AST_CALL, lc(ls, $1.text), @$), $3); }
   ;
 
 args:
@@ -352,6 +361,12 @@ dotted:
 /* A field name where keywords of other commands are ordinary words. */
 name:
     WORD | OVER | SORTBY | OUTPUT | FROM
+  ;
+
+/* The new name after `as`: a word (the scanner lets it hold balanced
+ * parentheses: values(x) as x(inheritance)) or a quoted string. */
+as_name:
+    WORD | QSTRING
   ;
 
 option:
@@ -403,7 +418,7 @@ by_item: field | option ;
 opt_field:
     option
   | name_field
-  | name_field AS name          { $$ = cq_ast_alias(A, $1, $3.text); }
+  | name_field AS as_name       { $$ = cq_ast_alias(A, $1, $3.text); }
   ;
 
 optfields:
@@ -449,9 +464,8 @@ stats_item:
 
 agg:
     agg_call
-  | agg_call AS name            { $$ = cq_ast_alias(A, $1, $3.text); }
-  | agg_call AS QSTRING         { $$ = cq_ast_alias(A, $1, $3.text); }
-  | EVAL_OPEN expr RPAREN AS name
+  | agg_call AS as_name         { $$ = cq_ast_alias(A, $1, $3.text); }
+  | EVAL_OPEN expr RPAREN AS as_name
                                 { $$ = cq_ast_alias(A, cq_ast_add(cq_ast_named(A, CQ_AST_AGG, "eval", @$), $2), $5.text); }
   ;
 
@@ -500,8 +514,15 @@ rename_list:
   | rename_list COMMA rename_pair { $$ = cq_ast_add($1, $3); }
   ;
 
+/* rename "Web".* AS *: a quoted name and the word written right after it
+ * are one name, as Splunk reads it (the CIM macro drop_dm_object_name
+ * quotes its argument); with a space between them they are two. */
 rename_pair:
     field AS field              { $$ = cq_ast_alias(A, cq_ast_named(A, CQ_AST_RENAME, $1->name, @$), $3->name); }
+  | QSTRING WORD AS field       { if (!ls_adjacent(@1, @2)) {
+                                      spaced_suffix(ls, @1, @2); YYABORT; }
+                                  const char *from = cq_arena_printf(A, "%s%s", $1.text, $2.text);
+                                  $$ = cq_ast_alias(A, cq_ast_named(A, CQ_AST_RENAME, from, @$), $4->name); }
   ;
 
 /* ---- sort, head, dedup, top */
@@ -600,7 +621,7 @@ conv_items:
 conv_item:
     option
   | WORD LPAREN field RPAREN    { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_CALL, lc(ls, $1.text), @$), $3); }
-  | WORD LPAREN field RPAREN AS name
+  | WORD LPAREN field RPAREN AS as_name
                                 { $$ = cq_ast_alias(A, cq_ast_add(cq_ast_named(A, CQ_AST_CALL, lc(ls, $1.text), @$), $3), $6.text); }
   ;
 
@@ -624,7 +645,7 @@ lk_fields:
 
 lk_field:
     name_field
-  | name_field AS name          { $$ = cq_ast_alias(A, $1, $3.text); }
+  | name_field AS as_name       { $$ = cq_ast_alias(A, $1, $3.text); }
   ;
 
 output_opt:
@@ -632,9 +653,13 @@ output_opt:
   | OUTPUT lk_fields            { $$ = adopt(cq_ast_named(A, CQ_AST_OPTION, $1.text, @1), $2); }
   ;
 
+/* Options may come before and after the table (real content writes
+ * `inputlookup t append=t`). */
 inputlookup_cmd:
     CMD_INPUTLOOKUP lk_head where_opt
                                 { $$ = cq_ast_add(adopt(command(ls, $1, @1), $2), $3); }
+  | CMD_INPUTLOOKUP lk_head options where_opt
+                                { $$ = cq_ast_add(adopt(adopt(command(ls, $1, @1), $2), $3), $4); }
   ;
 
 join_cmd:
@@ -954,6 +979,19 @@ static void spaced_name(cq_lex_state *ls, cq_span at)
 {
     cq_diag_set(ls->diag, at, "a field name cannot have spaces around \".\"");
     cq_diag_hint(ls->diag, "write a.b, or quote the name: 'a.b'");
+}
+
+/* "Web" .*: the error a name without the rule would get, and how to
+ * write the one name that was probably meant. */
+static void spaced_suffix(cq_lex_state *ls, cq_span quoted, cq_span word)
+{
+    char q[64], w[64];
+    cq_diag_set(ls->diag, word, "expected \"as\" after %s, found %s",
+                show(ls, quoted, q, sizeof q), show(ls, word, w, sizeof w));
+    int qn = (int)(quoted.end - quoted.start), wn = (int)(word.end - word.start);
+    cq_diag_hint(ls->diag, "a quoted name and what follows it are one name only without a "
+                 "space between them: %.*s%.*s", qn > 40 ? 40 : qn, ls->text + quoted.start,
+                 wn > 40 ? 40 : wn, ls->text + word.start);
 }
 
 /* An option value written as an eval expression: a bare word (true,

@@ -9,20 +9,24 @@
  *       an OUTPUT list every other column of the table is output.  OUTPUT
  *       sets the fields (and clears them where nothing matches); OUTPUTNEW
  *       only fills fields the result does not have.
- *   | inputlookup TABLE [where SEARCH]
- *       the table's rows (columns in header order), optionally filtered by
- *       a search expression.
+ *   | inputlookup [append=BOOL] [start=N] [max=N] TABLE [options] [where SEARCH]
+ *       the table's rows (columns in header order): rows start.. of the
+ *       file (0-based), at most max of them, then filtered by the search
+ *       expression.  Later in a pipeline (append=true) the planner makes it
+ *       an append of the same command (engine/planner.c).
  *
  * Tables are RFC 4180 CSV files with a header row, read when the query is
  * compiled, and only from the lookup directory (--lookups, $CQUERY_LOOKUPS,
  * else the data directory's lookups/): a name is a plain file name (letters,
  * digits, ".", "_", "-"; ".csv" added when missing); "/", "..", absolute
  * paths and symbolic links that leave the directory are rejected.  An
- * empty cell is a missing value.
+ * empty cell is a missing value.  Header names lose the spaces and tabs
+ * around them (`EventCode, Description`); cells keep theirs.
  */
 #include "engine/op.h"
 #include "engine/expr/eval.h"
 #include "engine/expr/match.h"
+#include "engine/ops/op_rows.h"
 #include "common/strbuf.h"
 #include "common/strmap.h"
 
@@ -160,6 +164,23 @@ static int csv_field(csv *c, cq_arena *a, cq_sv *out, int *end_row)
     return rc;
 }
 
+/* A header field: as csv_field, without the blanks around it, so that a
+ * header written `EventCode, Description` names the column Description
+ * (spaces are never part of a column name a lookup could match). */
+static int csv_header_field(csv *c, cq_arena *a, cq_sv *out, int *end_row)
+{
+    while (c->pos < c->len && (c->s[c->pos] == ' ' || c->s[c->pos] == '\t'))
+        c->pos++;
+    if (csv_field(c, a, out, end_row))
+        return -1;
+    uint32_t n = out->len;
+    while (n && (out->p[n - 1] == ' ' || out->p[n - 1] == '\t'))
+        n--;
+    if (n != out->len)
+        *out = n ? (cq_sv){cq_arena_strndup(a, out->p, n), n} : (cq_sv){NULL, 0};
+    return 0;
+}
+
 /* Parses the CSV text into t (memory from a). */
 static int parse_csv(const char *text, size_t len, cq_arena *a, lk_table *t, cq_span at,
                      cq_diag *d)
@@ -174,7 +195,7 @@ static int parse_csv(const char *text, size_t len, cq_arena *a, lk_table *t, cq_
     while (!end && c.pos < c.len) {
         cq_sv v;
         unsigned line = c.line;
-        if (csv_field(&c, a, &v, &end) || !v.p) {
+        if (csv_header_field(&c, a, &v, &end) || !v.p) {
             rc = cq_diag_set(d, at, "lookup table %s: line %u: %s", t->path, line,
                              v.p ? "bad quoting" : "empty column name in the header");
             goto done;
@@ -273,21 +294,56 @@ static int table_col(const lk_table *t, const char *name)
 typedef struct input_cfg {
     const lk_table *t;
     const cq_ast *where;
+    size_t start;           /* first row read (0-based) */
+    size_t end;             /* past the last row read: start + max, at most n_rows */
 } input_cfg;
+
+/* start= or max=: a whole number into *out. */
+static int count_opt(const cq_ast *k, size_t *out, cq_diag *d)
+{
+    const char *v = k->kids && k->kids->text ? k->kids->text : "";
+    double n;
+    if (!cq_parse_num(v, strlen(v), &n) || n < 0 || n > 1e15 || n != (double)(uint64_t)n)
+        return cq_diag_set(d, k->span, "inputlookup %s= takes a whole number, not \"%s\"",
+                           k->name, v);
+    *out = (size_t)n;
+    return 0;
+}
+
+/* The options, in any order around the table name.  append=true as the
+ * first command means the same as without it (the planner turns a later
+ * inputlookup append=true into an append). */
+static int input_options(const cq_ast *cmd, input_cfg *c, size_t *max, cq_diag *d)
+{
+    for (const cq_ast *k = cmd->kids; k; k = k->next) {
+        if (k->kind != CQ_AST_OPTION)
+            continue;
+        if (!strcmp(k->name, "where")) {
+            c->where = k->kids;
+        } else if (!strcmp(k->name, "append")) {
+            if (cq_ast_truth(k->kids) < 0)
+                return cq_diag_set(d, k->span, "inputlookup append= takes true or false");
+        } else if (!strcmp(k->name, "start") || !strcmp(k->name, "max")) {
+            if (count_opt(k, !strcmp(k->name, "start") ? &c->start : max, d))
+                return -1;
+        } else {
+            return cq_diag_set(d, k->span, "not supported yet: inputlookup %s=", k->name);
+        }
+    }
+    return 0;
+}
 
 int cq_prepare_inputlookup(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
                            cq_diag *d)
 {
     input_cfg *c = cq_arena_calloc(a, sizeof *c);
+    size_t max = SIZE_MAX;
     const cq_ast *arg = NULL;
-    for (const cq_ast *k = cmd->kids; k; k = k->next) {
+    for (const cq_ast *k = cmd->kids; k; k = k->next)
         if (k->kind == CQ_AST_ARG)
             arg = k;
-        else if (k->kind == CQ_AST_OPTION && !strcmp(k->name, "where"))
-            c->where = k->kids;
-        else if (k->kind == CQ_AST_OPTION)
-            return cq_diag_set(d, k->span, "not supported yet: inputlookup %s=", k->name);
-    }
+    if (input_options(cmd, c, &max, d))
+        return -1;
     if (!arg)
         return cq_diag_set(d, cq_cmd_name_span(cmd), "inputlookup needs a table name");
     if (c->where && cq_filter_check(c->where, -1, d))
@@ -296,6 +352,9 @@ int cq_prepare_inputlookup(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o
     if (load_table(a, arg, o, &t, d))
         return -1;
     c->t = t;
+    /* start= and max= count rows of the file, before where filters them */
+    c->start = c->start < t->n_rows ? c->start : t->n_rows;
+    c->end = max < t->n_rows - c->start ? c->start + max : t->n_rows;
     *cfg = c;
     return 0;
 }
@@ -313,11 +372,11 @@ static int input_next(cq_oper *op, cq_batch **out)
 {
     input_op *p = (input_op *)op;
     const lk_table *t = p->cfg->t;
-    while (p->pos < t->n_rows) {
+    size_t end = p->cfg->end;
+    while (p->pos < end) {
         cq_arena_reset(&p->arena);
         cq_batch_clear(&p->out);
-        uint32_t n = t->n_rows - p->pos < CQ_BATCH_ROWS ? (uint32_t)(t->n_rows - p->pos)
-                                                        : CQ_BATCH_ROWS;
+        uint32_t n = end - p->pos < CQ_BATCH_ROWS ? (uint32_t)(end - p->pos) : CQ_BATCH_ROWS;
         for (uint32_t c = 0; c < t->n_cols; c++) {
             cq_sv *v = cq_arena_alloc(&p->arena, (n + 1) * sizeof *v);
             for (uint32_t r = 0; r < n; r++)
@@ -346,6 +405,7 @@ cq_oper *cq_open_inputlookup(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
 {
     input_op *p = cq_oper_new(sizeof *p, input_next, NULL, child, ctx);
     p->cfg = cfg;
+    p->pos = p->cfg->start;
     cq_oper_out(&p->base, &p->arena, &p->out);
     return &p->base;
 }

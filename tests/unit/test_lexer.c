@@ -121,6 +121,10 @@ START_TEST(eval_mode)
     ck_assert_str_eq(lex_all("| where a==b AND c LIKE \"x%\""),
                      "|@0-1 where@2-7 name(a)@8-9 ==@9-11 name(b)@11-12 AND@13-16 "
                      "name(c)@17-18 LIKE@19-23 quoted string(x%)@24-28");
+    /* and/or/not in any case are operators here (in a search only upper case) */
+    ck_assert_str_eq(lex_all("| where a and Not b oR android"),
+                     "|@0-1 where@2-7 name(a)@8-9 AND(and)@10-13 NOT(Not)@14-17 name(b)@18-19 "
+                     "OR(oR)@20-22 name(android)@23-30");
     ck_assert_str_eq(lex_all("| eval x=1 ; y"),
                      "|@0-1 eval@2-6 name(x)@7-8 =@8-9 number(1)@9-10 "
                      "! unexpected character \";\"@11-12");
@@ -137,6 +141,12 @@ START_TEST(args_mode)
     ck_assert_str_eq(lex_all("| bucket span=5m _time"),
                      "|@0-1 command(bin)@2-8 name(span)@9-13 =@13-14 value(5m)@14-16 "
                      "name(_time)@17-22");
+    /* after as: a name with (...) in it, or a quoted one */
+    ck_assert_str_eq(lex_all("| stats values(x) as x(y), c as \"a b\" by f(g)"),
+                     "|@0-1 stats@2-7 name(values)@8-14 (@14-15 name(x)@15-16 )@16-17 "
+                     "as@18-20 name(x(y))@21-25 ,@25-26 name(c)@27-28 as@29-31 "
+                     "quoted string(a b)@32-37 by@38-40 name(f)@41-42 (@42-43 name(g)@43-44 "
+                     ")@44-45");
     /* a comma ends an option's value */
     ck_assert_str_eq(lex_all("| join type=left a,b [x]"),
                      "|@0-1 join@2-6 name(type)@7-11 =@11-12 value(left)@12-16 "
