@@ -27,6 +27,8 @@ const char *cq_cli_index_path(const char *opt);
 /* Prints "cquery: <fmt>" to stderr. */
 void cq_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+#define CQ_CLI_MAX_GEOIP_DB 8   /* --geoip-db given at most this often */
+
 /* Options shared by search and hunt. */
 typedef struct cq_run_opts {
     const char *index;
@@ -38,6 +40,8 @@ typedef struct cq_run_opts {
     int csv_raw;            /* --csv-raw: no defusing of formula-like cells */
     cq_bounds bounds;       /* --timeout, --max-memory (0: none) */
     unsigned threads;       /* --threads (0: one per CPU) */
+    const char *geoip_db[CQ_CLI_MAX_GEOIP_DB]; /* --geoip-db PATH, repeatable */
+    size_t n_geoip_db;
 } cq_run_opts;
 
 /* Parses --earliest/--latest/--tz/--format values.  Returns 0 or prints an
@@ -47,5 +51,7 @@ int cq_cli_tz(const char *val, int *tz);
 int cq_cli_format(const char *val, cq_out_format *f);
 /* --threads: a whole number from 1 to 64. */
 int cq_cli_threads(const char *val, unsigned *n);
+/* --geoip-db PATH: one more database for iplocation. */
+int cq_cli_geoip_db(cq_run_opts *o, const char *path);
 
 #endif

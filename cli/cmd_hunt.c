@@ -48,6 +48,9 @@ static const char hunt_usage[] =
     "      --tz ZONE          zone for printed times (default UTC)\n"
     "      --lookups DIR      lookup tables for lookup/inputlookup\n"
     "      --threads N        scan with at most N threads (default: one per CPU; 1-64)\n"
+    "      --geoip-db PATH    iplocation's MaxMind DB file (repeatable; default\n"
+    "                         $CQUERY_GEOIP_DB, else /var/lib/GeoIP/GeoLite2-City.mmdb\n"
+    "                         or /usr/share/GeoIP/GeoLite2-City.mmdb)\n"
     "      --fail-on-hit      exit 1 when any analytic found something (cron, CI)\n"
     "  -l, --list             list the analytics with their metadata, run nothing\n"
     "  -h, --help             this text\n";
@@ -164,7 +167,8 @@ static void print_list(const hunt *h)
 static int run_one(analytic *a, cq_index *idx, const cq_run_opts *o)
 {
     cq_query *q = cq_query_new(a->spl->query, a->spl->query_len, a->spl->path, a->spl->line_base);
-    cq_query_opts qo = {o->earliest, o->latest, 0, NULL, o->lookups, &o->limits, o->threads};
+    cq_query_opts qo = {o->earliest, o->latest, 0, NULL, o->lookups,
+                        &o->limits, o->threads, o->geoip_db, o->n_geoip_db};
     int rc = 0;
     FILE *mem = open_memstream(&a->report, &a->report_len);
     if (!mem)
@@ -271,6 +275,7 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
         {"archive", required_argument, NULL, 'a'},  {"no-cache", no_argument, NULL, 'N'},
         {"technique", required_argument, NULL, 't'}, {"output", required_argument, NULL, 'o'},
         {"lookups", required_argument, NULL, 'K'},  {"threads", required_argument, NULL, 'P'},
+        {"geoip-db", required_argument, NULL, 'G'},
         {NULL, 0, NULL, 0},
     };
     cq_run_opts *o = &h->run;
@@ -299,6 +304,7 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
         case 'o': h->output = optarg; break;
         case 'K': o->lookups = optarg; break;
         case 'P': if (cq_cli_threads(optarg, &o->threads)) return -1; break;
+        case 'G': if (cq_cli_geoip_db(o, optarg)) return -1; break;
         case 'h': fputs(hunt_usage, stdout); return 0;
         default: fputs(hunt_usage, stderr); return -1;
         }

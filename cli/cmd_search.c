@@ -33,6 +33,10 @@ static const char search_usage[] =
     "      --subsearch-maxtime S   seconds a subsearch may run (Splunk: 60; 0: no limit)\n"
     "      --join-maxout N  rows of a join/append subsearch (Splunk: 50000; 0: all)\n"
     "      --threads N      scan with at most N threads (default: one per CPU; 1-64)\n"
+    "      --geoip-db PATH  iplocation's MaxMind DB file (repeatable: e.g. separate\n"
+    "                       IPv4 and IPv6 files; default $CQUERY_GEOIP_DB, a\n"
+    "                       ':'-separated list, else /var/lib/GeoIP/GeoLite2-City.mmdb\n"
+    "                       or /usr/share/GeoIP/GeoLite2-City.mmdb)\n"
     "  -h, --help           this text\n";
 
 static const struct option run_opts[] = {
@@ -49,6 +53,7 @@ static const struct option run_opts[] = {
     {"subsearch-maxtime", required_argument, NULL, 'T'},
     {"join-maxout", required_argument, NULL, 'J'},
     {"threads", required_argument, NULL, 'P'},
+    {"geoip-db", required_argument, NULL, 'G'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -124,6 +129,7 @@ static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usa
         case 'S': if (limit_arg("--subsearch-maxout", optarg, &o->limits.subsearch_maxout)) return -1; break;
         case 'J': if (limit_arg("--join-maxout", optarg, &o->limits.join_maxout)) return -1; break;
         case 'P': if (cq_cli_threads(optarg, &o->threads)) return -1; break;
+        case 'G': if (cq_cli_geoip_db(o, optarg)) return -1; break;
         case 'T': {
             uint64_t secs;
             if (limit_arg("--subsearch-maxtime", optarg, &secs)) return -1;
@@ -158,7 +164,8 @@ static cq_query *query_from_args(int argc, char **argv, int first)
 
 static int compile_or_report(cq_query *q, const cq_run_opts *o)
 {
-    cq_query_opts qo = {o->earliest, o->latest, 0, NULL, o->lookups, &o->limits, o->threads};
+    cq_query_opts qo = {o->earliest, o->latest, 0, NULL, o->lookups,
+                        &o->limits, o->threads, o->geoip_db, o->n_geoip_db};
     if (cq_query_compile(q, &qo)) {
         cq_query_print_error(q, stderr);
         return -1;
@@ -202,7 +209,7 @@ int cq_cmd_search(int argc, char **argv)
 }
 
 static const char explain_usage[] =
-    "usage: cquery explain [--earliest T] [--latest T] [--threads N] QUERY\n"
+    "usage: cquery explain [--earliest T] [--latest T] [--threads N] [--geoip-db PATH] QUERY\n"
     "\n"
     "Prints the query's syntax tree and its plan: the SQL sent to the index with\n"
     "its bound parameters, what the engine re-checks on every row, and what\n"

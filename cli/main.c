@@ -86,6 +86,20 @@ int cq_cli_threads(const char *val, unsigned *n)
     return 0;
 }
 
+int cq_cli_geoip_db(cq_run_opts *o, const char *path)
+{
+    if (!*path || strchr(path, ':')) {
+        cq_cli_error("--geoip-db takes a file path without ':', not \"%s\"", path);
+        return -1;
+    }
+    if (o->n_geoip_db == CQ_CLI_MAX_GEOIP_DB) {
+        cq_cli_error("--geoip-db given more than %d times", CQ_CLI_MAX_GEOIP_DB);
+        return -1;
+    }
+    o->geoip_db[o->n_geoip_db++] = path;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {

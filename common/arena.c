@@ -20,6 +20,12 @@ struct cq_arena_chunk {
     _Alignas(16) unsigned char data[];
 };
 
+struct cq_arena_cleanup {
+    cq_arena_cleanup *next;             /* older */
+    void (*fn)(void *);
+    void *p;
+};
+
 void cq_oom(void)
 {
     fputs("cquery: out of memory\n", stderr);
@@ -61,6 +67,7 @@ void cq_arena_init(cq_arena *a)
     a->head = NULL;
     a->used = 0;
     a->total = 0;
+    a->cleanups = NULL;
 }
 
 static cq_arena_chunk *chunk_new(size_t size, cq_arena_chunk *next)
@@ -135,8 +142,28 @@ char *cq_arena_printf(cq_arena *a, const char *fmt, ...)
     return p;
 }
 
+void cq_arena_defer(cq_arena *a, void (*fn)(void *), void *p)
+{
+    cq_arena_cleanup *c = cq_arena_alloc(a, sizeof *c);
+    c->fn = fn;
+    c->p = p;
+    c->next = a->cleanups;
+    a->cleanups = c;
+}
+
+/* Runs and forgets the cleanups (their nodes are the arena's memory). */
+static void run_cleanups(cq_arena *a)
+{
+    while (a->cleanups) {
+        cq_arena_cleanup *c = a->cleanups;
+        a->cleanups = c->next;
+        c->fn(c->p);
+    }
+}
+
 void cq_arena_reset(cq_arena *a)
 {
+    run_cleanups(a);
     if (!a->head)
         return;
     /* Keep the largest-so-far head chunk; free the rest. */
@@ -153,6 +180,7 @@ void cq_arena_reset(cq_arena *a)
 
 void cq_arena_free(cq_arena *a)
 {
+    run_cleanups(a);
     cq_arena_chunk *c = a->head;
     while (c) {
         cq_arena_chunk *next = c->next;

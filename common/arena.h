@@ -13,11 +13,13 @@
 #include <stddef.h>
 
 typedef struct cq_arena_chunk cq_arena_chunk;
+typedef struct cq_arena_cleanup cq_arena_cleanup;
 
 typedef struct cq_arena {
     cq_arena_chunk *head;   /* newest chunk; older ones chained behind it */
     size_t used;            /* bytes used in head */
     size_t total;           /* bytes handed out since the last reset, for limits */
+    cq_arena_cleanup *cleanups; /* cq_arena_defer()'s, newest first */
 } cq_arena;
 
 void cq_arena_init(cq_arena *a);
@@ -30,7 +32,16 @@ char *cq_arena_strndup(cq_arena *a, const char *s, size_t len);
 char *cq_arena_strdup(cq_arena *a, const char *s);
 char *cq_arena_printf(cq_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Frees all but the first chunk, which is kept for reuse. */
+/*
+ * Calls fn(p) when the arena is next reset or freed, before its memory goes
+ * (cleanups run newest first).  For what the arena's memory refers to but
+ * does not hold, such as a file a query's plan keeps open (iplocation's
+ * database), so that it lives exactly as long as the plan (SQLite's
+ * sqlite3ParserAddCleanup).
+ */
+void cq_arena_defer(cq_arena *a, void (*fn)(void *), void *p);
+/* Runs the cleanups, then frees all but the first chunk, which is kept for
+ * reuse. */
 void cq_arena_reset(cq_arena *a);
 void cq_arena_free(cq_arena *a);
 

@@ -92,6 +92,8 @@ typedef struct cq_plan_opts {
     int64_t latest;             /* --latest, or INT64_MAX */
     int64_t now_us;             /* "now" for relative time modifiers */
     const char *lookups;        /* lookup directory (lookup, inputlookup), or NULL */
+    const char *geoip_db;       /* iplocation's databases, ':'-separated, or NULL:
+                                   the default paths (engine/ops/op_iplocation.c) */
     cq_limits limits;
     unsigned threads;           /* scan threads at most (--threads); 0: one per CPU */
 } cq_plan_opts;

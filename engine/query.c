@@ -2,6 +2,7 @@
  * owner for everything. */
 #include "engine/query.h"
 #include "common/paths.h"
+#include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "grammar/parse.h"
 #include "grammar/resolve.h"
@@ -49,6 +50,25 @@ static const char *lookup_dir(cq_query *q, const char *given)
     return dir;
 }
 
+/* iplocation's databases: the given ones, else $CQUERY_GEOIP_DB, as one
+ * ':'-separated list; NULL: iplocation's default paths. */
+static const char *geoip_dbs(cq_query *q, const cq_query_opts *o)
+{
+    if (o && o->n_geoip_db) {
+        cq_strbuf sb = CQ_STRBUF_INIT;
+        for (size_t i = 0; i < o->n_geoip_db; i++) {
+            if (i)
+                cq_strbuf_addc(&sb, ':');
+            cq_strbuf_adds(&sb, o->geoip_db[i]);
+        }
+        const char *list = cq_arena_strdup(&q->arena, cq_strbuf_str(&sb));
+        cq_strbuf_free(&sb);
+        return list;
+    }
+    const char *env = getenv("CQUERY_GEOIP_DB");
+    return env && *env ? cq_arena_strdup(&q->arena, env) : NULL;
+}
+
 int cq_query_compile(cq_query *q, const cq_query_opts *o)
 {
     cq_plan_opts po = {
@@ -56,6 +76,7 @@ int cq_query_compile(cq_query *q, const cq_query_opts *o)
         .latest = o ? o->latest : INT64_MAX,
         .now_us = o && o->now_us ? o->now_us : cq_time_now_us(),
         .lookups = lookup_dir(q, o ? o->lookups : NULL),
+        .geoip_db = geoip_dbs(q, o),
         .limits = o && o->limits ? *o->limits : CQ_LIMITS_SPLUNK,
         .threads = o ? o->threads : 0,
     };

@@ -44,6 +44,10 @@ typedef struct cq_query_opts {
                                "lookups" found by cq_find_data() */
     const cq_limits *limits; /* NULL: Splunk's (CQ_LIMITS_SPLUNK) */
     unsigned threads;       /* scan threads at most; 0: one per CPU */
+    const char *const *geoip_db; /* --geoip-db PATH..., n_geoip_db of them; none:
+                               $CQUERY_GEOIP_DB (':'-separated), else the
+                               default paths of iplocation */
+    size_t n_geoip_db;
 } cq_query_opts;
 
 cq_query *cq_query_new(const char *text, size_t len, const char *source, unsigned line_base);

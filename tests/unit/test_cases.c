@@ -3,7 +3,8 @@
  *
  *   tests/cases/<area>/<name>/
  *     query.spl      the query; leading "#" lines say what the case checks
- *     args           optional: extra flags for `cquery search` (one line)
+ *     args           optional: extra flags for `cquery search` (one line;
+ *                    {index}, {srcdir} and {case} are replaced)
  *     cmd            optional: the whole cquery command line instead of
  *                    `search --format csv ARGS QUERY` ({index}, {srcdir} and
  *                    {case} are replaced)
@@ -16,7 +17,9 @@
  *     expected.plan  optional: `cquery explain --threads 2` output
  *     expected.rc    optional: the exit status (default 0 or 1; 2 with expected.err)
  *
- * Every case runs the real binary ($CQUERY_BIN).  CQ_UPDATE_EXPECTED=1
+ * Every case runs the real binary ($CQUERY_BIN), with iplocation's
+ * database the made-up one of tests/fixtures/geoip (check_main.c).
+ * CQ_UPDATE_EXPECTED=1
  * rewrites the expected files (review the diff before committing).
  */
 #include "tests/unit/suites.h"
@@ -275,8 +278,12 @@ START_TEST(test_case)
         argv[n++] = "--index";
         argv[n++] = index;
         snprintf(path, sizeof path, "%s/args", dir);
-        if ((args = slurp(path)))
-            n += split_words(args, argv + n, 40);
+        if ((args = slurp(path))) {
+            char *words[40];
+            int nw = split_words(args, words, 40);
+            for (int i = 0; i < nw; i++)
+                argv[n++] = owned[n_owned++] = subst(words[i], index, dir);
+        }
         argv[n++] = query;
     }
     argv[n] = NULL;

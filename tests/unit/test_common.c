@@ -14,6 +14,39 @@
 #include <string.h>
 #include <unistd.h>
 
+static void count_cleanup(void *p)
+{
+    int *n = p;
+    *n = *n * 10 + 1;
+}
+
+static void count_cleanup2(void *p)
+{
+    int *n = p;
+    *n = *n * 10 + 2;
+}
+
+/* cq_arena_defer: cleanups run once, newest first, at reset and at free. */
+START_TEST(test_arena_defer)
+{
+    cq_arena a;
+    cq_arena_init(&a);
+    int n = 0;
+    cq_arena_defer(&a, count_cleanup, &n);
+    cq_arena_defer(&a, count_cleanup2, &n);
+    ck_assert_int_eq(n, 0);
+    cq_arena_reset(&a);
+    ck_assert_int_eq(n, 21);
+    cq_arena_reset(&a);
+    ck_assert_int_eq(n, 21);
+    cq_arena_defer(&a, count_cleanup, &n);
+    cq_arena_free(&a);
+    ck_assert_int_eq(n, 211);
+    cq_arena_free(&a);
+    ck_assert_int_eq(n, 211);
+}
+END_TEST
+
 START_TEST(test_arena)
 {
     cq_arena a;
@@ -321,6 +354,7 @@ Suite *common_suite(void)
     Suite *s = suite_create("common");
     TCase *tc = tcase_create("common");
     tcase_add_test(tc, test_arena);
+    tcase_add_test(tc, test_arena_defer);
     tcase_add_test(tc, test_strbuf);
     tcase_add_test(tc, test_diag_caret);
     tcase_add_test(tc, test_diag_span_utf8_and_lines);

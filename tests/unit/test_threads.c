@@ -89,6 +89,12 @@ static const char *const queries[] = {
     "* | sort 20 - responseStatus.code, auditID | table auditID responseStatus.code",
     "* | dedup verb | table _time verb",
     "* | head 10",
+    /* iplocation on the scan threads: one database shared by their chains */
+    "* | eval ip=case(verb=\"get\", \"81.2.69.142\", verb=\"list\", \"2001:480::9\", "
+    "verb=\"create\", \"67.43.156.1\", true(), \"10.0.0.1\") | iplocation ip "
+    "| stats count by Country City",
+    "* | eval ip=if(verb=\"get\", \"216.160.83.56\", \"bad\") | iplocation allfields=t ip "
+    "| table _time verb City MetroCode | head 3000",
 };
 
 START_TEST(test_threads_same_answer)
