@@ -498,39 +498,45 @@ static int col_row(cq_scan *s, size_t i, int64_t fid)
     return rc == SQLITE_DONE ? 0 : cq_index_fail_db(s->idx, "read column");
 }
 
-/* The field a SAME blob (in st_col's row) refers to: its id, or -1 with
- * the index marked damaged.  The name is copied before st_col moves on. */
-static int same_target(cq_scan *s, const cq_sv *name, int64_t *fid)
+/* The SAME blob in st_col's row, if it is one: 1 and its target's field
+ * id (the name copied before st_col moves on), 0 for any other blob, -1
+ * for a malformed one or a name no field has. */
+static int same_target(cq_scan *s, int64_t *fid)
 {
+    cq_sv name;
+    int same = cq_col_same_target(sqlite3_column_blob(s->st_col, 0),
+                                  (size_t)sqlite3_column_bytes(s->st_col, 0), &name);
+    if (same <= 0)
+        return same;
     char buf[4097];
-    memcpy(buf, name->p, name->len);
-    buf[name->len] = '\0';
-    if (cq_scan_field_id(s, buf, fid))
-        return cq_index_fail(s->idx, "index %s is damaged: a column refers to a missing one",
-                             s->idx->path);
-    return 0;
+    memcpy(buf, name.p, name.len);
+    buf[name.len] = '\0';
+    return cq_scan_field_id(s, buf, fid) ? -1 : 1;
 }
 
-/* Decodes field fid of block i (one SAME reference followed). */
+static int damaged_ref(cq_scan *s)
+{
+    return cq_index_fail(s->idx, "index %s is damaged: a column refers to a missing one",
+                         s->idx->path);
+}
+
+/* Decodes field fid of block i, following one SAME reference (its target
+ * must be there and not be a reference itself). */
 static int read_col(cq_scan *s, size_t i, int64_t fid, cq_arena *a, cq_col *col, unsigned how)
 {
     int rc = col_row(s, i, fid);
-    for (int hop = 0; rc == 1; hop++) {
-        const void *blob = sqlite3_column_blob(s->st_col, 0);
-        int len = sqlite3_column_bytes(s->st_col, 0);
-        cq_sv target;
-        int same = cq_col_same_target(blob, (size_t)len, &target);
-        if (!same)
-            return decode_or_fail(s, s->st_col, 0, a, col, how);
-        if (same < 0 || hop || same_target(s, &target, &fid))
-            return cq_index_fail(s->idx, "index %s is damaged: a column refers to a missing one",
-                                 s->idx->path);
-        rc = col_row(s, i, fid);
-        if (!rc)
-            return cq_index_fail(s->idx, "index %s is damaged: a column refers to a missing one",
-                                 s->idx->path);
+    if (rc != 1)
+        return rc;
+    int same = same_target(s, &fid);
+    if (same < 0)
+        return damaged_ref(s);
+    if (same) {
+        if ((rc = col_row(s, i, fid)) < 0)
+            return -1;
+        if (!rc || same_target(s, &fid))
+            return damaged_ref(s);
     }
-    return rc;
+    return decode_or_fail(s, s->st_col, 0, a, col, how);
 }
 
 int cq_scan_column(cq_scan *s, size_t i, const char *name, cq_arena *a, cq_col *col,
