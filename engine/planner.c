@@ -13,6 +13,7 @@
 #include "engine/op.h"
 #include "engine/par.h"
 #include "engine/subsearch.h"
+#include "engine/tstats.h"
 #include "engine/expr/match.h"
 #include "engine/ops/op_rows.h"
 #include "grammar/resolve.h"
@@ -244,6 +245,9 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
     p->latest = o->latest;
     p->now_us = o->now_us;
     p->newest_first = 1;
+    if (cq_tstats_is(pipeline->kids) &&
+        cq_tstats_rewrite(a, pipeline, o, &pipeline, &p->note, diag))
+        return -1;
     const cq_ast *cmd = pipeline->kids;
     const cq_command *gen = cmd ? cq_command_find(cmd->name) : NULL;
     if (gen && (gen->flags & CQ_CMD_GENERATING)) {
@@ -267,6 +271,9 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
         cq_stage *st = &p->stages[p->n_stages];
         st->cmd = cmd;
         st->def = cq_command_find(cmd->name);
+        if (cq_tstats_is(cmd))
+            return cq_diag_set(diag, cq_cmd_name_span(cmd),
+                               "tstats must be the first command of a search");
         if (!st->def)
             return cq_diag_set(diag, cq_cmd_name_span(cmd), "not supported yet: %s", cmd->name);
         if (st->def->flags & CQ_CMD_GENERATING) {
@@ -292,6 +299,8 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
 
 void cq_plan_print(FILE *out, const cq_plan *p)
 {
+    if (p->note)
+        fprintf(out, "%s\n", p->note);
     if (p->source) {
         fprintf(out, "engine:\n  %s (generating: no index scan)\n", p->source->def->name);
         for (const cq_ast *k = p->source->cmd->kids; k; k = k->next)

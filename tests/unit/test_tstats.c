@@ -12,7 +12,9 @@
 #include "tests/unit/suites.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/arena.h"
 #include "common/diag.h"
@@ -145,6 +147,151 @@ START_TEST(dm_bundled)
 }
 END_TEST
 
+/* ------------------------------------------------ tstats = search | stats */
+
+static char dir[64], db[128];
+
+/* A model of the test's own, read after the bundled ones
+ * ($CQUERY_DATAMODELS), so the pairs below do not change with them. */
+static const char test_models[] =
+    "[Test.Execs]\n"
+    "constraint = action=exec (sourcetype=docker:daemon OR sourcetype=kubernetes:apiserver)\n"
+    "fields = user\n"
+    "eval.cmd = mvindex(split(exec_command, \" \"), 0)\n"
+    "eval.target = coalesce(pod, container_id)\n"
+    "[Test.Kube]\n"
+    "parent = Execs\n"
+    "constraint = sourcetype=kubernetes:apiserver\n"
+    "fields = namespace\n";
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/cq-tstats-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(db, sizeof db, "%s/idx.db", dir);
+    char conf[128];
+    snprintf(conf, sizeof conf, "%s/test-models.conf", dir);
+    FILE *f = fopen(conf, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(test_models, f);
+    fclose(f);
+    setenv("CQUERY_DATAMODELS", conf, 1);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "'%s' audit --count 6000 --seed 5 > '%s/a.json' && '%s' ingest -q --index '%s' "
+             "'%s/a.json' '%s/tests/cases/analytics/_fixtures/hunt'",
+             test_env("CQUERY_GEN"), dir, test_env("CQUERY_BIN"), db, dir, test_srcdir());
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void teardown(void)
+{
+    unsetenv("CQUERY_DATAMODELS");
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    size_t cap = 1 << 16, n = 0;
+    char *s = malloc(cap);
+    for (size_t k; (k = fread(s + n, 1, cap - n - 1, f)) > 0;) {
+        n += k;
+        if (n + 1 == cap)
+            s = realloc(s, cap *= 2);
+    }
+    fclose(f);
+    s[n] = '\0';
+    return s;
+}
+
+/* stdout of `cquery search --threads T --format csv q`; fails on an error. */
+static char *run(const char *q, const char *threads)
+{
+    char out[160], err[160];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(err, sizeof err, "%s/err", dir);
+    char *argv[] = {(char *)test_env("CQUERY_BIN"), "search", "--threads", (char *)threads,
+                    "--index", db, "--format", "csv", (char *)q, NULL};
+    int rc = test_wait(test_spawn(argv, out, err));
+    char *e = slurp(err);
+    ck_assert_msg(rc == 0 && !*e, "%s: exit %d: %s", q, rc, e);
+    free(e);
+    return slurp(out);
+}
+
+/* Each tstats query and the search it must equal (a third string:
+ * "no rows" when the answer is rightly empty). */
+static const char *const pairs[][3] = {
+    {"| tstats count", "* | stats count"},
+    {"| tstats count where nosuchfield=1", "nosuchfield=1 | stats count"},
+    {"| tstats count by sourcetype", "* | stats count by sourcetype"},
+    {"| tstats count by source sourcetype", "* | stats count by source sourcetype"},
+    /* no event has a host: no group */
+    {"| tstats count by host", "* | eval x=1 | stats count by host", "no rows"},
+    {"| tstats count dc(user.username) values(verb) min(_time) max(_time) where "
+     "sourcetype=kubernetes:apiserver by objectRef.resource",
+     "sourcetype=kubernetes:apiserver | stats count dc(user.username) values(verb) min(_time) "
+     "max(_time) by objectRef.resource"},
+    /* a multivalue by-field counts the event under each value; a null one drops it */
+    {"| tstats count by user.groups{} verb", "* | stats count by user.groups{} verb"},
+    {"| tstats count(objectRef.namespace) as n sum(responseStatus.code) avg(responseStatus.code) "
+     "earliest(verb) latest(verb) by stage",
+     "* | stats count(objectRef.namespace) as n sum(responseStatus.code) "
+     "avg(responseStatus.code) earliest(verb) latest(verb) by stage"},
+    {"| tstats count where verb=create OR verb=delete by _time span=1h",
+     "verb=create OR verb=delete | bin _time span=1h | stats count by _time"},
+    {"| tstats count where sourcetype=docker:daemon by _time, action span=1s",
+     "sourcetype=docker:daemon | bin _time span=1s | stats count by _time, action"},
+    {"| tstats fillnull_value=none count by objectRef.subresource",
+     "* | fillnull value=none objectRef.subresource | stats count by objectRef.subresource"},
+    {"| tstats prestats=t count by verb | stats count by verb", "* | stats count by verb"},
+    {"| tstats summariesonly=t allow_old_summaries=t chunk_size=1000 count by verb",
+     "* | stats count by verb"},
+    /* a data model: its constraint, then its fields */
+    /* a data model (the test's own, below): its constraint, then its fields */
+    {"| tstats count values(Execs.user) from datamodel=Test.Execs where Execs.cmd=sh* "
+     "by Execs.target",
+     "action=exec (sourcetype=docker:daemon OR sourcetype=kubernetes:apiserver) "
+     "| eval Execs.cmd=mvindex(split(exec_command, \" \"), 0), "
+     "Execs.target=coalesce(pod, container_id), Execs.user=user "
+     "| search Execs.cmd=sh* | stats count values(Execs.user) by Execs.target"},
+    /* a child dataset: both constraints; its own fields under both names */
+    {"| tstats count from datamodel=Test.Kube by Execs.Kube.namespace Execs.user",
+     "action=exec (sourcetype=docker:daemon OR sourcetype=kubernetes:apiserver) "
+     "sourcetype=kubernetes:apiserver | stats count by namespace user "
+     "| rename namespace as Execs.Kube.namespace, user as Execs.user"},
+    {"| tstats count from datamodel=Test where nodename=Execs.Kube by Execs.user",
+     "| tstats count from datamodel=Test.Kube by Execs.user"},
+    {"| tstats count values(Processes.process) from datamodel=Endpoint.Processes "
+     "by Processes.dest",
+     "| tstats count values(Processes.process) from datamodel=Endpoint "
+     "where nodename=Endpoint.Processes by Processes.dest"},
+    {"| tstats count from datamodel=Change.All_Changes by All_Changes.object_category "
+     "All_Changes.action | `drop_dm_object_name(All_Changes)`",
+     "| tstats count from datamodel=Change by All_Changes.object_category All_Changes.action "
+     "| rename All_Changes.* as *"},
+};
+
+START_TEST(equals_search)
+{
+    const char *threads = _i % 2 ? "3" : "1";
+    const char *const *p = pairs[_i / 2];
+    char *got = run(p[0], threads);
+    char *want = run(p[1], threads);
+    ck_assert_msg(!strcmp(got, want), "%s\n--- got:\n%s--- search | stats gives:\n%s", p[0],
+                  got, want);
+    if (!p[2])
+        ck_assert_msg(strchr(want, '\n') && strchr(want, '\n')[1], "%s: no rows to compare",
+                      p[1]);
+    free(got);
+    free(want);
+}
+END_TEST
+
 Suite *tstats_suite(void)
 {
     Suite *s = suite_create("tstats");
@@ -152,6 +299,11 @@ Suite *tstats_suite(void)
     tcase_add_test(tc, dm_errors);
     tcase_add_test(tc, dm_extend_and_paths);
     tcase_add_test(tc, dm_bundled);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("equals_search");
+    tcase_set_timeout(tc, 120);
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_add_loop_test(tc, equals_search, 0, (int)(2 * sizeof pairs / sizeof pairs[0]));
     suite_add_tcase(s, tc);
     return s;
 }
