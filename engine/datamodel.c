@@ -38,13 +38,26 @@ static int conf_error(cq_diag *d, const char *source, int line, const char *fmt,
     return cq_diag_set(d, CQ_SPAN_NONE, "%s:%d: %s", source, line, msg);
 }
 
-/* Names of models, datasets and fields: letters, digits, '_' (CIM's). */
+/* Names of models and datasets: letters, digits, '_' (CIM's). */
 static int good_name(const char *s, size_t n)
 {
     if (n == 0)
         return 0;
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+            return 0;
+    return 1;
+}
+
+/* Field names may also have dots inside (CIM's Risk model:
+ * annotations.mitre_attack.mitre_tactic_id). */
+static int good_field(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || s[0] == '.' || s[n - 1] == '.' || strstr(s, ".."))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.')
             return 0;
     return 1;
 }
@@ -151,7 +164,7 @@ static int fields_list(cq_datamodels *m, cq_dm_dataset *ds, char *val, const cha
                        int ln, cq_diag *d)
 {
     for (char *tok = strtok(val, " \t,"); tok; tok = strtok(NULL, " \t,")) {
-        if (!good_name(tok, strlen(tok)))
+        if (!good_field(tok))
             return conf_error(d, source, ln, "bad field name \"%s\"", tok);
         add_field(m, ds, tok);
     }
@@ -187,7 +200,7 @@ static int pair(cq_datamodels *m, cq_dm_dataset *ds, char *line, const char *sou
         return fields_list(m, ds, val, source, ln, d);
     if (!strncmp(key, "eval.", 5)) {
         const char *name = key + 5;
-        if (!good_name(name, strlen(name)))
+        if (!good_field(name))
             return conf_error(d, source, ln, "bad field name \"%s\"", name);
         if (!*val)
             return conf_error(d, source, ln, "eval.%s needs an expression", name);

@@ -53,6 +53,9 @@ START_TEST(dm_errors)
                      "dm.conf:2: expected \"key = value\", found \"nonsense\"");
     ck_assert_str_eq(parse_err("[A.B]\ncolour = red\n"), "dm.conf:2: unknown key \"colour\"");
     ck_assert_str_eq(parse_err("[A.B]\nfields = a b-c\n"), "dm.conf:2: bad field name \"b-c\"");
+    ck_assert_str_eq(parse_err("[A.B]\nfields = a.b annotations.mitre_attack.x\n"), "");
+    ck_assert_str_eq(parse_err("[A.B]\nfields = a..b\n"), "dm.conf:2: bad field name \"a..b\"");
+    ck_assert_str_eq(parse_err("[A.B]\nfields = a.\n"), "dm.conf:2: bad field name \"a.\"");
     ck_assert_str_eq(parse_err("[A.B]\n\nconstraint = (x=1\n"),
                      "dm.conf:3: bad constraint: unbalanced parenthesis (at character 1 of "
                      "\"(x=1\")");
