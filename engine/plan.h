@@ -50,6 +50,9 @@ typedef struct cq_plan {
     /* A generating first command (| inputlookup, | multisearch) replaces the
      * index scan; NULL: the scan. */
     cq_stage *source;
+    /* The source reads the index's block list all the same (tstats from
+     * block metadata): explain prints the SQL. */
+    int source_reads_blocks;
     cq_subplan *subs;           /* subsearches of its search expressions */
     size_t n_subs;
     /* The columns the query reads; need_all: every column (events are

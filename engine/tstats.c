@@ -417,8 +417,24 @@ static const char *describe(ts *t, int prestats)
     return s;
 }
 
+/* Whether block metadata may answer the stats the rewrite makes: counts by
+ * block-level fields only. */
+static int meta_shape(const ts *t, const cq_ast *by)
+{
+    for (const cq_ast *k = t->cmd->kids; k; k = k->next)
+        if (k->kind == CQ_AST_AGG && (k->kids || (strcmp(k->name, "count") &&
+                                                  strcmp(k->name, "c"))))
+            return 0;
+    for (const cq_ast *f = by ? by->kids : NULL; f; f = f->next)
+        if (f->kind != CQ_AST_FIELD ||
+            (strcmp(f->name, "sourcetype") && strcmp(f->name, "source") &&
+             strcmp(f->name, "host") && strcmp(f->name, "index")))
+            return 0;
+    return 1;
+}
+
 int cq_tstats_rewrite(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
-                      const cq_ast **out, const char **note, cq_diag *d)
+                      const cq_ast **out, cq_tstats_info *info, cq_diag *d)
 {
     ts t = {.a = a, .d = d, .cmd = pipeline->kids};
     int prestats = 0;
@@ -475,11 +491,69 @@ int cq_tstats_rewrite(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o
     }
     if (span)
         cq_ast_add(pipe, bin_stage(&t, span));
-    if (!prestats)
-        cq_ast_add(pipe, stats_stage(&t, by));
+    info->meta_stats = NULL;
+    if (!prestats) {
+        cq_ast *st = stats_stage(&t, by);
+        cq_ast_add(pipe, st);
+        if (!t.dm_opt && !t.n_refs && !dm && !fillnull && !span && meta_shape(&t, by))
+            info->meta_stats = st;
+    }
     for (const cq_ast *k = t.cmd->next; k; k = k->next)
         cq_ast_add(pipe, dup(a, k));
     *out = pipe;
-    *note = describe(&t, prestats);
+    info->note = describe(&t, prestats);
     return 0;
+}
+
+/* --------------------------------------------------- block metadata */
+
+static const cq_command meta_source = {"tstats", NULL, cq_open_tstats_meta,
+                                       CQ_CMD_GENERATING | CQ_CMD_FIXES_COLUMNS};
+
+int cq_tstats_use_meta(cq_arena *a, cq_plan *p, const cq_plan_opts *o,
+                       const cq_tstats_info *info, cq_diag *d)
+{
+    if (!info->meta_stats || !p->n_stages || p->stages[0].cmd != info->meta_stats)
+        return 0;
+    const cq_ast *old = info->meta_stats;
+    cq_span at = old->span;
+    /* stats sum(_tstats_rows) as <name> ... by <the same fields> */
+    cq_ast *st = cq_ast_named(a, CQ_AST_COMMAND, "stats", at);
+    cq_ast *fix = cq_ast_named(a, CQ_AST_COMMAND, "eval", at);
+    const cq_ast *by = NULL;
+    for (const cq_ast *k = old->kids; k; k = k->next) {
+        if (k->kind == CQ_AST_BY) {
+            by = k;
+            continue;
+        }
+        const char *name = k->alias ? k->alias : k->name;
+        cq_ast *sum = cq_ast_named(a, CQ_AST_AGG, "sum", k->span);
+        cq_ast_add(sum, cq_ast_named(a, CQ_AST_FIELD, CQ_TSTATS_ROWS, k->span));
+        cq_ast_add(st, cq_ast_alias(a, sum, name));
+        /* no block at all: sum() is null where count is 0 */
+        cq_ast *call = cq_ast_named(a, CQ_AST_CALL, "coalesce", k->span);
+        cq_ast_add(call, cq_ast_named(a, CQ_AST_FIELD, name, k->span));
+        cq_ast_add(call, cq_ast_number(a, "0", k->span));
+        cq_ast_add(fix, cq_ast_add(cq_ast_named(a, CQ_AST_ASSIGN, name, k->span), call));
+    }
+    if (by)
+        cq_ast_add(st, dup(a, by));
+    cq_stage stats = {cq_command_find("stats"), st, NULL};
+    cq_stage eval = {cq_command_find("eval"), fix, NULL};
+    if (stats.def->prepare(a, st, o, &stats.cfg, d) ||
+        (!by && eval.def->prepare(a, fix, o, &eval.cfg, d)))
+        return -1;
+    p->source = cq_arena_calloc(a, sizeof *p->source);
+    *p->source = (cq_stage){&meta_source, old, NULL};
+    p->source_reads_blocks = 1;
+    p->stages[0] = stats;
+    if (!by) {
+        memmove(p->stages + 2, p->stages + 1, (p->n_stages - 1) * sizeof *p->stages);
+        p->stages[1] = eval;
+        p->n_stages++;
+    }
+    p->note = cq_arena_printf(a, "%s\n  answered from block metadata: the row count of each "
+                              "block the index selects (a block that straddles the time range "
+                              "has its _time column read), added up by stats", p->note);
+    return 1;
 }

@@ -255,6 +255,18 @@ static const char *const pairs[][3] = {
     {"| tstats summariesonly=t allow_old_summaries=t chunk_size=1000 count by verb",
      "* | stats count by verb"},
     /* a data model: its constraint, then its fields */
+    /* block metadata answers these (explain says so: tests/cases/plans/tstats_metadata);
+     * a time range that cuts blocks reads their _time column */
+    {"| tstats count as n c where sourcetype=kubernetes:apiserver OR sourcetype=docker* "
+     "by index source",
+     "sourcetype=kubernetes:apiserver OR sourcetype=docker* | stats count as n c by index source"},
+    {"| tstats count where earliest=1772438700.5 latest=1772439000 by sourcetype",
+     "earliest=1772438700.5 latest=1772439000 | stats count by sourcetype"},
+    {"| tstats count where sourcetype IN (\"DOCKER:*\", nosuch) earliest=1772438700.5",
+     "sourcetype IN (\"DOCKER:*\", nosuch) earliest=1772438700.5 | stats count"},
+    {"| tstats count where sourcetype=nosuch", "sourcetype=nosuch | stats count"},
+    {"| tstats count where sourcetype=nosuch by sourcetype",
+     "sourcetype=nosuch | stats count by sourcetype", "no rows"},
     /* a data model (the test's own, below): its constraint, then its fields */
     {"| tstats count values(Execs.user) from datamodel=Test.Execs where Execs.cmd=sh* "
      "by Execs.target",
