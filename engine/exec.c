@@ -46,7 +46,13 @@ cq_oper *cq_exec_open(const cq_plan *p, cq_exec_ctx *ctx)
     } else {
         root = cq_op_source(ctx);
     }
-    for (; root && i < p->n_stages; i++) {
+    return cq_exec_stack(p, i, p->n_stages, root, ctx);
+}
+
+cq_oper *cq_exec_stack(const cq_plan *p, size_t from, size_t to, cq_oper *root,
+                       cq_exec_ctx *ctx)
+{
+    for (size_t i = from; root && i < to; i++) {
         cq_oper *op = p->stages[i].def->open(p->stages[i].cfg, root, ctx);
         if (!op)
             op_free_chain(root);

@@ -119,6 +119,11 @@ cq_oper *cq_op_scan_of(cq_exec_ctx *ctx, cq_scan *scan);
  */
 cq_oper *cq_exec_open(const cq_plan *p, cq_exec_ctx *ctx);
 void cq_exec_close(cq_oper *root);
+/* Opens stages [from, to) of p over root, in order; the last operator, or
+ * NULL (root freed, ctx->diag set).  cq_exec_open and each scan thread's
+ * chain (engine/par.c) are built by it. */
+cq_oper *cq_exec_stack(const cq_plan *p, size_t from, size_t to, cq_oper *root,
+                       cq_exec_ctx *ctx);
 
 
 /* Each command's prepare and open functions (engine/ops/), declared from

@@ -46,15 +46,6 @@ unsigned cq_par_default_threads(void)
     return n < 1 ? 1 : n > CQ_MAX_SCAN_THREADS ? CQ_MAX_SCAN_THREADS : (unsigned)n;
 }
 
-static void chain_free(cq_oper *op)
-{
-    while (op) {
-        cq_oper *child = op->child;
-        cq_oper_free(op);
-        op = child;
-    }
-}
-
 /* Run w's connection, scan fork and chain.  Returns 0 or -1 (its diag). */
 static int run_open(cq_par *p, run *r, size_t first, size_t n, size_t n_stages)
 {
@@ -79,14 +70,7 @@ static int run_open(cq_par *p, run *r, size_t first, size_t n, size_t n_stages)
     cq_scan *fork;
     if (cq_scan_fork(p->scan, r->idx, first, n, &fork))
         return cq_diag_set(&r->diag, CQ_SPAN_NONE, "%s", cq_index_errmsg(r->idx));
-    r->chain = cq_op_scan_of(&r->ctx, fork);
-    const cq_plan *pl = c->plan;
-    for (size_t i = 0; r->chain && i < n_stages; i++) {
-        cq_oper *op = pl->stages[i].def->open(pl->stages[i].cfg, r->chain, &r->ctx);
-        if (!op)
-            chain_free(r->chain);
-        r->chain = op;
-    }
+    r->chain = cq_exec_stack(c->plan, 0, n_stages, cq_op_scan_of(&r->ctx, fork), &r->ctx);
     return r->chain ? 0 : -1;
 }
 
@@ -178,7 +162,7 @@ void cq_par_close(cq_par *p)
         return;
     for (unsigned w = 0; w < p->n; w++) {
         run *r = &p->runs[w];
-        chain_free(r->chain);
+        cq_exec_close(r->chain);
         if (r->w && r->idx)
             cq_index_close(r->idx);
         cq_arena_free(&r->arena);

@@ -39,5 +39,8 @@ void test_require_cases(TCase *tc, int n, const char *what);
 pid_t test_spawn(char **argv, const char *out, const char *err);
 /* Waits for pid; fails the test if it died of a signal; returns its status. */
 int test_wait(pid_t pid);
+/* The contents of path (malloc'd, NUL-terminated; "" for an empty file)
+ * and its length in *len (may be NULL); NULL when it cannot be read. */
+char *test_slurp(const char *path, size_t *len);
 
 #endif

@@ -84,20 +84,6 @@ static void find_cases(const char *dir)
     closedir(d);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    cq_strbuf sb = CQ_STRBUF_INIT;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        cq_strbuf_add(&sb, buf, n);
-    fclose(f);
-    return sb.buf ? sb.buf : strdup("");
-}
-
 static void spit(const char *path, const char *text)
 {
     FILE *f = fopen(path, "wb");
@@ -111,7 +97,7 @@ static char *read_query(const char *dir)
 {
     char p[4096];
     snprintf(p, sizeof p, "%s/query.spl", dir);
-    char *text = slurp(p);
+    char *text = test_slurp(p, NULL);
     if (!text)
         return NULL;
     char *q = text;
@@ -158,7 +144,7 @@ static void ingest_inputs(const char *dir, const char *index, const char *tmp)
     snprintf(out, sizeof out, "%s/ingest.out", tmp);
     snprintf(err, sizeof err, "%s/ingest.err", tmp);
     int rc = run(argv, out, err);
-    char *e = slurp(err);
+    char *e = test_slurp(err, NULL);
     ck_assert_msg(rc == 0, "%s: ingest failed (%d): %s", dir, rc, e ? e : "");
     free(e);
 }
@@ -220,7 +206,7 @@ static void check_file(const char *dir, const char *name, const char *actual_pat
     char *slash = strrchr(tmp, '/');
     if (slash)
         *slash = '\0';
-    char *actual = portable(slurp(actual_path), tmp);
+    char *actual = portable(test_slurp(actual_path, NULL), tmp);
     const char *upd = getenv("CQ_UPDATE_EXPECTED");
     /* Rewriting what a test expects is a reviewed step, never a side
      * effect of the test command (make check sets CQ_MAKE_CHECK). */
@@ -232,7 +218,7 @@ static void check_file(const char *dir, const char *name, const char *actual_pat
         free(actual);
         return;
     }
-    char *want = slurp(exp);
+    char *want = test_slurp(exp, NULL);
     ck_assert_msg(want != NULL, "%s: missing %s", dir, name);
     int same = actual && !strcmp(want, actual);
     if (!same) {
@@ -262,7 +248,7 @@ START_TEST(test_case)
     int n = 0, n_owned = 0;
     char path[4096];
     snprintf(path, sizeof path, "%s/cmd", dir);
-    char *cmdline = slurp(path), *query = NULL, *args = NULL;
+    char *cmdline = test_slurp(path, NULL), *query = NULL, *args = NULL;
     argv[n++] = (char *)bin();
     if (cmdline) {
         char *words[60];
@@ -278,7 +264,7 @@ START_TEST(test_case)
         argv[n++] = "--index";
         argv[n++] = index;
         snprintf(path, sizeof path, "%s/args", dir);
-        if ((args = slurp(path))) {
+        if ((args = test_slurp(path, NULL))) {
             char *words[40];
             int nw = split_words(args, words, 40);
             for (int i = 0; i < nw; i++)
@@ -300,9 +286,9 @@ START_TEST(test_case)
         check_file(dir, "expected.err", err);
         ck_assert_msg(rc == 2, "%s: exit status %d, expected 2", dir, rc);
     } else {
-        char *e = slurp(err);
+        char *e = test_slurp(err, NULL);
         snprintf(path, sizeof path, "%s/expected.rc", dir);
-        char *want_rc = slurp(path);
+        char *want_rc = test_slurp(path, NULL);
         if (want_rc)
             ck_assert_msg(rc == atoi(want_rc), "%s: exit status %d, expected %d: %s", dir, rc,
                           atoi(want_rc), e ? e : "");
@@ -392,7 +378,7 @@ static char *hits_for(const char *index, const char *q, const char *tmp)
     char *argv[] = {(char *)bin(), "search", "--format", "csv", "--index", (char *)index,
                     query, NULL};
     ck_assert_int_eq(run(argv, out, err), 0);
-    char *csv = slurp(out);
+    char *csv = test_slurp(out, NULL);
     cq_strbuf sb = CQ_STRBUF_INIT;
     char *body = strchr(csv, '\n');
     for (char *l = body ? strtok(body + 1, "\n") : NULL; l; l = strtok(NULL, "\n")) {
@@ -427,7 +413,7 @@ START_TEST(test_sample_truth)
     snprintf(err, sizeof err, "%s/e", tmp);
     ck_assert_int_eq(run(argv, out, err), 0);
     snprintf(path, sizeof path, "%s/data/sample-truth.tsv", test_srcdir());
-    char *truth = slurp(path);
+    char *truth = test_slurp(path, NULL);
     ck_assert_msg(truth != NULL, "missing %s", path);
     for (size_t i = 0; i < sizeof analytics / sizeof analytics[0]; i++) {
         char *want = truth_for(truth, analytics[i].id);
@@ -495,7 +481,7 @@ static char *next_line(char **p)
 
 static void load_lang_file(const char *path)
 {
-    char *text = slurp(path), *p = text, *l;
+    char *text = test_slurp(path, NULL), *p = text, *l;
     int line = 0;
     if (!text)
         return;
@@ -602,7 +588,7 @@ START_TEST(test_lang)
     }
     char *sa[] = {(char *)bin(), "search", "--format", "csv", "--index", index, c->query, NULL};
     int rc = run(sa, out, err);
-    char *got = slurp(c->fail ? err : out), *e = slurp(err);
+    char *got = test_slurp(c->fail ? err : out, NULL), *e = test_slurp(err, NULL);
     int same = got && !strcmp(got, c->expected) &&
                (c->fail || !strcmp(e ? e : "", c->expected_err));
     ck_assert_msg(same && rc == (c->fail ? 2 : 0),

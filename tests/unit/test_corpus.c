@@ -20,22 +20,6 @@
 #include "grammar/parse.h"
 #include "grammar/resolve.h"
 
-/* The file's contents (malloc'd, NUL-terminated), or NULL. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    cq_strbuf sb = CQ_STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        cq_strbuf_add(&sb, buf, n);
-    fclose(f);
-    cq_strbuf_str(&sb);
-    return sb.buf;
-}
-
 /* A single-quoted flow scalar starting after the opening quote at s. */
 static int yaml_single(const char *s, cq_strbuf *out)
 {
@@ -203,7 +187,7 @@ START_TEST(detections_parse)
     for (size_t i = 0; i < n; i++) {
         char path[2048];
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        char *doc = slurp(path);
+        char *doc = test_slurp(path, NULL);
         cq_strbuf q = CQ_STRBUF_INIT;
         ck_assert_msg(doc && yaml_search(doc, &q) == 0, "%s: no search: found", files[i]);
         ok += front_end_ok(&m, files[i], cq_strbuf_str(&q));

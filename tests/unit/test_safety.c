@@ -56,22 +56,6 @@ static double now_s(void)
     return (double)tv.tv_sec + tv.tv_usec / 1e6;
 }
 
-static char *slurp_n(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    cq_strbuf sb = CQ_STRBUF_INIT;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        cq_strbuf_add(&sb, buf, n);
-    fclose(f);
-    if (len)
-        *len = sb.len;
-    return sb.buf ? sb.buf : strdup("");
-}
-
 static void spit_n(const char *path, const char *text, size_t len)
 {
     FILE *f = fopen(path, "wb");
@@ -157,12 +141,12 @@ static int search(const tmpdir *t, const char *format, const char *query)
 /* Output of the last run (caller frees). */
 static char *out_of(const tmpdir *t, size_t *len)
 {
-    return slurp_n(t->out, len);
+    return test_slurp(t->out, len);
 }
 
 static char *err_of(const tmpdir *t)
 {
-    return slurp_n(t->err, NULL);
+    return test_slurp(t->err, NULL);
 }
 
 /* The first byte that a terminal would act on, or -1: C0 controls except
@@ -259,7 +243,7 @@ static void list_dir(const char *sub, char **out, int *n)
 START_TEST(fuzz_ingest_replay)
 {
     size_t len;
-    char *data = slurp_n(replay_ingest[_i], &len);
+    char *data = test_slurp(replay_ingest[_i], &len);
     ck_assert_msg(data != NULL, "cannot read %s", replay_ingest[_i]);
     cq_fuzz_ingest((const uint8_t *)data, len);
     free(data);
@@ -269,7 +253,7 @@ END_TEST
 START_TEST(fuzz_regex_replay)
 {
     size_t len;
-    char *data = slurp_n(replay_regex[_i], &len);
+    char *data = test_slurp(replay_regex[_i], &len);
     ck_assert_msg(data != NULL, "cannot read %s", replay_regex[_i]);
     cq_fuzz_regex((const uint8_t *)data, len);
     free(data);
@@ -805,7 +789,7 @@ START_TEST(two_ingests_different_files)
         char *ib[] = {(char *)bin(), "ingest", "--index", t.index, b, a, NULL};
         pid_t p1 = start(ia, o1, e1), p2 = start(ib, o2, e2);
         int r1 = finish(p1), r2 = finish(p2);
-        char *m1 = slurp_n(e1, NULL), *m2 = slurp_n(e2, NULL);
+        char *m1 = test_slurp(e1, NULL), *m2 = test_slurp(e2, NULL);
         ck_assert_msg(r1 == 0 && r2 == 0, "exit %d, %d:\n%s\n%s", r1, r2, m1, m2);
         ck_assert_msg(!strstr(m1, "locked") && !strstr(m2, "locked"), "%s\n%s", m1, m2);
         free(m1);

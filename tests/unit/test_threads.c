@@ -36,19 +36,6 @@ static void teardown(void)
     ck_assert_int_eq(system(cmd), 0);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *s = malloc(n + 1);
-    memcpy(s, buf, n + 1);
-    return s;
-}
-
 /* `cquery search --threads T` (or explain); stdout as a string, exit status in *rc. */
 static char *run(const char *sub, unsigned threads, const char *q, int *rc, char **err)
 {
@@ -60,8 +47,10 @@ static char *run(const char *sub, unsigned threads, const char *q, int *rc, char
                     "--format", "csv", (char *)q, NULL};
     char *eargv[] = {argv[0], (char *)sub, "--threads", t, (char *)q, NULL};
     *rc = test_wait(test_spawn(strcmp(sub, "explain") ? argv : eargv, out, errp));
-    *err = slurp(errp);
-    return slurp(out);
+    *err = test_slurp(errp, NULL);
+    char *text = test_slurp(out, NULL);
+    ck_assert(text && *err);
+    return text;
 }
 
 static const char *const queries[] = {
@@ -137,7 +126,8 @@ START_TEST(test_threads_error_reported)
     char *argv[] = {(char *)test_env("CQUERY_BIN"), "search", "--threads", "2", "--timeout",
                     "0.000001", "--index", db, (char *)timed_out[_i], NULL};
     int rc = test_wait(test_spawn(argv, out, errp));
-    char *err = slurp(errp);
+    char *err = test_slurp(errp, NULL);
+    ck_assert_ptr_nonnull(err);
     ck_assert_msg(rc != 0 && strstr(err, "ran longer than") && !strstr(err, "another"),
                   "exit %d: %s", rc, err);
     free(err);
