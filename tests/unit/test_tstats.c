@@ -195,19 +195,11 @@ static void teardown(void)
     ck_assert_int_eq(system(cmd), 0);
 }
 
+/* test_slurp() that fails the test when the file cannot be read. */
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    size_t cap = 1 << 16, n = 0;
-    char *s = malloc(cap);
-    for (size_t k; (k = fread(s + n, 1, cap - n - 1, f)) > 0;) {
-        n += k;
-        if (n + 1 == cap)
-            s = realloc(s, cap *= 2);
-    }
-    fclose(f);
-    s[n] = '\0';
+    char *s = test_slurp(path, NULL);
+    ck_assert_msg(s != NULL, "cannot read %s", path);
     return s;
 }
 
