@@ -50,6 +50,9 @@ typedef struct cq_plan {
     /* A generating first command (| inputlookup, | multisearch) replaces the
      * index scan; NULL: the scan. */
     cq_stage *source;
+    /* The source reads the index's block list all the same (tstats from
+     * block metadata): explain prints the SQL. */
+    int source_reads_blocks;
     cq_subplan *subs;           /* subsearches of its search expressions */
     size_t n_subs;
     /* The columns the query reads; need_all: every column (events are
@@ -75,6 +78,9 @@ typedef struct cq_plan {
      * hands them on in order (engine/ops/op_scan.c). */
     size_t par_stages;
     unsigned scan_threads;
+    /* What the query was planned as, when its first command is another
+     * command's equivalent (tstats, engine/tstats.h), for explain; or NULL. */
+    const char *note;
 } cq_plan;
 
 /* Splunk's silent limits, kept but announced on stderr when they cut
@@ -96,6 +102,8 @@ typedef struct cq_plan_opts {
                                    the default paths (engine/ops/op_iplocation.c) */
     cq_limits limits;
     unsigned threads;           /* scan threads at most (--threads); 0: one per CPU */
+    const char *datamodels;     /* data model files, ':'-separated, read in order
+                                   (engine/datamodel.h), or NULL: none */
 } cq_plan_opts;
 
 #define CQ_MAX_SCAN_THREADS 64  /* --threads at most */

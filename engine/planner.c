@@ -13,6 +13,7 @@
 #include "engine/op.h"
 #include "engine/par.h"
 #include "engine/subsearch.h"
+#include "engine/tstats.h"
 #include "engine/expr/match.h"
 #include "engine/ops/op_rows.h"
 #include "grammar/resolve.h"
@@ -190,6 +191,23 @@ static int first_search(cq_arena *a, const cq_ast *cmd, cq_plan *p, const cq_pla
     return d->set ? -1 : 0;
 }
 
+/* Whether the pushdown alone decides which rows the first search keeps:
+ * every conjunct of the residual is a block attribute test (or there is
+ * none), so re-checking each row changes nothing. */
+static int residual_pushed(const cq_plan *p)
+{
+    const cq_ast *e = p->scan_expr;
+    size_t n = 0;
+    if (!e || p->source)
+        return !p->source;
+    if (e->kind != CQ_AST_AND)
+        return pushable(e, &n);
+    for (const cq_ast *k = e->kids; k; k = k->next)
+        if (!pushable(k, &n))
+            return 0;
+    return 1;
+}
+
 /* Whether the command's row in grammar/commands.def lists option opt. */
 static int takes_option(const char *cmd, const char *opt)
 {
@@ -244,6 +262,12 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
     p->latest = o->latest;
     p->now_us = o->now_us;
     p->newest_first = 1;
+    cq_tstats_info ts = {0};
+    if (cq_tstats_is(pipeline->kids)) {
+        if (cq_tstats_rewrite(a, pipeline, o, &pipeline, &ts, diag))
+            return -1;
+        p->note = ts.note;
+    }
     const cq_ast *cmd = pipeline->kids;
     const cq_command *gen = cmd ? cq_command_find(cmd->name) : NULL;
     if (gen && (gen->flags & CQ_CMD_GENERATING)) {
@@ -267,6 +291,9 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
         cq_stage *st = &p->stages[p->n_stages];
         st->cmd = cmd;
         st->def = cq_command_find(cmd->name);
+        if (cq_tstats_is(cmd))
+            return cq_diag_set(diag, cq_cmd_name_span(cmd),
+                               "tstats must be the first command of a search");
         if (!st->def)
             return cq_diag_set(diag, cq_cmd_name_span(cmd), "not supported yet: %s", cmd->name);
         if (st->def->flags & CQ_CMD_GENERATING) {
@@ -280,6 +307,8 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
         if (st->def->flags & CQ_CMD_FIXES_COLUMNS)
             p->fixed_columns = 1;
     }
+    if (residual_pushed(p) && !p->n_subs && cq_tstats_use_meta(a, p, o, &ts, diag) < 0)
+        return -1;
     if (cq_subsearch_plan_all(a, p, o, diag))
         return -1;
     cq_plan_needs(a, p);
@@ -292,7 +321,9 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
 
 void cq_plan_print(FILE *out, const cq_plan *p)
 {
-    if (p->source) {
+    if (p->note)
+        fprintf(out, "%s\n", p->note);
+    if (p->source && !p->source_reads_blocks) {
         fprintf(out, "engine:\n  %s (generating: no index scan)\n", p->source->def->name);
         for (const cq_ast *k = p->source->cmd->kids; k; k = k->next)
             cq_ast_print(out, k, 2);
@@ -318,6 +349,11 @@ void cq_plan_print(FILE *out, const cq_plan *p)
     }
     for (size_t i = 0; i < p->pd.n_terms; i++)
         fprintf(out, "  term filter: blocks that may contain \"%s\"\n", p->pd.terms[i]);
+    if (p->source) {
+        fprintf(out, "engine:\n  %s: block metadata (sourcetype, source, host, index, "
+                "row count) of the blocks above, no rows decoded\n", p->source->def->name);
+        goto stages;
+    }
     fprintf(out, "engine:\n  scan blocks%s, ", p->newest_first ? " newest first" : " in any order");
     if (p->need_all) {
         fprintf(out, "all columns\n");

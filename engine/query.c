@@ -69,6 +69,24 @@ static const char *geoip_dbs(cq_query *q, const cq_query_opts *o)
     return env && *env ? cq_arena_strdup(&q->arena, env) : NULL;
 }
 
+/* The data model files: datamodels.conf of the data directory, then the
+ * files of $CQUERY_DATAMODELS (':'-separated), which extend or override
+ * it; NULL when there is none. */
+static const char *datamodel_files(cq_query *q)
+{
+    char *found = cq_find_data("datamodels.conf");
+    const char *env = getenv("CQUERY_DATAMODELS");
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    if (found)
+        cq_strbuf_adds(&sb, found);
+    if (env && *env)
+        cq_strbuf_addf(&sb, "%s%s", sb.len ? ":" : "", env);
+    const char *list = sb.len ? cq_arena_strdup(&q->arena, cq_strbuf_str(&sb)) : NULL;
+    cq_strbuf_free(&sb);
+    free(found);
+    return list;
+}
+
 int cq_query_compile(cq_query *q, const cq_query_opts *o)
 {
     cq_plan_opts po = {
@@ -79,6 +97,7 @@ int cq_query_compile(cq_query *q, const cq_query_opts *o)
         .geoip_db = geoip_dbs(q, o),
         .limits = o && o->limits ? *o->limits : CQ_LIMITS_SPLUNK,
         .threads = o ? o->threads : 0,
+        .datamodels = datamodel_files(q),
     };
     cq_macros m;
     if (load_macros(q, &m, o ? o->macros : NULL))

@@ -92,7 +92,7 @@ int cq_agg_reads_time(const char *name);
 
 /* ------------------------------------------------------------ groups */
 
-#define CQ_GROUPS_MAX_BY 16
+#define CQ_GROUPS_MAX_BY 32     /* CIM detections group by up to 20 fields */
 
 /* One by-value of a group: a string, or a time (a _time the key kept). */
 typedef struct cq_gkey {

@@ -184,7 +184,9 @@ START_TEST(shipped_conf_loads)
     ck_assert_msg(cq_macros_load(&m, path, &d) == 0, "%s", d.msg);
     ck_assert_str_eq(cq_macros_find(&m, "kube_audit", 10, 0)->definition,
                      "sourcetype=kubernetes:apiserver");
-    ck_assert_str_eq(cq_macros_find(&m, "security_content_summariesonly", 30, 0)->definition, "");
+    ck_assert_str_eq(cq_macros_find(&m, "security_content_summariesonly", 30, 0)->definition,
+                     "summariesonly=`summariesonly_config` allow_old_summaries="
+                     "`oldsummaries_config` fillnull_value=`fillnull_config`");
     ck_assert_ptr_nonnull(cq_macros_find(&m, "security_content_ctime", 22, 1));
     cq_arena_free(&a);
 }
