@@ -27,6 +27,26 @@ const char *cq_ast_opt_text(const cq_ast *opt);
  * quotes of 'a.b{}' (memory from a when it had them). */
 const char *cq_field_unquote(cq_arena *a, const char *name);
 
+/* A CSV lookup table (engine/ops/op_lookup.c). */
+typedef struct cq_lookup_table {
+    const char *path;
+    const char **cols;
+    uint32_t n_cols;
+    cq_sv *cells;           /* n_rows * n_cols, row-major; p NULL: empty */
+    size_t n_rows;
+} cq_lookup_table;
+
+/* The file name of table arg (an ARG node) in the lookup directory, with
+ * ".csv" added when missing: the one name rule for reading and writing
+ * (letters, digits, ".", "_", "-"; not starting with "."; no "..").
+ * Returns 0, or -1 with diag (bad name, no lookup directory). */
+int cq_lookup_name(cq_arena *a, const cq_ast *arg, const cq_plan_opts *o, const char **file,
+                   cq_diag *d);
+/* Reads and parses dir/file (which must not leave dir) into *out, memory
+ * from a; name and at for errors.  Returns 0 or -1 with diag. */
+int cq_lookup_read(cq_arena *a, const char *dir, const char *file, const char *name, cq_span at,
+                   cq_lookup_table **out, cq_diag *d);
+
 /*
  * A blocking operator (reverse, appendpipe, foreach, fieldsummary,
  * outputlookup, ...): it reads all of its child's rows into *rows, calls
