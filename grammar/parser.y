@@ -475,7 +475,23 @@ agg_call:
   | WORD LPAREN field RPAREN    { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_AGG, lc(ls, $1.text), @$), $3); }
   | WORD LPAREN EVAL_OPEN expr RPAREN RPAREN
                                 { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_AGG, lc(ls, $1.text), @$), $4); }
+
+  /* sparkline(count(x), 5m): an aggregation of an aggregation (parsed so the
+   * engine can say it does not run it) */
+  | WORD LPAREN WORD LPAREN field RPAREN spark_span RPAREN
+                                { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_AGG, lc(ls, $1.text), @$),
+                                      cq_ast_add(cq_ast_named(A, CQ_AST_AGG, lc(ls, $3.text), @3), $5)); }
+  | WORD LPAREN WORD COMMA spark_arg RPAREN
+                                { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_AGG, lc(ls, $1.text), @$),
+                                      cq_ast_named(A, CQ_AST_AGG, lc(ls, $3.text), @3)); }
   ;
+
+spark_span:
+    %empty                      { }
+  | COMMA spark_arg             { }
+  ;
+
+spark_arg: WORD { } | NUMBER { } ;
 
 tstats_cmd:
     CMD_TSTATS stats_items from_opt where_opt by_opt
