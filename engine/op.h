@@ -12,7 +12,8 @@
  * query fail before any data is read) and builds its config; open() makes
  * the operator when the query runs.  The table is generated from
  * grammar/commands.def; a command whose row says NOT_YET stops the query
- * with "not supported yet: <name>".
+ * with "not supported yet: <name>"; NOT_YET_BECAUSE(why) adds why, for the
+ * commands that cannot run here at all (mstats: no metrics store).
  */
 #ifndef CQ_ENGINE_OP_H
 #define CQ_ENGINE_OP_H
@@ -81,11 +82,15 @@ typedef struct cq_command {
     int (*prepare)(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
                    cq_diag *d);
     cq_oper *(*open)(const void *cfg, cq_oper *child, cq_exec_ctx *ctx);
+    const char *why;            /* NOT_YET_BECAUSE(why): why it cannot run here */
     unsigned flags;
 } cq_command;
 
 /* The command called name (lower-case), or NULL when the engine cannot run it. */
 const cq_command *cq_command_find(const char *name);
+/* For a command of the table the engine cannot run (NOT_YET): why, or ""
+ * when its row gives no reason; NULL for any other name. */
+const char *cq_command_not_yet(const char *name);
 
 /*
  * The setup and teardown operators share (engine/oper.c).  cq_oper_new()
@@ -133,9 +138,11 @@ cq_oper *cq_exec_stack(const cq_plan *p, size_t from, size_t to, cq_oper *root,
                        void **cfg, cq_diag *d);                                     \
     cq_oper *cq_open_##o(const void *cfg, cq_oper *child, cq_exec_ctx *ctx);
 #define NOT_YET
+#define NOT_YET_BECAUSE(why)
 #define CMD(name, grammar, mode, engine, flags, options, help) engine
 #include "grammar/commands.def"
 #undef CMD
+#undef NOT_YET_BECAUSE
 #undef NOT_YET
 #undef OP
 

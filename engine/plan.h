@@ -116,6 +116,14 @@ typedef struct cq_plan_opts {
 int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
                   cq_plan **out, cq_diag *diag);
 
+/*
+ * Plans every command of PIPELINE as a stage, with no source: the
+ * sub-pipeline of appendpipe and foreach, run over rows the caller hands
+ * it (cq_subpipe_run, engine/subsearch.h).  Returns 0 or -1 with diag.
+ */
+int cq_plan_stages(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o, cq_plan **out,
+                   cq_diag *diag);
+
 /* Prints the plan: the SQL sent to the index, its parameters, the residual
  * and each stage. */
 void cq_plan_print(FILE *out, const cq_plan *p);

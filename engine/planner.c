@@ -254,6 +254,23 @@ static const cq_ast *generating_stage(cq_arena *a, const cq_ast *cmd, cq_diag *d
     return cq_ast_add(cq_ast_add(app, maxout), sub);
 }
 
+static int plan_stages(cq_arena *a, const cq_ast *pipeline, const cq_ast *cmd, cq_plan *p,
+                       const cq_plan_opts *o, cq_diag *diag);
+
+/* Whether cmd is a command of the table the engine cannot run; if so, d
+ * says so, with the reason its row gives. */
+static int not_yet(const cq_ast *cmd, cq_diag *d)
+{
+    const char *why = cq_command_not_yet(cmd->name);
+    if (!why)
+        return 0;
+    if (*why)
+        cq_diag_set(d, cq_cmd_name_span(cmd), "not supported yet: %s (%s)", cmd->name, why);
+    else
+        cq_diag_set(d, cq_cmd_name_span(cmd), "not supported yet: %s", cmd->name);
+    return 1;
+}
+
 int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
                   cq_plan **out, cq_diag *diag)
 {
@@ -277,6 +294,8 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
         if (gen->prepare(a, cmd, o, &p->source->cfg, diag))
             return -1;
         p->fixed_columns = (gen->flags & CQ_CMD_FIXES_COLUMNS) != 0;
+    } else if (cmd && not_yet(cmd, diag)) {
+        return -1;
     } else if (!cmd || strcmp(cmd->name, "search")) {
         return cq_diag_set(diag, cmd ? cmd->span : pipeline->span,
                            "not supported yet: a query that does not start with a search");
@@ -286,14 +305,49 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
     /* A time in the search overrides the one given outside it (Splunk). */
     p->pd.earliest = p->earliest;
     p->pd.latest = p->latest;
+    if (plan_stages(a, pipeline, cmd->next, p, o, diag))
+        return -1;
+    if (residual_pushed(p) && !p->n_subs && cq_tstats_use_meta(a, p, o, &ts, diag) < 0)
+        return -1;
+    if (cq_subsearch_plan_all(a, p, o, diag))
+        return -1;
+    cq_plan_needs(a, p);
+    p->scan_threads = p->source ? 1 : o->threads ? o->threads : cq_par_default_threads();
+    *out = p;
+    return 0;
+}
+
+int cq_plan_stages(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o, cq_plan **out,
+                   cq_diag *diag)
+{
+    cq_plan *p = cq_arena_calloc(a, sizeof *p);
+    p->earliest = o->earliest;
+    p->latest = o->latest;
+    p->now_us = o->now_us;
+    p->pd.earliest = p->earliest;
+    p->pd.latest = p->latest;
+    p->scan_threads = 1;
+    if (plan_stages(a, pipeline, pipeline->kids, p, o, diag) ||
+        cq_subsearch_plan_all(a, p, o, diag))
+        return -1;
+    *out = p;
+    return 0;
+}
+
+/* Plans the commands from cmd on as p's stages. */
+static int plan_stages(cq_arena *a, const cq_ast *pipeline, const cq_ast *cmd, cq_plan *p,
+                       const cq_plan_opts *o, cq_diag *diag)
+{
     p->stages = cq_arena_calloc(a, (pipeline->n_kids + 1) * sizeof *p->stages);
-    for (cmd = cmd->next; cmd; cmd = cmd->next) {
+    for (; cmd; cmd = cmd->next) {
         cq_stage *st = &p->stages[p->n_stages];
         st->cmd = cmd;
         st->def = cq_command_find(cmd->name);
         if (cq_tstats_is(cmd))
             return cq_diag_set(diag, cq_cmd_name_span(cmd),
                                "tstats must be the first command of a search");
+        if (!st->def && not_yet(cmd, diag))
+            return -1;
         if (!st->def)
             return cq_diag_set(diag, cq_cmd_name_span(cmd), "not supported yet: %s", cmd->name);
         if (st->def->flags & CQ_CMD_GENERATING) {
@@ -307,13 +361,6 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
         if (st->def->flags & CQ_CMD_FIXES_COLUMNS)
             p->fixed_columns = 1;
     }
-    if (residual_pushed(p) && !p->n_subs && cq_tstats_use_meta(a, p, o, &ts, diag) < 0)
-        return -1;
-    if (cq_subsearch_plan_all(a, p, o, diag))
-        return -1;
-    cq_plan_needs(a, p);
-    p->scan_threads = p->source ? 1 : o->threads ? o->threads : cq_par_default_threads();
-    *out = p;
     return 0;
 }
 

@@ -51,6 +51,68 @@ void cq_subrun_close(cq_subrun *r)
     cq_arena_free(&r->arena);
 }
 
+/* ------------------------------------------------------ sub-pipelines */
+
+int cq_subpipe_plan(cq_arena *a, const cq_ast *pipe, const cq_plan_opts *o, cq_plan **out,
+                    cq_diag *d)
+{
+    return cq_plan_stages(a, pipe, o, out, d);
+}
+
+/* The source of a sub-pipeline: the rows of a store, a batch at a time. */
+typedef struct rows_src {
+    cq_oper base;
+    cq_arena out_arena;
+    cq_batch out;
+    const cq_rowstore *rows;
+    size_t pos;
+} rows_src;
+
+static int rows_src_next(cq_oper *op, cq_batch **out)
+{
+    rows_src *r = (rows_src *)op;
+    if (r->pos >= r->rows->n_rows)
+        return 0;
+    cq_arena_reset(&r->out_arena);
+    const cq_row *rows[CQ_BATCH_ROWS];
+    uint32_t n = 0;
+    while (n < CQ_BATCH_ROWS && r->pos < r->rows->n_rows)
+        rows[n++] = &r->rows->rows[r->pos++];
+    cq_rows_emit(r->rows, rows, n, &r->out);
+    *out = &r->out;
+    return 1;
+}
+
+int cq_subpipe_run(const cq_plan *p, const cq_rowstore *in, const cq_exec_ctx *parent,
+                   cq_rowstore *out)
+{
+    cq_subrun r;
+    memset(&r, 0, sizeof r);
+    cq_arena_init(&r.arena);
+    r.ctx = (cq_exec_ctx){parent->idx, parent->diag, parent->stats, p, p->now_us, &r.arena,
+                          parent->bounds, parent->t_start, NULL, parent->cancel};
+    int rc = -1;
+    if (p->n_subs && cq_subsearch_substitute(p, &r.ctx, &r.ctx.plan))
+        goto done;
+    rows_src *src = cq_oper_new(sizeof *src, rows_src_next, NULL, NULL, &r.ctx);
+    cq_oper_out(&src->base, &src->out_arena, &src->out);
+    src->rows = in;
+    r.root = cq_exec_stack(r.ctx.plan, 0, r.ctx.plan->n_stages, &src->base, &r.ctx);
+    if (!r.root)
+        goto done;
+    cq_batch *b;
+    while ((rc = r.root->next(r.root, &b)) == 1) {
+        cq_rows_add_cols(out, b);
+        for (uint32_t i = 0; i < b->n_sel; i++)
+            cq_rows_add(out, b, b->sel ? b->sel[i] : i);
+    }
+done:
+    if (r.root)
+        cq_exec_close(r.root);
+    cq_arena_free(&r.arena);
+    return rc < 0 ? -1 : 0;
+}
+
 static double mono_seconds(void)
 {
     struct timespec ts;

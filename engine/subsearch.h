@@ -58,6 +58,19 @@ int cq_subsearch_collect(const cq_plan *p, const cq_exec_ctx *parent, uint64_t m
                          double maxtime, const char *what, const char *setting,
                          cq_rowstore *rs);
 
+/*
+ * A sub-pipeline over results in hand (appendpipe [ ... ], foreach [ ... ]):
+ * cq_subpipe_plan() plans every command of pipe, a PIPELINE, as a stage
+ * (memory from a; 0 or -1 with diag).  cq_subpipe_run() runs p's stages
+ * over the rows of in, in order, under parent's index, diag and bounds,
+ * and copies what comes out into out (which may not be in).  Returns 0,
+ * or -1 with diag.
+ */
+int cq_subpipe_plan(cq_arena *a, const cq_ast *pipe, const cq_plan_opts *o, cq_plan **out,
+                    cq_diag *d);
+int cq_subpipe_run(const cq_plan *p, const cq_rowstore *in, const cq_exec_ctx *parent,
+                   cq_rowstore *out);
+
 /* The six strings and options of `format` (Splunk's defaults in
  * CQ_FORMAT_DEFAULT). */
 typedef struct cq_format_opts {

@@ -507,8 +507,11 @@ int cq_tstats_rewrite(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o
 
 /* --------------------------------------------------- block metadata */
 
-static const cq_command meta_source = {"tstats", NULL, cq_open_tstats_meta,
-                                       CQ_CMD_GENERATING | CQ_CMD_FIXES_COLUMNS};
+static const cq_command meta_source = {
+    .name = "tstats",
+    .open = cq_open_tstats_meta,
+    .flags = CQ_CMD_GENERATING | CQ_CMD_FIXES_COLUMNS,
+};
 
 int cq_tstats_use_meta(cq_arena *a, cq_plan *p, const cq_plan_opts *o,
                        const cq_tstats_info *info, cq_diag *d)

@@ -159,7 +159,7 @@ static cq_ast *by_clause(cq_lex_state *ls, cq_span at, cq_ast *items);
 %token <tok> CMD_CONVERT "convert" CMD_LOOKUP "lookup"
 %token <tok> CMD_INPUTLOOKUP "inputlookup" CMD_JOIN "join"
 %token <tok> CMD_MULTISEARCH "multisearch" CMD_RETURN "return"
-%token <tok> CMD_FORMAT "format"
+%token <tok> CMD_FORMAT "format" CMD_SUBPIPE "appendpipe"
 %token <tok> AND "AND" OR "OR" NOT "NOT" XOR "XOR" LIKE "LIKE" IN "IN"
 %token <tok> AS "as" BY "by" OVER "over" SORTBY "sortby" OUTPUT "output"
 %token <tok> FROM "from" WHERE "where clause"
@@ -193,7 +193,7 @@ static cq_ast *by_clause(cq_lex_state *ls, cq_span at, cq_ast *items);
 %type <node> convert_cmd conv_items conv_item lookup_cmd lk_head lk_fields
 %type <node> lk_field output_opt inputlookup_cmd join_cmd multisearch_cmd
 %type <node> subsearches return_cmd ret_items ret_item format_cmd fmt_items
-%type <node> fmt_item
+%type <node> fmt_item subpipe_cmd subpipe subcmds
 %type <tok> name as_name dotted
 %type <op> cmpop
 
@@ -219,7 +219,7 @@ command:
     search_cmd | eval_cmd | stats_cmd | tstats_cmd | table_cmd | fields_cmd
   | rename_cmd | sort_cmd | head_cmd | dedup_cmd | top_cmd | rex_cmd
   | regex_cmd | optfields_cmd | convert_cmd | lookup_cmd | inputlookup_cmd
-  | join_cmd | multisearch_cmd | return_cmd | format_cmd
+  | join_cmd | multisearch_cmd | return_cmd | format_cmd | subpipe_cmd
   | CMD_WHERE expr              { $$ = cq_ast_add(command(ls, $1, @1), $2); }
   ;
 
@@ -475,7 +475,23 @@ agg_call:
   | WORD LPAREN field RPAREN    { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_AGG, lc(ls, $1.text), @$), $3); }
   | WORD LPAREN EVAL_OPEN expr RPAREN RPAREN
                                 { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_AGG, lc(ls, $1.text), @$), $4); }
+
+  /* sparkline(count(x), 5m): an aggregation of an aggregation (parsed so the
+   * engine can say it does not run it) */
+  | WORD LPAREN WORD LPAREN field RPAREN spark_span RPAREN
+                                { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_AGG, lc(ls, $1.text), @$),
+                                      cq_ast_add(cq_ast_named(A, CQ_AST_AGG, lc(ls, $3.text), @3), $5)); }
+  | WORD LPAREN WORD COMMA spark_arg RPAREN
+                                { $$ = cq_ast_add(cq_ast_named(A, CQ_AST_AGG, lc(ls, $1.text), @$),
+                                      cq_ast_named(A, CQ_AST_AGG, lc(ls, $3.text), @3)); }
   ;
+
+spark_span:
+    %empty                      { }
+  | COMMA spark_arg             { }
+  ;
+
+spark_arg: WORD { } | NUMBER { } ;
 
 tstats_cmd:
     CMD_TSTATS stats_items from_opt where_opt by_opt
@@ -665,6 +681,24 @@ inputlookup_cmd:
 join_cmd:
     CMD_JOIN optfields_opt subsearch
                                 { $$ = cq_ast_add(adopt(command(ls, $1, @1), $2), $3); }
+  ;
+
+/* appendpipe [ stats ... ], foreach f* [ eval ... ]: options and fields,
+ * then a pipeline of commands (the lexer reads a command name after `[`). */
+subpipe_cmd:
+    CMD_SUBPIPE optfields_opt subpipe
+                                { $$ = cq_ast_add(adopt(command(ls, $1, @1), $2), $3); }
+  ;
+
+subpipe:
+    LBRACKET subcmds RBRACKET   { $$ = cq_ast_add(cq_ast_new(A, CQ_AST_SUBSEARCH, @$), $2); }
+  | LBRACKET PIPE subcmds RBRACKET
+                                { $$ = cq_ast_add(cq_ast_new(A, CQ_AST_SUBSEARCH, @$), $3); }
+  ;
+
+subcmds:
+    command                     { $$ = cq_ast_add(cq_ast_new(A, CQ_AST_PIPELINE, @1), $1); }
+  | subcmds PIPE command        { $$ = cq_ast_add($1, $3); }
   ;
 
 multisearch_cmd:

@@ -24,7 +24,7 @@
 #include "grammar/parse.h"
 
 static const cq_fn_def fn_table[] = {
-#define FN(name, lo, hi, kind, impl, flags, help) {#name, lo, hi, CQ_FNKIND_##kind, help},
+#define FN(name, lo, hi, kind, impl, flags, help) {#name, lo, hi, CQ_FNKIND_##kind, help, #impl},
 #include "grammar/functions.def"
 #undef FN
 };
@@ -80,7 +80,7 @@ static const char *stats_names(char *buf, size_t size)
     buf[0] = '\0';
     for (size_t i = 0; i < sizeof fn_table / sizeof fn_table[0]; i++) {
         const cq_fn_def *f = &fn_table[i];
-        if (f->kind != CQ_FNKIND_STATS)
+        if (f->kind != CQ_FNKIND_STATS || !strcmp(f->impl, "NOT_YET"))
             continue;
         int n = snprintf(buf + at, size - at, "%s%s%s", at ? ", " : "", f->name,
                          is_percentile_row(f->name) ? "<N>" : "");
@@ -178,9 +178,10 @@ static int check_regex(const char *pattern, cq_span at, int need_named, cq_diag 
  * chart eval(...), where aggregations are allowed too. */
 static int check_call(const cq_ast *c, int allow_stats, cq_diag *d)
 {
-    const cq_fn_def *f = cq_fn_def_find(c->name, CQ_FNKIND_EVAL);
-    if (!f && allow_stats)
-        f = cq_fn_def_find(c->name, CQ_FNKIND_STATS);
+    /* in chart eval(...), avg(x) is the aggregation, round() an eval function */
+    const cq_fn_def *f = allow_stats ? cq_fn_def_find(c->name, CQ_FNKIND_STATS) : NULL;
+    if (!f)
+        f = cq_fn_def_find(c->name, CQ_FNKIND_EVAL);
     if (!f) {
         cq_diag_set(d, c->span, "unknown function \"%s\"", c->name);
         if (cq_fn_def_find(c->name, CQ_FNKIND_STATS))
@@ -192,6 +193,9 @@ static int check_call(const cq_ast *c, int allow_stats, cq_diag *d)
     if (!strcmp(f->name, "case") && c->n_kids % 2)
         return cq_diag_set(d, c->span, "function \"case\" takes pairs of condition and value, "
                            "not %zu arguments", c->n_kids);
+    if (!strcmp(f->name, "mvmap") && c->kids->kind != CQ_AST_FIELD)
+        return cq_diag_set(d, c->kids->span, "mvmap() takes a field name first, e.g. "
+                           "mvmap(ports, ports + 1)");
     const cq_ast *pat = cq_ast_kid(c, 1);
     if ((!strcmp(f->name, "match") || !strcmp(f->name, "replace")) && pat
         && pat->kind == CQ_AST_STRING)

@@ -36,6 +36,7 @@ typedef struct cq_fn_def {
     int min_args, max_args;     /* max_args -1: any number */
     cq_fnkind kind;
     const char *help;
+    const char *impl;           /* its impl column: NOT_YET, not_yet for rows not run */
 } cq_fn_def;
 
 typedef struct cq_cmd_def {

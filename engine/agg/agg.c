@@ -39,11 +39,12 @@ static const struct {
     const char *name;
     cq_agg_kind kind;
     unsigned flags;
+    const char *help;
 } agg_names[] = {
-#define FN(name, lo, hi, kind, impl, flags, help) FN_##kind(#name, CQ_AGG_##impl, flags)
-#define FN_EVAL(name, impl, flags)
-#define FN_STATS(name, impl, flags) {name, impl, flags},
-#define FN_CONVERT(name, impl, flags)
+#define FN(name, lo, hi, kind, impl, flags, help) FN_##kind(#name, CQ_AGG_##impl, flags, help)
+#define FN_EVAL(name, impl, flags, help)
+#define FN_STATS(name, impl, flags, help) {name, impl, flags, help},
+#define FN_CONVERT(name, impl, flags, help)
 #include "grammar/functions.def"
 #undef FN_CONVERT
 #undef FN_STATS
@@ -82,6 +83,11 @@ int cq_agg_prepare(cq_arena *a, const cq_ast *node, cq_agg *out, cq_diag *d)
     if (i >= 0) {
         out->kind = agg_names[i].kind;
         found = 1;
+    }
+    if (found && out->kind == CQ_AGG_NOT_YET) {
+        const char *why = strstr(agg_names[i].help, "): ");
+        return cq_diag_set(d, node->span, "not supported yet: stats function \"%s\" (%s)", fn,
+                           why ? why + 3 : agg_names[i].help);
     }
     if (!found && cq_fn_percentile(fn, &out->pct)) {
         out->kind = CQ_AGG_PERC;
@@ -910,6 +916,8 @@ void cq_aggset_result(cq_aggset *s, uint32_t g, uint32_t k, cq_arena *a, cq_val 
     double n = (double)st->n;
     *out = (cq_val){0};
     switch (ag->kind) {
+    case CQ_AGG_NOT_YET:        /* refused by cq_agg_prepare */
+        break;
     case CQ_AGG_COUNT:
     case CQ_AGG_COUNTF:
         *out = cq_val_number(n);

@@ -65,6 +65,7 @@ typedef enum cq_agg_kind {
     CQ_AGG_LAST,
     CQ_AGG_EARLIEST,
     CQ_AGG_LATEST,
+    CQ_AGG_NOT_YET,     /* Splunk's, not run here (sparkline) */
 } cq_agg_kind;
 
 /* One aggregation as written: `perc95(x) as p`. */

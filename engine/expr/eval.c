@@ -451,6 +451,11 @@ int cq_eval_check(const cq_ast *e, cq_diag *d)
         cq_span name = cq_span_make(e->span.start, e->span.start + (uint32_t)strlen(e->name));
         if (!fn)
             return cq_diag_set(d, name, "not supported yet: function \"%s\"", e->name);
+        if (fn->flags & CQ_FN_NOT_YET) {
+            const char *why = strstr(fn->help, "): ");
+            return cq_diag_set(d, name, "not supported yet: function \"%s\" (%s)", e->name,
+                               why ? why + 3 : fn->help);
+        }
         int n = (int)e->n_kids;
         if (n < fn->min_args || (fn->max_args >= 0 && n > fn->max_args)) {
             if (fn->max_args < 0)

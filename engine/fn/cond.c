@@ -211,3 +211,37 @@ int cq_fn_searchmatch(cq_fn_call *fc)
     }
     return 0;
 }
+
+/* --------------------------------------------------- more conditions */
+
+int cq_fn_isbool(cq_fn_call *fc)
+{
+    for (uint32_t i = 0; i < fc->n; i++)
+        fc->out[i] = cq_val_bool(A(0, i).t == CQ_V_BOOL);
+    return 0;
+}
+
+int cq_fn_isint(cq_fn_call *fc)
+{
+    for (uint32_t i = 0; i < fc->n; i++) {
+        double d;
+        fc->out[i] = cq_val_bool(A(0, i).t != CQ_V_MV && A(0, i).t != CQ_V_BOOL &&
+                                 cq_val_num(&A(0, i), &d) && d == (double)(int64_t)d);
+    }
+    return 0;
+}
+
+/* validate(cond1, text1, ...): the text of the first condition that is not
+ * true (false or null), else null. */
+int cq_fn_validate(cq_fn_call *fc)
+{
+    for (uint32_t i = 0; i < fc->n; i++) {
+        fc->out[i] = (cq_val){0};
+        for (uint32_t k = 0; k + 1 < fc->n_args; k += 2)
+            if (!cq_val_truthy(&A(k, i))) {
+                fc->out[i] = A(k + 1, i);
+                break;
+            }
+    }
+    return 0;
+}

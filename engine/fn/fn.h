@@ -27,6 +27,7 @@ enum {
     CQ_FN_LAZY = 1u << 0,       /* gets no evaluated arguments (mvfilter) */
     CQ_FN_ROW = 1u << 1,        /* reads the whole event, not only its arguments */
     CQ_FN_VOLATILE = 1u << 2,   /* differs from call to call (time()) */
+    CQ_FN_NOT_YET = 1u << 4,    /* Splunk has it, cquery does not run it (help: why) */
     CQ_FN_SHAPE = 1u << 3,      /* of a field argument, reads only the lengths
                                  * of its values when they are ASCII (len()):
                                  * then it is called with args NULL and reads
@@ -38,6 +39,7 @@ typedef struct cq_fn {
     int min_args, max_args;     /* max -1: any number */
     cq_fn_impl impl;
     unsigned flags;
+    const char *help;           /* its line of grammar/functions.def */
 } cq_fn;
 
 /* A copy of n bytes at p, as a value's text. */

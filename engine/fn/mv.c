@@ -1,6 +1,7 @@
 /*
  * mv.c - multivalue eval functions: mvcount(), mvindex(), mvjoin(),
- * mvappend(), split(), mvfilter(), mvdedup(), mvsort(), mvzip(), mvfind().
+ * mvappend(), split(), mvfilter(), mvmap(), mvrange(), mvdedup(), mvsort(),
+ * mvzip(), mvfind().
  *
  * Null rules (Splunk): a null multivalue argument gives null; a result with
  * no values is null (mvfilter() that keeps nothing, mvfind() that finds
@@ -284,17 +285,18 @@ static const cq_ast *first_field(const cq_ast *e)
 }
 
 /*
- * mvfilter(cond): the values of the field cond names for which cond is
- * true.  Lazy: every (row, value) pair becomes a row of a scratch batch in
- * which the field holds that one value (the other columns copied from the
- * pair's row), and cond is evaluated over that batch a vector at a time.
+ * Each value of field f (or, f NULL, of the values arg gives each row) bound
+ * in turn as f's only value, with expr evaluated over them: every (row,
+ * value) pair becomes a row of a scratch batch in which f holds that one
+ * value (the other columns copied from the pair's row), and expr is
+ * evaluated over that batch a vector at a time.  keep(fc, owner row, value,
+ * result) is called for each pair in order.
  */
-int cq_fn_mvfilter(cq_fn_call *fc)
+static int each_value(cq_fn_call *fc, const char *f, const cq_ast *expr,
+                      void (*keep)(cq_fn_call *, uint32_t, cq_sv, const cq_val *, void *),
+                      void *ctx)
 {
-    const cq_ast *cond = fc->node->kids;
-    const cq_ast *f = first_field(cond);
-    const cq_col *col = f ? cq_batch_get(fc->b, f->name) : NULL;
-    memset(fc->out, 0, fc->n * sizeof *fc->out);
+    const cq_col *col = f ? cq_batch_get(fc->b, f) : NULL;
     if (!col)
         return 0;
     cq_arena *a = ARENA;
@@ -303,13 +305,6 @@ int cq_fn_mvfilter(cq_fn_call *fc)
     cq_sv v[CQ_BATCH_ROWS];
     for (uint32_t k = 0; k < CQ_BATCH_ROWS; k++)
         seq[k] = (uint16_t)k;
-    /* kept values per output row, built up across chunks */
-    uint32_t *n_kept = cq_arena_calloc(a, (fc->n + 1) * sizeof *n_kept);
-    cq_sv **kept = cq_arena_calloc(a, (fc->n + 1) * sizeof *kept);
-    for (uint32_t i = 0; i < fc->n; i++) {
-        uint32_t nv = cq_col_nvals(col, fc->rows[i]);
-        kept[i] = cq_arena_alloc(a, (nv + 1) * sizeof **kept);
-    }
     uint32_t i = 0, j = 0;
     while (i < fc->n) {
         uint32_t m = 0;
@@ -331,7 +326,7 @@ int cq_fn_mvfilter(cq_fn_call *fc)
         tmp.n_rows = tmp.n_sel = m;
         for (uint32_t c = 0; c < fc->b->n_cols; c++) {
             cq_col g;
-            if (!strcmp(fc->b->cols[c].name, f->name))
+            if (!strcmp(fc->b->cols[c].name, f))
                 continue;
             cq_col_gather(&fc->b->cols[c].col, src, m, a, &g);
             cq_batch_put(&tmp, fc->b->cols[c].name, &g);
@@ -343,17 +338,127 @@ int cq_fn_mvfilter(cq_fn_call *fc)
         memcpy(one, v, m * sizeof *one);
         cq_col bound;
         cq_col_strs(&bound, m, one, off);
-        cq_batch_put(&tmp, f->name, &bound);
+        cq_batch_put(&tmp, f, &bound);
         cq_val *res = cq_arena_alloc(a, (m + 1) * sizeof *res);
-        int rc = cq_eval(cond, fc->c, &tmp, seq, m, res);
+        int rc = cq_eval(expr, fc->c, &tmp, seq, m, res);
         cq_batch_free(&tmp);
         if (rc)
             return -1;
         for (uint32_t k = 0; k < m; k++)
-            if (cq_val_truthy(&res[k]))
-                kept[owner[k]][n_kept[owner[k]]++] = v[k];
+            keep(fc, owner[k], v[k], &res[k], ctx);
     }
-    for (uint32_t k = 0; k < fc->n; k++)
-        fc->out[k] = mv_make(kept[k], n_kept[k]);
+    return 0;
+}
+
+/* What mvfilter and mvmap keep, per output row. */
+typedef struct kept_vals {
+    uint32_t *n;
+    cq_sv **v;
+    uint32_t *cap;
+} kept_vals;
+
+static kept_vals kept_new(cq_fn_call *fc, const char *f, uint32_t per_value)
+{
+    const cq_col *col = f ? cq_batch_get(fc->b, f) : NULL;
+    kept_vals k;
+    k.n = cq_arena_calloc(ARENA, (fc->n + 1) * sizeof *k.n);
+    k.cap = cq_arena_calloc(ARENA, (fc->n + 1) * sizeof *k.cap);
+    k.v = cq_arena_calloc(ARENA, (fc->n + 1) * sizeof *k.v);
+    for (uint32_t i = 0; col && i < fc->n; i++) {
+        k.cap[i] = cq_col_nvals(col, fc->rows[i]) * per_value;
+        k.v[i] = cq_arena_alloc(ARENA, (k.cap[i] + 1) * sizeof **k.v);
+    }
+    return k;
+}
+
+static void kept_add(cq_fn_call *fc, kept_vals *k, uint32_t row, cq_sv v)
+{
+    if (k->n[row] == k->cap[row]) {
+        uint32_t cap = k->cap[row] ? 2 * k->cap[row] : 4;
+        cq_sv *nv = cq_arena_alloc(ARENA, cap * sizeof *nv);
+        if (k->n[row])
+            memcpy(nv, k->v[row], k->n[row] * sizeof *nv);
+        k->v[row] = nv;
+        k->cap[row] = cap;
+    }
+    k->v[row][k->n[row]++] = v;
+}
+
+static void filter_keep(cq_fn_call *fc, uint32_t row, cq_sv v, const cq_val *res, void *ctx)
+{
+    if (cq_val_truthy(res))
+        kept_add(fc, ctx, row, v);
+}
+
+/* mvfilter(cond): the values of the field cond names for which cond is
+ * true. */
+int cq_fn_mvfilter(cq_fn_call *fc)
+{
+    const cq_ast *cond = fc->node->kids;
+    const cq_ast *f = first_field(cond);
+    memset(fc->out, 0, fc->n * sizeof *fc->out);
+    kept_vals k = kept_new(fc, f ? f->name : NULL, 1);
+    if (each_value(fc, f ? f->name : NULL, cond, filter_keep, &k))
+        return -1;
+    for (uint32_t i = 0; i < fc->n; i++)
+        fc->out[i] = mv_make(k.v[i], k.n[i]);
+    return 0;
+}
+
+static void map_keep(cq_fn_call *fc, uint32_t row, cq_sv v, const cq_val *res, void *ctx)
+{
+    (void)v;
+    if (res->t == CQ_V_MV) {
+        for (uint32_t j = 0; j < res->n_mv; j++)
+            kept_add(fc, ctx, row, res->mv[j]);
+    } else if (res->t != CQ_V_NULL && res->t != CQ_V_BOOL) {
+        kept_add(fc, ctx, row, cq_val_str(res, ARENA));
+    }
+}
+
+/*
+ * mvmap(mv, expr): expr for each value of the field mv (expr names the
+ * field for the value at hand), as a multivalue; null results are dropped.
+ * mv must be a field; over a null field the result is null.
+ */
+int cq_fn_mvmap(cq_fn_call *fc)
+{
+    const cq_ast *f = fc->node->kids, *expr = f ? f->next : NULL;
+    memset(fc->out, 0, fc->n * sizeof *fc->out);
+    if (!f || f->kind != CQ_AST_FIELD || !expr)
+        return cq_diag_set(fc->c->diag, f ? f->span : fc->node->span,
+                           "mvmap() takes a field name first, e.g. mvmap(ports, ports + 1)");
+    kept_vals k = kept_new(fc, f->name, 1);
+    if (each_value(fc, f->name, expr, map_keep, &k))
+        return -1;
+    for (uint32_t i = 0; i < fc->n; i++)
+        fc->out[i] = mv_make(k.v[i], k.n[i]);
+    return 0;
+}
+
+/* mvrange(start, end [, step]): numbers from start while below end (above,
+ * for a negative step), at most 10,000 of them; null when an argument is
+ * not a number or step is 0. */
+int cq_fn_mvrange(cq_fn_call *fc)
+{
+    for (uint32_t i = 0; i < fc->n; i++) {
+        double s, e, st = 1;
+        fc->out[i] = (cq_val){0};
+        if (!cq_val_num(&A(0, i), &s) || !cq_val_num(&A(1, i), &e) ||
+            (fc->n_args > 2 && !cq_val_num(&A(2, i), &st)) || st == 0)
+            continue;
+        uint32_t n = 0, cap = 16;
+        cq_sv *vals = cq_arena_alloc(ARENA, cap * sizeof *vals);
+        for (double x = s; (st > 0 ? x < e : x > e) && n < 10000; x = s + st * (double)n) {
+            if (n == cap) {
+                cq_sv *nv = cq_arena_alloc(ARENA, 2 * cap * sizeof *nv);
+                memcpy(nv, vals, n * sizeof *nv);
+                vals = nv;
+                cap *= 2;
+            }
+            vals[n++] = cq_num_format(x, ARENA);
+        }
+        fc->out[i] = mv_make(vals, n);
+    }
     return 0;
 }

@@ -1,6 +1,6 @@
 /*
  * text.c - strings and regexes: lower(), upper(), len(), substr(), trim(),
- * ltrim(), rtrim(), urldecode(), match(), replace().
+ * ltrim(), rtrim(), urldecode(), match(), replace(), printf().
  *
  * Null rules (Splunk): a null argument gives null (len(null) is null).
  * Lengths and offsets count UTF-8 characters.
@@ -273,5 +273,121 @@ int cq_fn_replace(cq_fn_call *fc)
         fc->out[i] = cq_val_from_sv(cq_fn_sv_dup(ARENA, cq_strbuf_str(&out), out.len));
         cq_strbuf_free(&out);
     }
+    return 0;
+}
+
+/* ------------------------------------------------------------- printf */
+
+/* One conversion of printf(): spec is "%[flags][width][.prec]C" (C the
+ * conversion), v its argument.  Appends to b; returns 0, or -1 when v does
+ * not fit the conversion (a number wanted). */
+static int print_one(cq_strbuf *b, const char *spec, char conv, const cq_val *v, cq_arena *a)
+{
+    char fmt[48], buf[512];
+    double d = 0;
+    int n;
+    if (conv == 's') {
+        cq_sv s = cq_val_str(v, a);
+        if (v->t == CQ_V_MV && v->n_mv)
+            s = v->mv[0];
+        snprintf(fmt, sizeof fmt, "%s", spec);
+        n = snprintf(buf, sizeof buf, fmt, cq_arena_strndup(a, s.p ? s.p : "", s.len));
+        if (n >= (int)sizeof buf) {     /* long text: no width to apply */
+            cq_strbuf_add(b, s.p ? s.p : "", s.len);
+            return 0;
+        }
+    } else {
+        if (v->t == CQ_V_MV || !cq_val_num(v, &d))
+            return -1;
+        size_t sl = strlen(spec);
+        if (conv == 'd' || conv == 'i' || conv == 'u' || conv == 'x' || conv == 'X' ||
+            conv == 'o' || conv == 'c') {
+            /* spec without its conversion, then ll and the conversion */
+            snprintf(fmt, sizeof fmt, "%.*sll%c", (int)(sl - 1), spec,
+                     conv == 'i' ? 'd' : conv == 'c' ? 'd' : conv);
+            long long x = (long long)d;
+            if (conv == 'c') {
+                cq_strbuf_addc(b, (char)x);
+                return 0;
+            }
+            n = conv == 'd' || conv == 'i' ? snprintf(buf, sizeof buf, fmt, x)
+                                           : snprintf(buf, sizeof buf, fmt, (unsigned long long)x);
+        } else {
+            n = snprintf(buf, sizeof buf, spec, d);
+        }
+    }
+    if (n > 0)
+        cq_strbuf_add(b, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+    return 0;
+}
+
+/*
+ * printf(format, x, ...): C's conversions %d %i %u %f %F %e %E %g %G %x %X
+ * %o %c %s and %%, with the flags - + space # 0, a width and a precision
+ * (at most 3 digits each; * takes them from the arguments).  Null when the
+ * format is null or an argument does not fit its conversion; a missing
+ * argument prints nothing.
+ */
+int cq_fn_printf(cq_fn_call *fc)
+{
+    cq_strbuf b = CQ_STRBUF_INIT;
+    for (uint32_t i = 0; i < fc->n; i++) {
+        cq_sv f = cq_val_str(&A(0, i), ARENA);
+        fc->out[i] = (cq_val){0};
+        if (!f.p)
+            continue;
+        cq_strbuf_reset(&b);
+        uint32_t arg = 1;
+        int bad = 0;
+        for (uint32_t p = 0; p < f.len && !bad;) {
+            if (f.p[p] != '%') {
+                cq_strbuf_addc(&b, f.p[p++]);
+                continue;
+            }
+            if (p + 1 < f.len && f.p[p + 1] == '%') {
+                cq_strbuf_addc(&b, '%');
+                p += 2;
+                continue;
+            }
+            char spec[40];
+            size_t o = 0;
+            spec[o++] = f.p[p++];
+            while (p < f.len && strchr("-+ #0", f.p[p]) && o < 8)
+                spec[o++] = f.p[p++];
+            for (int part = 0; part < 2; part++) {
+                if (part) {
+                    if (p >= f.len || f.p[p] != '.')
+                        break;
+                    spec[o++] = f.p[p++];
+                }
+                if (p < f.len && f.p[p] == '*') {
+                    double w = 0;
+                    if (arg < fc->n_args)
+                        cq_val_num(&A(arg, i), &w);
+                    arg++;
+                    o += (size_t)snprintf(spec + o, sizeof spec - o, "%d",
+                                          (int)(w < 0 ? 0 : w > 999 ? 999 : w));
+                    p++;
+                    continue;
+                }
+                for (int k = 0; p < f.len && f.p[p] >= '0' && f.p[p] <= '9'; k++, p++)
+                    if (k < 3)
+                        spec[o++] = f.p[p];
+            }
+            if (p >= f.len || !strchr("diufFeEgGxXocs", f.p[p])) {
+                bad = 1;
+                break;
+            }
+            char conv = f.p[p++];
+            spec[o++] = conv;
+            spec[o] = '\0';
+            if (arg < fc->n_args)
+                bad = print_one(&b, spec, conv, &A(arg, i), ARENA) < 0;
+            arg++;
+        }
+        if (!bad)
+            fc->out[i] = cq_val_from_sv(cq_fn_sv_dup(ARENA, b.buf ? b.buf : "", b.len));
+    }
+    cq_strbuf_free(&b);
     return 0;
 }

@@ -42,13 +42,7 @@
 #define MAX_TABLE_BYTES (256u << 20)    /* a lookup table larger than this is refused */
 #define MAX_MATCHES 1000                /* Splunk's max_matches */
 
-typedef struct lk_table {
-    const char *path;
-    const char **cols;
-    uint32_t n_cols;
-    cq_sv *cells;           /* n_rows * n_cols, row-major; p NULL: empty */
-    size_t n_rows;
-} lk_table;
+typedef cq_lookup_table lk_table;
 
 /* -------------------------------------------------------------- files */
 
@@ -250,15 +244,14 @@ done:
     return rc;
 }
 
-/* Loads table `name` (an ARG node) from the lookup directory. */
-static int load_table(cq_arena *a, const cq_ast *arg, const cq_plan_opts *o, lk_table **out,
-                      cq_diag *d)
+int cq_lookup_name(cq_arena *a, const cq_ast *arg, const cq_plan_opts *o, const char **file,
+                   cq_diag *d)
 {
     const char *name = arg->text;
     if (!name_ok(name)) {
         cq_diag_set(d, arg->span, "bad lookup table name \"%s\"", name);
-        cq_diag_hint(d, "tables are read only from the lookup directory: give a file name"
-                        " without \"/\" or \"..\", e.g. users.csv");
+        cq_diag_hint(d, "tables are read and written only in the lookup directory: give a"
+                        " file name without \"/\" or \"..\", e.g. users.csv");
         return -1;
     }
     if (!o->lookups) {
@@ -267,18 +260,33 @@ static int load_table(cq_arena *a, const cq_ast *arg, const cq_plan_opts *o, lk_
         return -1;
     }
     size_t nl = strlen(name);
-    const char *file = nl > 4 && !strcmp(name + nl - 4, ".csv")
-                           ? name : cq_arena_printf(a, "%s.csv", name);
+    *file = nl > 4 && !strcmp(name + nl - 4, ".csv") ? name : cq_arena_printf(a, "%s.csv", name);
+    return 0;
+}
+
+int cq_lookup_read(cq_arena *a, const char *dir, const char *file, const char *name, cq_span at,
+                   cq_lookup_table **out, cq_diag *d)
+{
     size_t len;
-    char *text = read_table_file(o->lookups, file, &len, name, arg->span, d);
+    char *text = read_table_file(dir, file, &len, name, at, d);
     if (!text)
         return -1;
     lk_table *t = cq_arena_calloc(a, sizeof *t);
-    t->path = cq_arena_printf(a, "%s/%s", o->lookups, file);
-    int rc = parse_csv(text, len, a, t, arg->span, d);
+    t->path = cq_arena_printf(a, "%s/%s", dir, file);
+    int rc = parse_csv(text, len, a, t, at, d);
     free(text);
     *out = t;
     return rc;
+}
+
+/* Loads table `name` (an ARG node) from the lookup directory. */
+static int load_table(cq_arena *a, const cq_ast *arg, const cq_plan_opts *o, lk_table **out,
+                      cq_diag *d)
+{
+    const char *file;
+    if (cq_lookup_name(a, arg, o, &file, d))
+        return -1;
+    return cq_lookup_read(a, o->lookups, file, arg->text, arg->span, out, d);
 }
 
 static int table_col(const lk_table *t, const char *name)

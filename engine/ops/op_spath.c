@@ -8,6 +8,13 @@
  * engine/expr/jsonpath.h ({N} is 0-based).  An event whose F is not JSON, or has
  * nothing at the path, keeps the fields it had.  Unlike Splunk's automatic
  * extraction (first 5,000 characters), the whole value is read.
+ *
+ * `| fromjson F [prefix=P]` (Splunk's fromjson): each key of the JSON object
+ * in F becomes a field P<key>: a string, number or boolean as its text, an
+ * array a multivalue field of its elements, a nested object its JSON text
+ * (not flattened, unlike spath); a JSON null sets nothing.  F not holding a
+ * JSON object (or missing) leaves the event as it was; a key that names an
+ * existing field replaces it where the object has it.
  */
 #include "engine/ops/op_rows.h"
 #include "engine/expr/jsonpath.h"
@@ -18,6 +25,8 @@
 
 typedef struct spath_cfg {
     const char *input, *output, *path;
+    int fromjson;               /* fromjson: the object's keys, not spath's leaves */
+    const char *prefix;         /* fromjson prefix= */
 } spath_cfg;
 
 typedef struct pair {
@@ -68,6 +77,28 @@ int cq_prepare_spath(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void
     return 0;
 }
 
+int cq_prepare_fromjson(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, void **cfg,
+                        cq_diag *d)
+{
+    (void)o;
+    spath_cfg *sc = cq_arena_calloc(a, sizeof *sc);
+    sc->fromjson = 1;
+    sc->prefix = "";
+    for (const cq_ast *k = cmd->kids; k; k = k->next) {
+        const char *v = k->kind == CQ_AST_OPTION ? cq_ast_opt_text(k) : NULL;
+        if (k->kind == CQ_AST_OPTION && v && !strcmp(k->name, "prefix"))
+            sc->prefix = v;
+        else if (k->kind == CQ_AST_FIELD && !sc->input && !k->alias)
+            sc->input = cq_field_unquote(a, k->name);
+        else
+            return cq_diag_set(d, k->span, "fromjson takes one field and prefix=");
+    }
+    if (!sc->input)
+        return cq_diag_set(d, cq_cmd_name_span(cmd), "fromjson needs the field that holds JSON");
+    *cfg = sc;
+    return 0;
+}
+
 static outcol *col_for(spath_op *x, const char *name)
 {
     uint32_t id;
@@ -103,6 +134,32 @@ static void on_leaf(const char *name, cq_sv value, void *ctx)
 {
     spath_op *x = ctx;
     col_push(x, col_for(x, name), x->cur_row, value);
+}
+
+/* fromjson: the keys of object root, for row r. */
+static void from_object(spath_op *x, json_t *root, uint32_t r)
+{
+    const char *key;
+    json_t *v;
+    if (!json_is_object(root))
+        return;
+    json_object_foreach(root, key, v) {
+        const char *name = *x->cfg->prefix ? cq_arena_printf(&x->arena, "%s%s", x->cfg->prefix, key)
+                                           : key;
+        size_t i;
+        json_t *e;
+        if (json_is_array(v)) {
+            json_array_foreach(v, i, e) {
+                cq_sv t = cq_json_text(e, &x->arena);
+                if (t.p)
+                    col_push(x, col_for(x, name), r, t);
+            }
+        } else {
+            cq_sv t = cq_json_text(v, &x->arena);
+            if (t.p)
+                col_push(x, col_for(x, name), r, t);
+        }
+    }
 }
 
 /* The column for c: extracted values per row, else the field's old ones. */
@@ -152,7 +209,9 @@ static int spath_next(cq_oper *op, cq_batch **out)
             json_t *root = cq_json_parse(cq_col_text(in, r, j, &x->arena));
             if (!root)
                 continue;
-            if (target) {
+            if (sc->fromjson) {
+                from_object(x, root, r);
+            } else if (target) {
                 cq_json_vals vals = {0};
                 cq_json_path(root, sc->path, &x->arena, &vals);
                 for (uint32_t k = 0; k < vals.n; k++)

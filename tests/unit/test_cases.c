@@ -586,7 +586,14 @@ START_TEST(test_lang)
                       index, recs, NULL};
         ck_assert_msg(run(ia, out, err) == 0, "%s:%d: ingest failed", c->file, c->line);
     }
-    char *sa[] = {(char *)bin(), "search", "--format", "csv", "--index", index, c->query, NULL};
+    /* a copy of the lookup tables: outputlookup may write there */
+    char lookups[240], cp[600];
+    snprintf(lookups, sizeof lookups, "%s/lookups", tmp);
+    snprintf(cp, sizeof cp, "mkdir '%s' && cp '%s/tests/lookups/'*.csv '%s'", lookups,
+             test_srcdir(), lookups);
+    ck_assert_msg(system(cp) == 0, "%s:%d: cannot copy the lookup tables", c->file, c->line);
+    char *sa[] = {(char *)bin(), "search", "--format", "csv", "--index", index,
+                  "--lookups", lookups, c->query, NULL};
     int rc = run(sa, out, err);
     char *got = test_slurp(c->fail ? err : out, NULL), *e = test_slurp(err, NULL);
     int same = got && !strcmp(got, c->expected) &&
@@ -597,6 +604,70 @@ START_TEST(test_lang)
                   c->fail ? "" : c->expected_err, rc, got ? got : "", c->fail ? "" : e ? e : "");
     free(got);
     free(e);
+    char rm[300];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", tmp);
+    if (system(rm) != 0)
+        fprintf(stderr, "warning: could not remove %s\n", tmp);
+}
+END_TEST
+
+/*
+ * outputlookup: what it writes, `| inputlookup` reads back as it was (commas,
+ * quotes, spaces, multivalue cells, missing values), and it never writes
+ * through a symbolic link or outside the lookup directory.
+ */
+START_TEST(test_outputlookup_files)
+{
+    char tmp[] = "/tmp/cq-outlk-XXXXXX";
+    ck_assert(mkdtemp(tmp) != NULL);
+    char index[200], recs[200], out[200], err[200], lk[200], path[300], outside[300];
+    snprintf(index, sizeof index, "%s/index.db", tmp);
+    snprintf(recs, sizeof recs, "%s/events.json", tmp);
+    snprintf(out, sizeof out, "%s/stdout", tmp);
+    snprintf(err, sizeof err, "%s/stderr", tmp);
+    snprintf(lk, sizeof lk, "%s/lookups", tmp);
+    ck_assert_int_eq(mkdir(lk, 0755), 0);
+    FILE *f = fopen(recs, "w");
+    ck_assert(f != NULL);
+    fputs("{\"_time\":1767225600,\"a\":\"x,y\",\"b\":\"say \\\"hi\\\"\",\"m\":\"1;2\","
+          "\"s\":\" sp \"}\n{\"_time\":1767225599,\"a\":\"plain\"}\n", f);
+    fclose(f);
+    char *ia[] = {(char *)bin(), "ingest", "--quiet", "--sourcetype", "_json", "--index", index,
+                  recs, NULL};
+    ck_assert_int_eq(run(ia, out, err), 0);
+
+    char *wa[] = {(char *)bin(), "search", "--format", "csv", "--index", index, "--lookups", lk,
+                  "* | eval m=split(m, \";\") | table a b m s | outputlookup rt", NULL};
+    ck_assert_int_eq(run(wa, out, err), 0);
+    char *written = test_slurp(out, NULL);
+    snprintf(path, sizeof path, "%s/rt.csv", lk);
+    char *file = test_slurp(path, NULL);
+    ck_assert_str_eq(file, "a,b,m,s\n\"x,y\",\"say \"\"hi\"\"\",\"1\n2\", sp \nplain,,,\n");
+    char *ra[] = {(char *)bin(), "search", "--format", "csv", "--index", index, "--lookups", lk,
+                  "| inputlookup rt.csv", NULL};
+    ck_assert_int_eq(run(ra, out, err), 0);
+    char *read = test_slurp(out, NULL);
+    ck_assert_str_eq(read, written);
+    free(written);
+    free(file);
+    free(read);
+
+    /* a table that is a symbolic link is refused, and what it points to untouched */
+    snprintf(outside, sizeof outside, "%s/outside.csv", tmp);
+    snprintf(path, sizeof path, "%s/link.csv", lk);
+    ck_assert_int_eq(symlink(outside, path), 0);
+    char *la[] = {(char *)bin(), "search", "--format", "csv", "--index", index, "--lookups", lk,
+                  "* | outputlookup link.csv", NULL};
+    ck_assert_int_eq(run(la, out, err), 2);
+    char *e = test_slurp(err, NULL);
+    ck_assert_ptr_nonnull(strstr(e, "is a symbolic link"));
+    free(e);
+    ck_assert_int_ne(access(outside, F_OK), 0);
+    /* no temporary file is left behind */
+    char ls[300];
+    snprintf(ls, sizeof ls, "test -z \"$(ls -A '%s' | grep -v -x -e rt.csv -e link.csv)\"", lk);
+    ck_assert_int_eq(system(ls), 0);
+
     char rm[300];
     snprintf(rm, sizeof rm, "rm -rf '%s'", tmp);
     if (system(rm) != 0)
@@ -629,5 +700,9 @@ Suite *cases_suite(void)
     tcase_set_timeout(truth, 120);
     tcase_add_test(truth, test_sample_truth);
     suite_add_tcase(s, truth);
+    TCase *files = tcase_create("files");
+    tcase_set_timeout(files, 60);
+    tcase_add_test(files, test_outputlookup_files);
+    suite_add_tcase(s, files);
     return s;
 }
