@@ -345,7 +345,7 @@ static int plan_stages(cq_arena *a, const cq_ast *pipeline, const cq_ast *cmd, c
         st->def = cq_command_find(cmd->name);
         if (cq_tstats_is(cmd))
             return cq_diag_set(diag, cq_cmd_name_span(cmd),
-                               "tstats must be the first command of a search");
+                               "%s must be the first command of a search", cmd->name);
         if (!st->def && not_yet(cmd, diag))
             return -1;
         if (!st->def)

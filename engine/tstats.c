@@ -16,7 +16,9 @@
 
 int cq_tstats_is(const cq_ast *cmd)
 {
-    return cmd && cmd->kind == CQ_AST_COMMAND && !strcmp(cmd->name, "tstats");
+    return cmd && cmd->kind == CQ_AST_COMMAND &&
+           (!strcmp(cmd->name, "tstats") || !strcmp(cmd->name, "from") ||
+            !strcmp(cmd->name, "datamodel"));
 }
 
 /* A data-model field the query names, and what gives its value. */
@@ -433,10 +435,15 @@ static int meta_shape(const ts *t, const cq_ast *by)
     return 1;
 }
 
+static int dataset_rewrite(ts *t, const cq_ast *pipeline, const cq_plan_opts *o,
+                           const cq_ast **out, cq_tstats_info *info);
+
 int cq_tstats_rewrite(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
                       const cq_ast **out, cq_tstats_info *info, cq_diag *d)
 {
     ts t = {.a = a, .d = d, .cmd = pipeline->kids};
+    if (strcmp(t.cmd->name, "tstats"))
+        return dataset_rewrite(&t, pipeline, o, out, info);
     int prestats = 0;
     const cq_ast *fillnull = NULL;
     if (check_options(&t, &prestats, &fillnull))
@@ -502,6 +509,201 @@ int cq_tstats_rewrite(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o
         cq_ast_add(pipe, dup(a, k));
     *out = pipe;
     info->note = describe(&t, prestats);
+    return 0;
+}
+
+/* ------------------------------------------- from datamodel, datamodel */
+
+/*
+ * `| from datamodel:M.D` and `| datamodel M D flat` give the dataset's
+ * events with its fields under their own names; `| datamodel M D search`
+ * names them as tstats does (D.field).  Planned as
+ *   search <the constraints of D and its parents> | eval <each field>
+ * (in flat mode, a field that is the stored field of the same name needs
+ * no eval).  The events keep every other field, as in Splunk.
+ */
+
+/* The arguments of cmd from k on, a run of adjacent ones (no space between:
+ * datamodel:"Authentication"."Failed_Authentication") joined into one word;
+ * *next gets the first argument after the run. */
+static const char *joined_arg(ts *t, const cq_ast *k, const cq_ast **next, cq_span *span)
+{
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    *span = k->span;
+    const cq_ast *last = NULL;
+    for (; k && k->kind == CQ_AST_FIELD && (!last || last->span.end == k->span.start);
+         last = k, k = k->next)
+        cq_strbuf_adds(&sb, k->name);
+    span->end = last->span.end;
+    *next = k;
+    const char *w = cq_arena_strdup(t->a, cq_strbuf_str(&sb));
+    cq_strbuf_free(&sb);
+    return w;
+}
+
+/* A datamodel= option node for "Model.Dataset" at span, for find_scope. */
+static const cq_ast *spec_option(ts *t, const char *spec, cq_span span)
+{
+    cq_ast *opt = cq_ast_named(t->a, CQ_AST_OPTION, "datamodel", span);
+    return cq_ast_add(opt, cq_ast_text(t->a, CQ_AST_VALUE, spec, 0, span));
+}
+
+/* `| from datamodel:M.D`, `| from datamodel M.D`, `| from datamodel=M.D`:
+ * sets t->dm_opt; `| from inputlookup:T` (or lookup:T): *lookup gets T. */
+static int from_spec(ts *t, const char **lookup, cq_span *lookup_span)
+{
+    const cq_ast *k = t->cmd->kids, *next;
+    if (k && k->kind == CQ_AST_OPTION && !strcmp(k->name, "datamodel") && !k->next) {
+        t->dm_opt = k;
+        return 0;
+    }
+    if (!k || k->kind != CQ_AST_FIELD)
+        return cq_diag_set(t->d, k ? k->span : t->cmd->span,
+                           "from needs a dataset: from datamodel:<model>.<dataset>");
+    cq_span at;
+    const char *w = joined_arg(t, k, &next, &at);
+    const char *colon = strchr(w, ':');
+    size_t kind_len = colon ? (size_t)(colon - w) : strlen(w);
+    const char *name = colon ? colon + 1 : NULL;
+    if (!colon && next && next->kind == CQ_AST_FIELD) {
+        cq_span at2;
+        name = joined_arg(t, next, &next, &at2);
+        at.end = at2.end;
+    }
+    if (next)
+        return cq_diag_set(t->d, next->span, "from takes one dataset; this is one too many");
+    if (!name || !*name)
+        return cq_diag_set(t->d, at, "from needs a dataset name after \"%.*s:\"",
+                           (int)kind_len, w);
+    if (kind_len == 9 && !strncmp(w, "datamodel", 9)) {
+        t->dm_opt = spec_option(t, name, at);
+        return 0;
+    }
+    if ((kind_len == 11 && !strncmp(w, "inputlookup", 11)) ||
+        (kind_len == 6 && !strncmp(w, "lookup", 6))) {
+        *lookup = name;
+        *lookup_span = at;
+        return 0;
+    }
+    if ((kind_len == 11 && !strncmp(w, "savedsearch", 11)) ||
+        (kind_len == 7 && !strncmp(w, "dataset", 7)))
+        return cq_diag_set(t->d, at, "not supported yet: from %.*s: (cquery has no saved "
+                           "searches; put the search in a .spl file and run it with hunt)",
+                           (int)kind_len, w);
+    return cq_diag_set(t->d, at, "from reads datamodel:<model>.<dataset> or "
+                       "inputlookup:<table>, not \"%.*s\"", (int)kind_len, w);
+}
+
+/* `| datamodel M D search|flat|acceleration_search [options]`: sets t->dm_opt
+ * and *flat. */
+static int datamodel_spec(ts *t, int *flat)
+{
+    const cq_ast *words[4];
+    size_t n = 0;
+    for (const cq_ast *k = t->cmd->kids; k; k = k->next) {
+        if (k->kind == CQ_AST_OPTION) {
+            if (cq_ast_truth(k->kids) < 0)
+                return cq_diag_set(t->d, k->span, "%s= takes true or false", k->name);
+            continue;
+        }
+        if (n == 3)
+            return cq_diag_set(t->d, k->span, "datamodel takes a model, a dataset and a "
+                               "mode; this is one too many");
+        words[n++] = k;
+    }
+    const char *mode = n == 3 ? words[2]->name : NULL;
+    if (!mode || (strcmp(mode, "search") && strcmp(mode, "flat") &&
+                  strcmp(mode, "acceleration_search"))) {
+        cq_diag_set(t->d, n == 3 ? words[2]->span : cq_cmd_name_span(t->cmd),
+                    n == 3 ? "datamodel's mode is search, flat or acceleration_search"
+                           : "not supported yet: datamodel without a dataset and a mode "
+                             "(the JSON description of a data model)");
+        cq_diag_hint(t->d, "| datamodel <model> <dataset> search|flat gives the events; "
+                     "datamodels.conf describes the models");
+        return -1;
+    }
+    *flat = !strcmp(mode, "flat");
+    const char *spec = cq_arena_printf(t->a, "%s.%s", words[0]->name, words[1]->name);
+    t->dm_opt = spec_option(t, spec, cq_span_make(words[0]->span.start, words[1]->span.end));
+    return 0;
+}
+
+/* Every field of ds and its ancestors, under its own name (flat) or its
+ * dataset path (Processes.process_name), as tstats' references. */
+static void dataset_fields(ts *t, const cq_dm_dataset *ds, int flat)
+{
+    for (const cq_dm_dataset *o = ds; o; o = o->parent)
+        for (const cq_dm_field *f = o->fields; f; f = f->next) {
+            if (flat && !f->expr)
+                continue;   /* the stored field already has the name */
+            const char *full = flat ? f->name : cq_arena_printf(t->a, "%s.%s", o->path, f->name);
+            int dup_name = 0;
+            for (size_t i = 0; i < t->n_refs; i++)
+                dup_name |= !strcmp(t->refs[i].full, full);
+            if (dup_name)
+                continue;   /* a child's field shadows its parent's */
+            if (t->n_refs == t->cap_refs) {
+                t->cap_refs = t->cap_refs ? 2 * t->cap_refs : 16;
+                dm_ref *n = cq_arena_alloc(t->a, t->cap_refs * sizeof *n);
+                if (t->n_refs)
+                    memcpy(n, t->refs, t->n_refs * sizeof *n);
+                t->refs = n;
+            }
+            t->refs[t->n_refs++] = (dm_ref){full, f->expr, f->name};
+        }
+}
+
+/* `| inputlookup T` for `| from inputlookup:T`, then the rest. */
+static cq_ast *lookup_pipeline(ts *t, const cq_ast *pipeline, const char *table, cq_span at)
+{
+    cq_ast *pipe = cq_ast_new(t->a, CQ_AST_PIPELINE, pipeline->span);
+    cq_ast *il = cq_ast_named(t->a, CQ_AST_COMMAND, "inputlookup", t->cmd->span);
+    cq_ast_add(pipe, cq_ast_add(il, cq_ast_text(t->a, CQ_AST_ARG, table, 0, at)));
+    for (const cq_ast *k = t->cmd->next; k; k = k->next)
+        cq_ast_add(pipe, dup(t->a, k));
+    return pipe;
+}
+
+static int dataset_rewrite(ts *t, const cq_ast *pipeline, const cq_plan_opts *o,
+                           const cq_ast **out, cq_tstats_info *info)
+{
+    int flat = 1;
+    const char *table = NULL;
+    cq_span table_at;
+    if (!strcmp(t->cmd->name, "from") ? from_spec(t, &table, &table_at)
+                                       : datamodel_spec(t, &flat))
+        return -1;
+    if (table) {
+        *out = lookup_pipeline(t, pipeline, table, table_at);
+        return 0;
+    }
+    cq_datamodels m;
+    if (load_models(t, o, &m) || find_scope(t, &m, NULL, t->cmd->span))
+        return -1;
+    if (t->n_scope != 1) {
+        cq_diag_set(t->d, t->dm_opt->span, "data model %s has %zu root datasets: name one",
+                    t->model, t->n_scope);
+        hint_datasets(t, &m, t->model);
+        return -1;
+    }
+    dataset_fields(t, t->scope[0], flat);
+    cq_ast *pipe = cq_ast_new(t->a, CQ_AST_PIPELINE, pipeline->span);
+    cq_ast_add(pipe, cq_ast_add(command(t, "search"), first_expr(t, NULL)));
+    if (t->n_refs)
+        cq_ast_add(pipe, eval_stage(t));
+    for (const cq_ast *k = t->cmd->next; k; k = k->next)
+        cq_ast_add(pipe, dup(t->a, k));
+    *out = pipe;
+    const cq_dm_dataset *ds = t->scope[0];
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    cq_strbuf_addf(&sb, "%s: the events of data model %s, dataset %s, with its fields%s",
+                   t->cmd->name, t->model, ds->path,
+                   flat ? " under their own names" : " named <dataset>.<field>");
+    for (; ds; ds = ds->parent)
+        cq_strbuf_addf(&sb, "\n    %s (%s:%d): constraint %s", ds->path, ds->file, ds->line,
+                       ds->constraint_text ? ds->constraint_text : "(none)");
+    info->note = cq_arena_strdup(t->a, cq_strbuf_str(&sb));
+    cq_strbuf_free(&sb);
     return 0;
 }
 

@@ -32,7 +32,8 @@
 #include "engine/plan.h"
 #include "grammar/ast.h"
 
-/* Whether cmd is one of the commands this file plans (tstats). */
+/* Whether cmd is one of the commands this file plans (tstats, from,
+ * datamodel). */
 int cq_tstats_is(const cq_ast *cmd);
 
 /* What the rewrite made, for the planner. */
