@@ -18,6 +18,19 @@ static const cq_command commands[] = {
 #undef OP
 };
 
+/* Not a row of the table: no query names it.  tstats puts it in place of a
+ * scan when block metadata answers the count (engine/tstats.c). */
+static const cq_command tstats_meta = {
+    .name = "tstats",
+    .open = cq_open_tstats_meta,
+    .flags = CQ_CMD_GENERATING | CQ_CMD_FIXES_COLUMNS,
+};
+
+const cq_command *cq_command_tstats_meta(void)
+{
+    return &tstats_meta;
+}
+
 const cq_command *cq_command_find(const char *name)
 {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

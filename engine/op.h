@@ -91,6 +91,9 @@ const cq_command *cq_command_find(const char *name);
 /* For a command of the table the engine cannot run (NOT_YET): why, or ""
  * when its row gives no reason; NULL for any other name. */
 const char *cq_command_not_yet(const char *name);
+/* The source that reads block metadata for a tstats count (op_tstats.c). */
+const cq_command *cq_command_tstats_meta(void);
+cq_oper *cq_open_tstats_meta(const void *cfg, cq_oper *child, cq_exec_ctx *ctx);
 
 /*
  * The setup and teardown operators share (engine/oper.c).  cq_oper_new()

@@ -709,12 +709,6 @@ static int dataset_rewrite(ts *t, const cq_ast *pipeline, const cq_plan_opts *o,
 
 /* --------------------------------------------------- block metadata */
 
-static const cq_command meta_source = {
-    .name = "tstats",
-    .open = cq_open_tstats_meta,
-    .flags = CQ_CMD_GENERATING | CQ_CMD_FIXES_COLUMNS,
-};
-
 int cq_tstats_use_meta(cq_arena *a, cq_plan *p, const cq_plan_opts *o,
                        const cq_tstats_info *info, cq_diag *d)
 {
@@ -749,7 +743,7 @@ int cq_tstats_use_meta(cq_arena *a, cq_plan *p, const cq_plan_opts *o,
         (!by && eval.def->prepare(a, fix, o, &eval.cfg, d)))
         return -1;
     p->source = cq_arena_calloc(a, sizeof *p->source);
-    *p->source = (cq_stage){&meta_source, old, NULL};
+    *p->source = (cq_stage){cq_command_tstats_meta(), old, NULL};
     p->source_reads_blocks = 1;
     p->stages[0] = stats;
     if (!by) {

@@ -68,10 +68,4 @@ int cq_tstats_rewrite(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o
 int cq_tstats_use_meta(cq_arena *a, cq_plan *p, const cq_plan_opts *o,
                        const cq_tstats_info *info, cq_diag *d);
 
-/* op_tstats.c: the source that reads block metadata. */
-struct cq_oper;
-struct cq_exec_ctx;
-struct cq_oper *cq_open_tstats_meta(const void *cfg, struct cq_oper *child,
-                                    struct cq_exec_ctx *ctx);
-
 #endif
