@@ -6,6 +6,7 @@
 #include "engine/plan.h"
 #include "common/timeutil.h"
 #include "common/timemod.h"
+#include "common/paths.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -100,6 +101,20 @@ int cq_cli_geoip_db(cq_run_opts *o, const char *path)
     return 0;
 }
 
+/* The version, then where each data file is found: what a user (and `make
+ * installcheck`) reads to see which copy runs. */
+static void print_version(void)
+{
+    static const char *const files[] = {"sourcetypes.conf", "macros.conf", "datamodels.conf",
+                                        "queries", "lookups"};
+    printf("cquery %s\n", PACKAGE_VERSION);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *p = cq_find_data(files[i]);
+        printf("  %-17s %s\n", files[i], p ? p : "(not found)");
+        free(p);
+    }
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -118,7 +133,7 @@ int main(int argc, char **argv)
         return CQ_EXIT_OK;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-        printf("cquery %s\n", PACKAGE_VERSION);
+        print_version();
         return CQ_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
