@@ -36,6 +36,7 @@ typedef struct cq_run_opts {
     int tz;                 /* seconds east of UTC */
     int64_t earliest, latest;
     const char *lookups;    /* --lookups DIR, or NULL */
+    const char *query_file; /* -q FILE ("-": stdin), or NULL */
     cq_limits limits;       /* --subsearch-maxout and friends */
     int csv_raw;            /* --csv-raw: no defusing of formula-like cells */
     cq_bounds bounds;       /* --timeout, --max-memory (0: none) */

@@ -5,6 +5,7 @@
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 #include "engine/query.h"
+#include "cli/spl_file.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -14,9 +15,13 @@
 
 static const char search_usage[] =
     "usage: cquery search [OPTIONS] QUERY\n"
+    "       cquery search [OPTIONS] -q FILE\n"
     "\n"
     "Runs an SPL query over the index and prints the results.\n"
     "\n"
+    "  -q, --query-file FILE  read the query from FILE (- or a lone - as QUERY:\n"
+    "                       stdin; at most 4 MiB; # lines before it are comments,\n"
+    "                       so an analytic's .spl file runs as it is)\n"
     "  -i, --index PATH     index file (default $CQUERY_INDEX, else ./cquery.db)\n"
     "  -f, --format FMT     table (aligned, default), csv (header row) or json (JSON Lines)\n"
     "      --earliest T     only events at or after T (ISO 8601, epoch, -24h, -7d@d)\n"
@@ -54,6 +59,7 @@ static const struct option run_opts[] = {
     {"join-maxout", required_argument, NULL, 'J'},
     {"threads", required_argument, NULL, 'P'},
     {"geoip-db", required_argument, NULL, 'G'},
+    {"query-file", required_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -115,8 +121,9 @@ static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usa
     o->limits = CQ_LIMITS_SPLUNK;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:f:h", run_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:f:q:h", run_opts, NULL)) != -1) {
         switch (c) {
+        case 'q': o->query_file = optarg; break;
         case 'i': o->index = optarg; break;
         case 'f': if (cq_cli_format(optarg, &o->format)) return -1; break;
         case 'E': if (cq_cli_time("--earliest", optarg, &o->earliest)) return -1; break;
@@ -140,17 +147,35 @@ static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usa
         default: fputs(usage, stderr); return -1;
         }
     }
-    if (optind >= argc) {
+    if (o->query_file && optind < argc) {
+        cq_cli_error("give the query either with -q FILE or as arguments, not both");
+        return -1;
+    }
+    if (!o->query_file && optind == argc - 1 && !strcmp(argv[optind], "-"))
+        o->query_file = "-";
+    if (!o->query_file && optind >= argc) {
         cq_cli_error("missing QUERY");
         fputs(usage, stderr);
         return -1;
     }
-    return optind;
+    return o->query_file ? argc : optind;
 }
 
-/* The query: the remaining arguments joined by spaces. */
-static cq_query *query_from_args(int argc, char **argv, int first)
+/* The query: from -q FILE, else the remaining arguments joined by spaces.
+ * NULL (said on stderr) when the file cannot be read. */
+static cq_query *query_from_args(int argc, char **argv, int first, const cq_run_opts *o)
 {
+    if (o->query_file) {
+        cq_spl_file *f;
+        char err[600];
+        if (cq_spl_load_query(o->query_file, &f, err, sizeof err)) {
+            cq_cli_error("%s", err);
+            return NULL;
+        }
+        cq_query *q = cq_query_new(f->query, f->query_len, f->path, f->line_base);
+        cq_spl_free(f);
+        return q;
+    }
     cq_strbuf sb = CQ_STRBUF_INIT;
     for (int i = first; i < argc; i++) {
         if (i > first)
@@ -179,7 +204,9 @@ int cq_cmd_search(int argc, char **argv)
     int first = parse_run_opts(argc, argv, &o, search_usage);
     if (first <= 0)
         return first ? CQ_EXIT_USAGE : CQ_EXIT_OK;
-    cq_query *q = query_from_args(argc, argv, first);
+    cq_query *q = query_from_args(argc, argv, first, &o);
+    if (!q)
+        return CQ_EXIT_USAGE;
     if (compile_or_report(q, &o)) {
         cq_query_free(q);
         return CQ_EXIT_USAGE;
@@ -209,7 +236,8 @@ int cq_cmd_search(int argc, char **argv)
 }
 
 static const char explain_usage[] =
-    "usage: cquery explain [--earliest T] [--latest T] [--threads N] [--geoip-db PATH] QUERY\n"
+    "usage: cquery explain [--earliest T] [--latest T] [--threads N] [--geoip-db PATH]\n"
+    "                      QUERY | -q FILE\n"
     "\n"
     "Prints the query's syntax tree and its plan: the SQL sent to the index with\n"
     "its bound parameters, what the engine re-checks on every row, and what\n"
@@ -221,7 +249,9 @@ int cq_cmd_explain(int argc, char **argv)
     int first = parse_run_opts(argc, argv, &o, explain_usage);
     if (first <= 0)
         return first ? CQ_EXIT_USAGE : CQ_EXIT_OK;
-    cq_query *q = query_from_args(argc, argv, first);
+    cq_query *q = query_from_args(argc, argv, first, &o);
+    if (!q)
+        return CQ_EXIT_USAGE;
     int rc = compile_or_report(q, &o) ? CQ_EXIT_USAGE : CQ_EXIT_OK;
     if (!rc)
         cq_query_explain(q, stdout);

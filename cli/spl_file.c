@@ -16,12 +16,15 @@
  * message in err. */
 static int read_all(const char *path, cq_strbuf *text, char *err, size_t errlen)
 {
-    int rc = cq_cfg_read_file(path, MAX_SPL_BYTES, text);
+    int rc = strcmp(path, "-") ? cq_cfg_read_file(path, MAX_SPL_BYTES, text)
+                               : cq_cfg_read_stream(stdin, MAX_SPL_BYTES, text);
+    if (!strcmp(path, "-"))
+        path = "stdin";
     if (rc == CQ_CFG_CANNOT_OPEN)
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
     else if (rc)
         snprintf(err, errlen, "%s: %s", path,
-                 rc == CQ_CFG_READ_FAILED ? "read error" : "file too large for an analytic");
+                 rc == CQ_CFG_READ_FAILED ? "read error" : "longer than 4 MiB");
     return rc ? -1 : 0;
 }
 
@@ -64,7 +67,7 @@ static int header_line(cq_spl_file *f, char *body)
     return 0;
 }
 
-int cq_spl_load(const char *path, cq_spl_file **out, char *err, size_t errlen)
+static int load(const char *path, int analytic, cq_spl_file **out, char *err, size_t errlen)
 {
     cq_strbuf sb = CQ_STRBUF_INIT;
     if (read_all(path, &sb, err, errlen)) {
@@ -73,7 +76,7 @@ int cq_spl_load(const char *path, cq_spl_file **out, char *err, size_t errlen)
     }
     char *text = sb.buf;
     cq_spl_file *f = cq_xcalloc(1, sizeof *f);
-    f->path = cq_xstrdup(path);
+    f->path = cq_xstrdup(strcmp(path, "-") ? path : "stdin");
     char *p = text;
     unsigned line = 0;
     while (*p == '#' || *p == '\n' || *p == '\r') {
@@ -81,7 +84,7 @@ int cq_spl_load(const char *path, cq_spl_file **out, char *err, size_t errlen)
         if (nl)
             *nl = '\0';
         line++;
-        if (*p == '#' && header_line(f, p + 1)) {
+        if (*p == '#' && header_line(f, p + 1) && analytic) {
             snprintf(err, errlen, "%s:%u: expected \"# key: value\" in the header", path, line);
             goto fail;
         }
@@ -96,14 +99,14 @@ int cq_spl_load(const char *path, cq_spl_file **out, char *err, size_t errlen)
     while (qlen && isspace((unsigned char)p[qlen - 1]))
         qlen--;
     if (!qlen) {
-        snprintf(err, errlen, "%s: no query after the header", path);
+        snprintf(err, errlen, "%s: no query%s", f->path, f->n_headers ? " after the header" : "");
         goto fail;
     }
     f->query = cq_xmalloc(qlen + 1);
     memcpy(f->query, p, qlen);
     f->query[qlen] = '\0';
     f->query_len = qlen;
-    if (!cq_spl_get(f, "id") || !cq_spl_get(f, "title")) {
+    if (analytic && (!cq_spl_get(f, "id") || !cq_spl_get(f, "title"))) {
         snprintf(err, errlen, "%s: the header needs \"# id:\" and \"# title:\" lines", path);
         goto fail;
     }
@@ -115,6 +118,16 @@ fail:
     cq_spl_free(f);
     *out = NULL;
     return -1;
+}
+
+int cq_spl_load(const char *path, cq_spl_file **out, char *err, size_t errlen)
+{
+    return load(path, 1, out, err, errlen);
+}
+
+int cq_spl_load_query(const char *path, cq_spl_file **out, char *err, size_t errlen)
+{
+    return load(path, 0, out, err, errlen);
 }
 
 const char *cq_spl_get(const cq_spl_file *f, const char *key)

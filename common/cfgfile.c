@@ -10,6 +10,13 @@ int cq_cfg_read_file(const char *path, size_t max, cq_strbuf *out)
     FILE *f = fopen(path, "rb");
     if (!f)
         return CQ_CFG_CANNOT_OPEN;
+    int rc = cq_cfg_read_stream(f, max, out);
+    fclose(f);
+    return rc;
+}
+
+int cq_cfg_read_stream(FILE *f, size_t max, cq_strbuf *out)
+{
     cq_strbuf_reset(out);
     cq_strbuf_add(out, "", 0);      /* a text even for an empty file */
     char buf[16384];
@@ -17,9 +24,7 @@ int cq_cfg_read_file(const char *path, size_t max, cq_strbuf *out)
     /* Stops at the first read past max, not at the end of a huge file. */
     while ((n = fread(buf, 1, sizeof buf, f)) > 0 && (!max || out->len <= max))
         cq_strbuf_add(out, buf, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad)
+    if (ferror(f))
         return CQ_CFG_READ_FAILED;
     return max && out->len > max ? CQ_CFG_TOO_BIG : CQ_CFG_READ_OK;
 }

@@ -9,6 +9,7 @@
 #define CQ_COMMON_CFGFILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "common/strbuf.h"
 
@@ -25,6 +26,8 @@ enum {
  * read (max 0: no limit).  Once the file is open, out is emptied first and
  * out->buf is never NULL, so a reader may write into the text. */
 int cq_cfg_read_file(const char *path, size_t max, cq_strbuf *out);
+/* The same from an open stream (stdin), which stays open. */
+int cq_cfg_read_stream(FILE *f, size_t max, cq_strbuf *out);
 
 /* Removes leading and trailing white space: the start moves, the end is
  * cut in place. */

@@ -77,9 +77,14 @@ char *test_slurp(const char *path, size_t *len)
 
 pid_t test_spawn(char **argv, const char *out, const char *err)
 {
+    return test_spawn_in(argv, "/dev/null", out, err);
+}
+
+pid_t test_spawn_in(char **argv, const char *in, const char *out, const char *err)
+{
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 0, in, O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     pid_t pid;

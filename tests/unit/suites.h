@@ -37,6 +37,8 @@ void test_require_cases(TCase *tc, int n, const char *what);
 /* Starts argv (NULL-terminated, argv[0] a path) with stdin from /dev/null and
  * stdout/stderr to the files out and err; returns the pid. */
 pid_t test_spawn(char **argv, const char *out, const char *err);
+/* The same with stdin read from the file in. */
+pid_t test_spawn_in(char **argv, const char *in, const char *out, const char *err);
 /* Waits for pid; fails the test if it died of a signal; returns its status. */
 int test_wait(pid_t pid);
 /* The contents of path (malloc'd, NUL-terminated; "" for an empty file)

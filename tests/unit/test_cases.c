@@ -16,6 +16,7 @@
  *                    stderr must be empty: notes are behaviour too.
  *     expected.plan  optional: `cquery explain --threads 2` output
  *     expected.rc    optional: the exit status (default 0 or 1; 2 with expected.err)
+ *     stdin          optional: what cquery reads on stdin (else /dev/null)
  *
  * Every case runs the real binary ($CQUERY_BIN), with iplocation's
  * database the made-up one of tests/fixtures/geoip (check_main.c).
@@ -273,7 +274,9 @@ START_TEST(test_case)
         argv[n++] = query;
     }
     argv[n] = NULL;
-    int rc = run(argv, out, err);
+    snprintf(path, sizeof path, "%s/stdin", dir);
+    const char *in = access(path, R_OK) == 0 ? path : "/dev/null";
+    int rc = test_wait(test_spawn_in(argv, in, out, err));
     snprintf(path, sizeof path, "%s/expected.err", dir);
     char out_path[4200];
     snprintf(out_path, sizeof out_path, "%s/expected.out", dir);
