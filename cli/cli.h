@@ -11,7 +11,8 @@
 
 enum {
     CQ_EXIT_OK = 0,
-    CQ_EXIT_HITS = 1,       /* hunt --fail-on-hit found something */
+    CQ_EXIT_HITS = 1,       /* hunt --fail-on-hit found something; search
+                               --fail-on-empty found nothing (grep's 1) */
     CQ_EXIT_USAGE = 2,      /* bad usage or bad query */
     CQ_EXIT_INPUT = 3,      /* input or index error */
 };
@@ -37,6 +38,7 @@ typedef struct cq_run_opts {
     int64_t earliest, latest;
     const char *lookups;    /* --lookups DIR, or NULL */
     const char *query_file; /* -q FILE ("-": stdin), or NULL */
+    int fail_on_empty;      /* --fail-on-empty: exit 1 with no results */
     cq_limits limits;       /* --subsearch-maxout and friends */
     int csv_raw;            /* --csv-raw: no defusing of formula-like cells */
     cq_bounds bounds;       /* --timeout, --max-memory (0: none) */

@@ -30,6 +30,7 @@ static const char search_usage[] =
     "      --timeout S      stop with an error after S seconds (fractions allowed)\n"
     "      --max-memory SIZE  stop with an error once cquery needs more than SIZE\n"
     "                       of memory (bytes, or with K, M, G: 512M, 2G)\n"
+    "      --fail-on-empty  exit 1 when there are no results (as grep does)\n"
     "      --csv-raw        CSV: print cells starting with = + - @ as they are (by\n"
     "                       default they get a leading ' so spreadsheets show text)\n"
     "      --lookups DIR    lookup tables for lookup/inputlookup (default\n"
@@ -60,6 +61,7 @@ static const struct option run_opts[] = {
     {"threads", required_argument, NULL, 'P'},
     {"geoip-db", required_argument, NULL, 'G'},
     {"query-file", required_argument, NULL, 'q'},
+    {"fail-on-empty", no_argument, NULL, 'e'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -124,6 +126,7 @@ static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usa
     while ((c = getopt_long(argc, argv, "i:f:q:h", run_opts, NULL)) != -1) {
         switch (c) {
         case 'q': o->query_file = optarg; break;
+        case 'e': o->fail_on_empty = 1; break;
         case 'i': o->index = optarg; break;
         case 'f': if (cq_cli_format(optarg, &o->format)) return -1; break;
         case 'E': if (cq_cli_time("--earliest", optarg, &o->earliest)) return -1; break;
@@ -228,6 +231,8 @@ int cq_cmd_search(int argc, char **argv)
     } else if (cq_output_finish(out)) {
         cq_cli_error("cannot write the results");
         rc = CQ_EXIT_INPUT;
+    } else if (o.fail_on_empty && !cq_output_rows(out)) {
+        rc = CQ_EXIT_HITS;
     }
     cq_output_free(out);
     cq_index_close(idx);

@@ -579,7 +579,8 @@ static void put_padded(FILE *out, const char *s, size_t width, int last)
 static void print_table(cq_output *o, const uint32_t *ord, uint32_t n)
 {
     if (!o->n_rows) {
-        fputs("(no results)\n", o->out);
+        /* A note, not a result: stdout stays empty, as for csv and json. */
+        fputs("(no results)\n", stderr);
         return;
     }
     size_t *w = cq_arena_alloc(&o->arena, (n + 1) * sizeof *w);
