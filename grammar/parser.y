@@ -643,9 +643,13 @@ conv_item:
 
 /* ---- lookups, subsearches */
 
+/* A comma may end the input fields (`lookup t a, b, OUTPUTNEW c`, as
+ * detection content writes it). */
 lookup_cmd:
     CMD_LOOKUP lk_head lk_fields output_opt
                                 { $$ = cq_ast_add(adopt(adopt(command(ls, $1, @1), $2), $3), $4); }
+  | CMD_LOOKUP lk_head lk_fields COMMA output_opt
+                                { $$ = cq_ast_add(adopt(adopt(command(ls, $1, @1), $2), $3), $5); }
   ;
 
 lk_head:

@@ -275,6 +275,8 @@ static int check_agg(const cq_ast *cmd, const cq_ast *a, cq_diag *d)
 /* Whether `name` is a word of the space-separated list. */
 static int in_list(const char *list, const char *name)
 {
+    if (!strcmp(list, "*"))
+        return 1;
     size_t n = strlen(name);
     for (const char *p = list; *p;) {
         while (*p == ' ')
