@@ -248,7 +248,7 @@ START_TEST(tables)
     ck_assert_int_eq(cq_fn_def_find("min", CQ_FNKIND_STATS)->max_args, 1);
     ck_assert_int_eq(cq_fn_def_find("min", CQ_FNKIND_EVAL)->max_args, -1);
     cq_cmd_def_table(&n);
-    ck_assert_uint_eq(n, 50);
+    ck_assert_uint_eq(n, 51);
     ck_assert_ptr_nonnull(cq_cmd_def_find("timechart"));
     ck_assert_ptr_nonnull(cq_cmd_def_find("from"));
     ck_assert_ptr_nonnull(cq_cmd_def_find("datamodel"));
