@@ -500,8 +500,15 @@ int cq_prepare_lookup(cq_arena *a, const cq_ast *cmd, const cq_plan_opts *o, voi
         else if (k->kind == CQ_AST_OPTION && (!strcmp(k->name, "output") ||
                                               !strcmp(k->name, "outputnew")))
             output = k;
-        else if (k->kind == CQ_AST_OPTION)
+        else if (k->kind == CQ_AST_OPTION && (!strcmp(k->name, "local") ||
+                                              !strcmp(k->name, "update"))) {
+            /* The table is read afresh by every query, on this machine: true
+             * or false, they change nothing. */
+            if (cq_ast_truth(k->kids) < 0)
+                return cq_diag_set(d, k->span, "lookup %s= takes true or false", k->name);
+        } else if (k->kind == CQ_AST_OPTION) {
             return cq_diag_set(d, k->span, "not supported yet: lookup %s=", k->name);
+        }
     }
     if (!arg)
         return cq_diag_set(d, cq_cmd_name_span(cmd), "lookup needs a table name");
