@@ -246,7 +246,9 @@ static const char explain_usage[] =
     "\n"
     "Prints the query's syntax tree and its plan: the SQL sent to the index with\n"
     "its bound parameters, what the engine re-checks on every row, and what\n"
-    "runs on the scan threads.\n";
+    "runs on the scan threads.\n"
+    "\n"
+    "  -q, --query-file FILE  read the query from FILE (- for stdin), as search does\n";
 
 int cq_cmd_explain(int argc, char **argv)
 {
@@ -265,10 +267,11 @@ int cq_cmd_explain(int argc, char **argv)
 }
 
 static const char sources_usage[] =
-    "usage: cquery sources [--index PATH]\n"
+    "usage: cquery sources [--index PATH] [--fields]\n"
     "\n"
     "Lists what the index holds: events per sourcetype with their time range,\n"
-    "and the files ingested.\n";
+    "and the files ingested; with --fields, the name of every stored field,\n"
+    "one a line (what shell completion offers).\n";
 
 static void print_time(int64_t us)
 {
@@ -305,16 +308,27 @@ static int list_sources(cq_index *idx)
     return cq_index_files(idx, print_file, NULL);
 }
 
+static void print_field(void *ctx, const char *name)
+{
+    (void)ctx;
+    cq_put_safe(stdout, name, strlen(name));
+    fputc('\n', stdout);
+}
+
 int cq_cmd_sources(int argc, char **argv)
 {
     const char *index = NULL;
-    int c;
+    int c, fields = 0;
     optind = 1;
-    static const struct option opts[] = {
-        {"index", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"index", required_argument, NULL, 'i'},
+                                         {"fields", no_argument, NULL, 'F'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
     while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
         if (c == 'i') {
             index = optarg;
+        } else if (c == 'F') {
+            fields = 1;
         } else if (c == 'h') {
             fputs(sources_usage, stdout);
             return CQ_EXIT_OK;
@@ -329,7 +343,9 @@ int cq_cmd_sources(int argc, char **argv)
         cq_cli_error("%s", err);
         return CQ_EXIT_INPUT;
     }
-    int rc = list_sources(idx) ? CQ_EXIT_INPUT : CQ_EXIT_OK;
+    int rc = (fields ? cq_index_fields(idx, print_field, NULL) : list_sources(idx))
+                 ? CQ_EXIT_INPUT
+                 : CQ_EXIT_OK;
     if (rc)
         cq_cli_error("cannot read the index: %s", cq_index_errmsg(idx));
     cq_index_close(idx);

@@ -534,6 +534,19 @@ int cq_index_sourcetypes(cq_index *idx,
     return rc == SQLITE_DONE ? 0 : cq_index_fail_db(idx, "list sourcetypes");
 }
 
+int cq_index_fields(cq_index *idx, void (*fn)(void *ctx, const char *name), void *ctx)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(idx->db, "SELECT name FROM fields ORDER BY name", -1, &st, NULL) !=
+        SQLITE_OK)
+        return cq_index_fail_db(idx, "list fields");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(ctx, (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : cq_index_fail_db(idx, "list fields");
+}
+
 int cq_index_files(cq_index *idx, void (*fn)(void *ctx, const cq_file_summary *), void *ctx)
 {
     sqlite3_stmt *st;

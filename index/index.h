@@ -66,6 +66,8 @@ typedef struct cq_file_summary {
 int cq_index_sourcetypes(cq_index *idx,
                          void (*fn)(void *ctx, const cq_sourcetype_summary *), void *ctx);
 int cq_index_files(cq_index *idx, void (*fn)(void *ctx, const cq_file_summary *), void *ctx);
+/* Call fn with the name of every field the index stores, in name order. */
+int cq_index_fields(cq_index *idx, void (*fn)(void *ctx, const char *name), void *ctx);
 
 /* --- files: what has been ingested, for idempotent and resumed ingest --- */
 
