@@ -51,6 +51,8 @@ typedef struct cq_run_opts {
  * error and returns -1. */
 int cq_cli_time(const char *opt, const char *val, int64_t *us);
 int cq_cli_tz(const char *val, int *tz);
+/* The zone times print in without --tz: $TZ when set, else UTC. */
+int cq_cli_default_tz(void);
 int cq_cli_format(const char *val, cq_out_format *f);
 /* --threads: a whole number from 1 to 64. */
 int cq_cli_threads(const char *val, unsigned *n);

@@ -45,7 +45,7 @@ static const char hunt_usage[] =
     "  -o, --output FILE      write the report to FILE instead of stdout\n"
     "      --since T          only events at or after T (also --earliest)\n"
     "      --until T          only events before T (also --latest)\n"
-    "      --tz ZONE          zone for printed times (default UTC)\n"
+    "      --tz ZONE          zone for printed times, as search's (default $TZ, else UTC)\n"
     "      --lookups DIR      lookup tables for lookup/inputlookup\n"
     "      --threads N        scan with at most N threads (default: one per CPU; 1-64)\n"
     "      --geoip-db PATH    iplocation's MaxMind DB file (repeatable; default\n"
@@ -281,6 +281,7 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
     cq_run_opts *o = &h->run;
     o->earliest = INT64_MIN;
     o->latest = INT64_MAX;
+    o->tz = cq_cli_default_tz();
     o->limits = CQ_LIMITS_SPLUNK;
     int c;
     optind = 1;

@@ -26,7 +26,9 @@ static const char search_usage[] =
     "  -f, --format FMT     table (aligned, default), csv (header row) or json (JSON Lines)\n"
     "      --earliest T     only events at or after T (ISO 8601, epoch, -24h, -7d@d)\n"
     "      --latest T       only events before T; earliest=/latest= in the query win\n"
-    "      --tz ZONE        zone for printed times: UTC (default), +02:00, -0530\n"
+    "      --tz ZONE        zone for printed times: UTC, +02:00, -0530, local, or a\n"
+    "                       tz database name such as Europe/Berlin (default $TZ,\n"
+    "                       else UTC)\n"
     "      --timeout S      stop with an error after S seconds (fractions allowed)\n"
     "      --max-memory SIZE  stop with an error once cquery needs more than SIZE\n"
     "                       of memory (bytes, or with K, M, G: 512M, 2G)\n"
@@ -120,6 +122,7 @@ static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usa
     memset(o, 0, sizeof *o);
     o->earliest = INT64_MIN;
     o->latest = INT64_MAX;
+    o->tz = cq_cli_default_tz();
     o->limits = CQ_LIMITS_SPLUNK;
     int c;
     optind = 1;

@@ -58,11 +58,20 @@ int cq_cli_time(const char *opt, const char *val, int64_t *us)
     return -1;
 }
 
+int cq_cli_default_tz(void)
+{
+    /* UTC, as Splunk's exports; $TZ when the user set it, as date(1) does. */
+    const char *tz = getenv("TZ");
+    int off;
+    return tz && *tz && cq_tz_parse("local", &off) == 0 ? off : 0;
+}
+
 int cq_cli_tz(const char *val, int *tz)
 {
     if (cq_tz_parse(val, tz) == 0)
         return 0;
-    cq_cli_error("--tz: bad zone \"%s\" (use UTC, +02:00, -0530)", val);
+    cq_cli_error("--tz: unknown zone \"%s\" (use UTC, +02:00, -0530, local, or a name of "
+                 "the tz database such as Europe/Berlin)", val);
     return -1;
 }
 

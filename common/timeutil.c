@@ -1,9 +1,14 @@
-/* timeutil.c - parsing and printing timestamps without the C library's locale and TZ state. */
+/* timeutil.c - parsing and printing timestamps without the C library's locale and TZ
+ * state, but for the local zone of --tz local and --tz Europe/Berlin. */
 #include "common/timeutil.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 
 int64_t cq_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -113,8 +118,18 @@ int cq_time_parse_iso(const char *s, size_t len, int64_t *us)
     return 0;
 }
 
+/* The local zone's offset east of UTC at us (seconds). */
+static int local_offset(int64_t us)
+{
+    time_t t = (time_t)(us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000));
+    struct tm tm;
+    return localtime_r(&t, &tm) ? (int)tm.tm_gmtoff : 0;
+}
+
 size_t cq_time_format(int64_t us, int tz_offset_s, char *buf)
 {
+    if (tz_offset_s == CQ_TZ_LOCAL)
+        tz_offset_s = local_offset(us);
     int64_t t = us + (int64_t)tz_offset_s * 1000000;
     int64_t secs = t >= 0 ? t / 1000000 : -((-t + 999999) / 1000000);
     int64_t sub = t - secs * 1000000;
@@ -131,16 +146,44 @@ size_t cq_time_format(int64_t us, int tz_offset_s, char *buf)
     return n < 0 ? 0 : (size_t)n;
 }
 
+/* Whether the tz database has zone name (Europe/Berlin): a relative path of
+ * letters, digits, _ + - and /, no "..", naming a file under $TZDIR or
+ * /usr/share/zoneinfo.  glibc falls back to UTC, silently, for a name it
+ * cannot find, so the name is checked first. */
+static int tz_name_ok(const char *name)
+{
+    if (!*name || *name == '/' || strstr(name, "..") || strlen(name) > 200)
+        return 0;
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("_+-/", *p))
+            return 0;
+    const char *dir = getenv("TZDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", name);
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 int cq_tz_parse(const char *s, int *offset_s)
 {
     if (!strcmp(s, "UTC") || !strcmp(s, "utc") || !strcmp(s, "Z")) {
         *offset_s = 0;
         return 0;
     }
+    if (!strcmp(s, "local")) {
+        tzset();
+        *offset_s = CQ_TZ_LOCAL;
+        return 0;
+    }
     size_t i = 0, len = strlen(s);
-    if (len == 0 || (s[0] != '+' && s[0] != '-'))
+    if (len && (s[0] == '+' || s[0] == '-'))
+        return parse_zone(s, len, &i, offset_s) || i != len ? -1 : 0;
+    if (!tz_name_ok(s))
         return -1;
-    return parse_zone(s, len, &i, offset_s) || i != len ? -1 : 0;
+    setenv("TZ", s, 1);
+    tzset();
+    *offset_s = CQ_TZ_LOCAL;
+    return 0;
 }
 
 int64_t cq_time_now_us(void)

@@ -5,6 +5,7 @@
 #define CQ_COMMON_TIMEUTIL_H
 
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 
 /*
@@ -20,16 +21,22 @@ int64_t cq_days_from_civil(int64_t y, unsigned m, unsigned d);
 
 /*
  * Formats us as "2024-05-01T10:00:00.123+00:00" in the zone `tz_offset_s`
- * seconds east of UTC (Splunk's _time rendering, milliseconds).  buf must
+ * seconds east of UTC, or CQ_TZ_LOCAL (Splunk's _time rendering,
+ * milliseconds).  buf must
  * hold CQ_TIME_BUFLEN bytes.  Returns the length.
  */
 #define CQ_TIME_BUFLEN 40
 size_t cq_time_format(int64_t us, int tz_offset_s, char *buf);
 
 /*
- * Parses a --tz value: "UTC", "Z", "+02:00", "-0530", "local".  Returns 0
- * and the offset in seconds for `at_us` (local time depends on the date), or -1.
+ * Parses a --tz value: "UTC", "Z", "+02:00", "-0530" give a fixed offset in
+ * seconds; "local" (the process's zone: $TZ, else /etc/localtime) and a tz
+ * database name ("Europe/Berlin", which becomes the process's zone: TZ is
+ * set) give CQ_TZ_LOCAL, which cq_time_format() turns into the offset of
+ * each instant, summer time included.  Returns 0, or -1 (a zone the tz
+ * database does not have).
  */
+#define CQ_TZ_LOCAL INT_MIN
 int cq_tz_parse(const char *s, int *offset_s);
 
 /* Now, in microseconds. */

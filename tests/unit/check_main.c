@@ -127,6 +127,8 @@ static int wanted(const char *name, int argc, char **argv)
 int main(int argc, char **argv)
 {
     SRunner *sr = NULL;
+    /* Times print in $TZ when it is set: the expected outputs are in UTC. */
+    unsetenv("TZ");
     /* iplocation reads the made-up database of tests/fixtures/geoip unless
      * the environment names another (the machine's own would change the
      * answers). */
