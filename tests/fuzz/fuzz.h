@@ -22,5 +22,7 @@
 int cq_fuzz_ingest(const uint8_t *data, size_t size);
 /* Input: PATTERN '\n' SUBJECT (see fuzz_regex.c). */
 int cq_fuzz_regex(const uint8_t *data, size_t size);
+/* Input: one mode byte, then a column blob (see fuzz_index.c). */
+int cq_fuzz_index(const uint8_t *data, size_t size);
 
 #endif

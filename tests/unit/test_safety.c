@@ -219,8 +219,8 @@ static long count_of(const tmpdir *t, const char *query)
 /* ------------------------------------------------------------------ fuzz */
 
 #define MAX_REPLAY 1024
-static char *replay_ingest[MAX_REPLAY], *replay_regex[MAX_REPLAY];
-static int n_replay_ingest, n_replay_regex;
+static char *replay_ingest[MAX_REPLAY], *replay_regex[MAX_REPLAY], *replay_index[MAX_REPLAY];
+static int n_replay_ingest, n_replay_regex, n_replay_index;
 
 static void list_dir(const char *sub, char **out, int *n)
 {
@@ -246,6 +246,16 @@ START_TEST(fuzz_ingest_replay)
     char *data = test_slurp(replay_ingest[_i], &len);
     ck_assert_msg(data != NULL, "cannot read %s", replay_ingest[_i]);
     cq_fuzz_ingest((const uint8_t *)data, len);
+    free(data);
+}
+END_TEST
+
+START_TEST(fuzz_index_replay)
+{
+    size_t len;
+    char *data = test_slurp(replay_index[_i], &len);
+    ck_assert_msg(data != NULL, "cannot read %s", replay_index[_i]);
+    cq_fuzz_index((const uint8_t *)data, len);
     free(data);
 }
 END_TEST
@@ -846,13 +856,16 @@ Suite *safety_suite(void)
         list_dir("crashers_ingest", replay_ingest, &n_replay_ingest);
         list_dir("corpus_regex", replay_regex, &n_replay_regex);
         list_dir("crashers_regex", replay_regex, &n_replay_regex);
+        list_dir("corpus_index", replay_index, &n_replay_index);
     }
     TCase *tc = tcase_create("fuzz");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, fuzz_ingest_replay, 0, n_replay_ingest);
     tcase_add_loop_test(tc, fuzz_regex_replay, 0, n_replay_regex);
+    tcase_add_loop_test(tc, fuzz_index_replay, 0, n_replay_index);
     test_require_cases(tc, n_replay_ingest, "ingest fuzz inputs under tests/fuzz");
     test_require_cases(tc, n_replay_regex, "regex fuzz inputs under tests/fuzz");
+    test_require_cases(tc, n_replay_index, "index fuzz inputs under tests/fuzz");
     suite_add_tcase(s, tc);
 
     tc = tcase_create("output");
