@@ -717,6 +717,39 @@ START_TEST(timeout_and_max_memory)
 }
 END_TEST
 
+/* The bounds hold after the scan too (issue 14): one event read, then
+ * operators that loop and grow on their own (mvexpand to 100 million rows;
+ * 400,000 groups of stats) are stopped by the check in front of every
+ * operator's next(), exit 3. */
+START_TEST(bounds_after_the_scan)
+{
+    test_env("CQUERY_GEN");
+    tmpdir t;
+    tmp_make(&t);
+    char log[200];
+    tmp_path(&t, "audit.log", log, sizeof log);
+    gen_audit(log, 100, 1);
+    ck_assert_int_eq(ingest(&t, log, NULL), 0);
+    const char *q1 = "* | head 1 | eval m=mvrange(0,10000) | mvexpand m"
+                     " | eval n=mvrange(0,10000) | mvexpand n | stats count";
+    const char *a1[] = {"search", "--index", t.index, "--timeout", "1", q1, NULL};
+    ck_assert_int_eq(cq_run(&t, a1), 3);
+    char *e = err_of(&t);
+    ck_assert_msg(strstr(e, "search stopped: it ran longer than 1 s (--timeout)"), "%s", e);
+    free(e);
+    const char *q2 = "* | head 1 | eval m=mvrange(0,10000) | mvexpand m | eval n=mvrange(0,40)"
+                     " | mvexpand n | eval s=m.\"-\".n.\"-padding-to-make-the-group-key-longer\""
+                     " | stats count by s | stats count";
+    const char *a2[] = {"search", "--index", t.index, "--max-memory", "40M", q2, NULL};
+    ck_assert_int_eq(cq_run(&t, a2), 3);
+    e = err_of(&t);
+    ck_assert_msg(strstr(e, "search stopped: it needed more than 40 MB of memory (--max-memory)"),
+                  "%s", e);
+    free(e);
+    tmp_done(&t);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ load */
 
 #define LOAD_FILES 6
@@ -889,6 +922,7 @@ Suite *safety_suite(void)
     tcase_add_test(tc, catastrophic_regex_cut_off);
     tcase_add_test(tc, bad_lines_rejected);
     tcase_add_test(tc, timeout_and_max_memory);
+    tcase_add_test(tc, bounds_after_the_scan);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("load");
