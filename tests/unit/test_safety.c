@@ -746,6 +746,27 @@ START_TEST(bounds_after_the_scan)
     ck_assert_msg(strstr(e, "search stopped: it needed more than 40 MB of memory (--max-memory)"),
                   "%s", e);
     free(e);
+    /* hunt: per analytic; the slow one is reported, the next one runs */
+    char slow[200], fast[200];
+    tmp_path(&t, "slow.spl", slow, sizeof slow);
+    tmp_path(&t, "fast.spl", fast, sizeof fast);
+    FILE *f = fopen(slow, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "# id: SLOW-1\n# title: slow\n%s\n", q1);
+    fclose(f);
+    f = fopen(fast, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("# id: FAST-1\n# title: fast\n* | stats count\n", f);
+    fclose(f);
+    const char *a3[] = {"hunt", "--index", t.index, "--timeout", "1", slow, fast, NULL};
+    ck_assert_int_eq(cq_run(&t, a3), 3);
+    e = err_of(&t);
+    ck_assert_msg(strstr(e, "slow.spl: error: search stopped: it ran longer than 1 s (--timeout)"),
+                  "%s", e);
+    free(e);
+    char *o = out_of(&t, NULL);
+    ck_assert_msg(strstr(o, "== FAST-1: fast (1 hit)\ncount\n100\n"), "%s", o);
+    free(o);
     tmp_done(&t);
 }
 END_TEST
