@@ -10,7 +10,8 @@
  *
  * A body returns 0; a broken invariant traps (__builtin_trap), as libFuzzer
  * expects.  Bodies keep state that is costly to build (the loaded
- * sourcetypes.conf, a one-event index) for the whole process.
+ * sourcetypes.conf, a one-event index, fuzz_index's one-block index) for the whole
+ * process.
  */
 #ifndef CQ_TESTS_FUZZ_FUZZ_H
 #define CQ_TESTS_FUZZ_FUZZ_H
