@@ -56,6 +56,10 @@ int cq_cli_default_tz(void);
 int cq_cli_format(const char *val, cq_out_format *f);
 /* --threads: a whole number from 1 to 64. */
 int cq_cli_threads(const char *val, unsigned *n);
+/* --timeout S (seconds, fractions allowed) / --max-memory SIZE (K, M, G):
+ * 0, or -1 after printing a usage error. */
+int cq_cli_seconds(const char *val, double *out);
+int cq_cli_size(const char *val, uint64_t *out);
 /* --geoip-db PATH: one more database for iplocation. */
 int cq_cli_geoip_db(cq_run_opts *o, const char *path);
 

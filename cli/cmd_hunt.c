@@ -52,6 +52,8 @@ static const char hunt_usage[] =
     "                         $CQUERY_GEOIP_DB, else /var/lib/GeoIP/GeoLite2-City.mmdb\n"
     "                         or /usr/share/GeoIP/GeoLite2-City.mmdb)\n"
     "      --fail-on-hit      exit 1 when any analytic found something (cron, CI)\n"
+    "      --timeout S        stop an analytic after S seconds (the next one runs; exit 3)\n"
+    "      --max-memory SIZE  stop an analytic past SIZE of peak memory (512M, 2G; exit 3)\n"
     "  -l, --list             list the analytics with their metadata, run nothing\n"
     "  -h, --help             this text\n";
 
@@ -180,6 +182,7 @@ static int run_one(analytic *a, cq_index *idx, const cq_run_opts *o)
         a->fixed = q->plan->fixed_columns;
         cq_output *out = cq_output_new(o->format, mem, o->tz, q->plan->fixed_columns);
         cq_output_tag(out, "analytic_id", hdr(a, "id"));
+        q->bounds = o->bounds;      /* per analytic: its clock starts with its run */
         if (cq_query_run(q, idx, cq_output_sink(out), NULL)) {
             cq_query_print_error(q, stderr);
             rc = q->diag.span.start == UINT32_MAX ? CQ_EXIT_INPUT : CQ_EXIT_USAGE;
@@ -276,6 +279,7 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
         {"technique", required_argument, NULL, 't'}, {"output", required_argument, NULL, 'o'},
         {"lookups", required_argument, NULL, 'K'},  {"threads", required_argument, NULL, 'P'},
         {"geoip-db", required_argument, NULL, 'G'},
+        {"timeout", required_argument, NULL, 'O'},  {"max-memory", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     cq_run_opts *o = &h->run;
@@ -306,6 +310,8 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
         case 'K': o->lookups = optarg; break;
         case 'P': if (cq_cli_threads(optarg, &o->threads)) return -1; break;
         case 'G': if (cq_cli_geoip_db(o, optarg)) return -1; break;
+        case 'O': if (cq_cli_seconds(optarg, &o->bounds.timeout_s)) return -1; break;
+        case 'M': if (cq_cli_size(optarg, &o->bounds.max_memory)) return -1; break;
         case 'h': fputs(hunt_usage, stdout); return 0;
         default: fputs(hunt_usage, stderr); return -1;
         }

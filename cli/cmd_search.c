@@ -82,40 +82,6 @@ static int limit_arg(const char *opt, const char *val, uint64_t *out)
     return 0;
 }
 
-/* --timeout: seconds, fractions allowed. */
-static int seconds_arg(const char *val, double *out)
-{
-    char *end;
-    errno = 0;
-    double s = strtod(val, &end);
-    if (!*val || *end || errno || !(s > 0) || s > 1e9) {
-        cq_cli_error("--timeout takes a number of seconds greater than 0, not \"%s\"", val);
-        return -1;
-    }
-    *out = s;
-    return 0;
-}
-
-/* --max-memory: bytes, or a number with K, M or G (powers of 1024). */
-static int size_arg(const char *val, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    double n = strtod(val, &end);
-    double unit = 1;
-    if (*end && strchr("kKmMgG", *end) && (!end[1] || ((end[1] == 'B' || end[1] == 'b') && !end[2])))
-        unit = *end == 'k' || *end == 'K' ? 1024.0 : *end == 'm' || *end == 'M' ? 1048576.0
-                                                                               : 1073741824.0;
-    else if (*end)
-        n = -1;
-    if (!*val || errno || !(n > 0) || n * unit > 1e18) {
-        cq_cli_error("--max-memory takes a size such as 512M or 2G, not \"%s\"", val);
-        return -1;
-    }
-    *out = (uint64_t)(n * unit);
-    return 0;
-}
-
 /* Parses the options of search/explain; returns optind, -1 on error, 0 for --help. */
 static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usage)
 {
@@ -136,8 +102,8 @@ static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usa
         case 'L': if (cq_cli_time("--latest", optarg, &o->latest)) return -1; break;
         case 'z': if (cq_cli_tz(optarg, &o->tz)) return -1; break;
         case 'R': o->csv_raw = 1; break;
-        case 'O': if (seconds_arg(optarg, &o->bounds.timeout_s)) return -1; break;
-        case 'M': if (size_arg(optarg, &o->bounds.max_memory)) return -1; break;
+        case 'O': if (cq_cli_seconds(optarg, &o->bounds.timeout_s)) return -1; break;
+        case 'M': if (cq_cli_size(optarg, &o->bounds.max_memory)) return -1; break;
         case 'K': o->lookups = optarg; break;
         case 'S': if (limit_arg("--subsearch-maxout", optarg, &o->limits.subsearch_maxout)) return -1; break;
         case 'J': if (limit_arg("--join-maxout", optarg, &o->limits.join_maxout)) return -1; break;

@@ -83,6 +83,40 @@ int cq_cli_format(const char *val, cq_out_format *f)
     return -1;
 }
 
+/* --timeout: seconds, fractions allowed. */
+int cq_cli_seconds(const char *val, double *out)
+{
+    char *end;
+    errno = 0;
+    double s = strtod(val, &end);
+    if (!*val || *end || errno || !(s > 0) || s > 1e9) {
+        cq_cli_error("--timeout takes a number of seconds greater than 0, not \"%s\"", val);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+/* --max-memory: bytes, or a number with K, M or G (powers of 1024). */
+int cq_cli_size(const char *val, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    double n = strtod(val, &end);
+    double unit = 1;
+    if (*end && strchr("kKmMgG", *end) && (!end[1] || ((end[1] == 'B' || end[1] == 'b') && !end[2])))
+        unit = *end == 'k' || *end == 'K' ? 1024.0 : *end == 'm' || *end == 'M' ? 1048576.0
+                                                                               : 1073741824.0;
+    else if (*end)
+        n = -1;
+    if (!*val || errno || !(n > 0) || n * unit > 1e18) {
+        cq_cli_error("--max-memory takes a size such as 512M or 2G, not \"%s\"", val);
+        return -1;
+    }
+    *out = (uint64_t)(n * unit);
+    return 0;
+}
+
 int cq_cli_threads(const char *val, unsigned *n)
 {
     char *end;

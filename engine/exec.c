@@ -26,6 +26,27 @@ static void op_free_chain(cq_oper *op)
     }
 }
 
+/* next() of an operator of a bounded run: the bounds first.  Every
+ * operator that loops or holds memory does so by pulling batches from its
+ * child (stats, sort, join, transaction ...) or by handing out batches
+ * (mvexpand, eventstats), so one check here bounds them all, nested
+ * subsearches and pipelines included (they open their chains here too). */
+static int bounded_next(cq_oper *op, cq_batch **out)
+{
+    if (cq_exec_check_bounds(op->ctx))
+        return -1;
+    return op->own_next(op, out);
+}
+
+static cq_oper *bound(cq_oper *op, const cq_exec_ctx *ctx)
+{
+    if (op && ctx->bounds && op->next != bounded_next) {
+        op->own_next = op->next;
+        op->next = bounded_next;
+    }
+    return op;
+}
+
 cq_oper *cq_exec_open(const cq_plan *p, cq_exec_ctx *ctx)
 {
     ctx->plan = p;
@@ -46,14 +67,14 @@ cq_oper *cq_exec_open(const cq_plan *p, cq_exec_ctx *ctx)
     } else {
         root = cq_op_source(ctx);
     }
-    return cq_exec_stack(p, i, p->n_stages, root, ctx);
+    return cq_exec_stack(p, i, p->n_stages, bound(root, ctx), ctx);
 }
 
 cq_oper *cq_exec_stack(const cq_plan *p, size_t from, size_t to, cq_oper *root,
                        cq_exec_ctx *ctx)
 {
     for (size_t i = from; root && i < to; i++) {
-        cq_oper *op = p->stages[i].def->open(p->stages[i].cfg, root, ctx);
+        cq_oper *op = bound(p->stages[i].def->open(p->stages[i].cfg, root, ctx), ctx);
         if (!op)
             op_free_chain(root);
         root = op;

@@ -45,13 +45,17 @@ typedef struct cq_exec_ctx {
     const _Atomic int *cancel;
 } cq_exec_ctx;
 
-/* Returns 0, or -1 with diag set once the run is past its bounds (called by
- * the scan once per block). */
+/* Returns 0, or -1 with diag set once the run is past its bounds (called
+ * before every operator's next() when the run has bounds, and by the scan
+ * once per block). */
 int cq_exec_check_bounds(cq_exec_ctx *ctx);
 
 typedef struct cq_oper cq_oper;
 struct cq_oper {
     int (*next)(cq_oper *op, cq_batch **out);
+    /* The operator's own next() when the run has bounds: exec.c puts a
+     * check of --timeout/--max-memory in front of every operator's next(). */
+    int (*own_next)(cq_oper *op, cq_batch **out);
     /* Frees what op owns beyond what cq_oper_free() frees; NULL: nothing. */
     void (*free)(cq_oper *op);
     cq_oper *child;                 /* freed by the chain, after op */

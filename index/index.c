@@ -4,10 +4,11 @@
  * Tables (README "Index layout" has the why):
  *   meta(key, value)            schema version
  *   files(id, path, ...)        what was ingested, with content fingerprints
- *   fields(id, name)            field-name dictionary
- *   blocks(id, file_id, sourcetype, source, host, t_min, t_max, n_rows)
- *   cols(block_id, field_id, data)   one encoded column of one block
- *   terms(slice, first_block, n_blocks, bits)   term filters, bit-sliced (terms.h)
+ *   fields(id, name, sum)       field-name dictionary
+ *   blocks(id, file_id, sourcetype, source, host, t_min, t_max, n_rows, sum)
+ *   cols(block_id, field_id, data)   one encoded column of one block, + its checksum
+ *   terms(slice, first_block, n_blocks, bits)   term filters, bit-sliced (terms.h),
+ *                               + their checksum (index_int.h: "Checksums")
  *
  * Every value that comes from a user or a log is bound as a parameter.
  */
@@ -24,6 +25,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#define XXH_STATIC_LINKING_ONLY    /* XXH3_state_t on the stack */
+#include <xxhash.h>
 
 static const char *schema_sql =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -34,12 +37,13 @@ static const char *schema_sql =
     "  n_records INTEGER NOT NULL DEFAULT 0, n_malformed INTEGER NOT NULL DEFAULT 0,"
     "  ingested_at INTEGER);"
     "CREATE INDEX IF NOT EXISTS files_head ON files(head_hash);"
-    "CREATE TABLE IF NOT EXISTS fields(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE IF NOT EXISTS fields(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    "  sum INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS blocks("
     "  id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL,"
     "  sourcetype TEXT NOT NULL, source TEXT NOT NULL, host TEXT,"
     "  t_min INTEGER NOT NULL, t_max INTEGER NOT NULL, n_rows INTEGER NOT NULL,"
-    "  terms BLOB);"
+    "  terms BLOB, sum INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS blocks_time ON blocks(t_max);"
     "CREATE INDEX IF NOT EXISTS blocks_st ON blocks(sourcetype, t_max);"
     "CREATE TABLE IF NOT EXISTS cols("
@@ -48,6 +52,33 @@ static const char *schema_sql =
     "CREATE TABLE IF NOT EXISTS terms("
     "  slice INTEGER NOT NULL, first_block INTEGER NOT NULL, n_blocks INTEGER NOT NULL,"
     "  bits BLOB NOT NULL, PRIMARY KEY(slice, first_block)) WITHOUT ROWID;";
+
+uint64_t cq_index_sum(const void *p, size_t n, uint64_t seed)
+{
+    return XXH3_64bits_withSeed(p, n, seed);
+}
+
+static void sum_str(XXH3_state_t *h, const char *s)
+{
+    /* the length first, so that ("ab", "c") and ("a", "bc") differ; NULL apart */
+    int64_t len = s ? (int64_t)strlen(s) : -1;
+    XXH3_64bits_update(h, &len, sizeof len);
+    if (s)
+        XXH3_64bits_update(h, s, (size_t)len);
+}
+
+uint64_t cq_block_sum(int64_t id, const char *sourcetype, const char *source,
+                      const char *host, int64_t t_min, int64_t t_max, int64_t n_rows)
+{
+    XXH3_state_t h;
+    XXH3_64bits_reset_withSeed(&h, (uint64_t)id);
+    sum_str(&h, sourcetype);
+    sum_str(&h, source);
+    sum_str(&h, host);
+    int64_t nums[3] = {t_min, t_max, n_rows};
+    XXH3_64bits_update(&h, nums, sizeof nums);
+    return XXH3_64bits_digest(&h);
+}
 
 int cq_index_fail(cq_index *idx, const char *fmt, ...)
 {
@@ -241,6 +272,21 @@ void cq_index_close(cq_index *idx)
     free(idx);
 }
 
+/* The checksum of a new fields row, seeded by its id (known only once
+ * inserted; new field names are rare, so a statement each time). */
+static int set_field_sum(cq_index *idx, int64_t id, const char *name, size_t len)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(idx->db, "UPDATE fields SET sum=?1 WHERE id=?2", -1, &st, NULL)
+        != SQLITE_OK)
+        return cq_index_fail_db(idx, "add field name");
+    sqlite3_bind_int64(st, 1, (int64_t)cq_index_sum(name, len, (uint64_t)id));
+    sqlite3_bind_int64(st, 2, id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : cq_index_fail_db(idx, "add field name");
+}
+
 int cq_index_field_id(cq_index *idx, const char *name, size_t len, int64_t *id)
 {
     if (cq_index_prepare(idx, &idx->st_field_get, "SELECT id FROM fields WHERE name=?1"))
@@ -261,7 +307,7 @@ int cq_index_field_id(cq_index *idx, const char *name, size_t len, int64_t *id)
     if (sqlite3_step(idx->st_field_put) != SQLITE_DONE)
         return cq_index_fail_db(idx, "add field name");
     *id = sqlite3_last_insert_rowid(idx->db);
-    return 0;
+    return set_field_sum(idx, *id, name, len);
 }
 
 /* --- files --- */

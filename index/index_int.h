@@ -15,8 +15,27 @@
 #define BUSY_MS 30000          /* how long a writer waits for another */
 #define CQ_CHUNK_BYTES (16u << 20) /* commit a file's blocks every this many bytes */
 #define CQ_RESTART_CHUNKS 4     /* let the checkpoint catch up every this many chunks */
-#define CQ_SCHEMA_VERSION "5"   /* 2: the terms table; 3: packed columns; 4: zstd packing;
-                                 * 5: dictionary bytes packed apart */
+#define CQ_SCHEMA_VERSION "6"   /* 2: the terms table; 3: packed columns; 4: zstd packing;
+                                 * 5: dictionary bytes packed apart; 6: checksums */
+
+/*
+ * Checksums (format 6): every column blob and term-filter row ends with
+ * CQ_SUM_BYTES of XXH3-64 over the bytes before it; blocks and fields rows
+ * carry theirs in a `sum` column.  The seed is the row's key (block and
+ * field, slice and first block, ...), so a row whose key was damaged into
+ * another's fails too.  A mismatch is reported as damage naming the row,
+ * never decoded.
+ */
+#define CQ_SUM_BYTES 8
+uint64_t cq_index_sum(const void *p, size_t n, uint64_t seed);
+/* Seed of column (block, field): the two ids mixed. */
+static inline uint64_t cq_col_seed(int64_t block, int64_t field)
+{
+    return (uint64_t)block * 0x9E3779B97F4A7C15ull ^ (uint64_t)field;
+}
+/* Sum of a blocks row (everything the reader takes from it). */
+uint64_t cq_block_sum(int64_t id, const char *sourcetype, const char *source,
+                      const char *host, int64_t t_min, int64_t t_max, int64_t n_rows);
 
 typedef struct cq_builder cq_builder;   /* writer.c: rows of one pending block */
 

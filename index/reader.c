@@ -62,7 +62,7 @@ void cq_scan_describe(const cq_pushdown *pd, cq_strbuf *sql)
 {
     /* Blocks of a file still being ingested (or of a killed ingest) are
      * committed under a files row without ingested_at: not part of the index. */
-    cq_strbuf_adds(sql, "SELECT id, sourcetype, source, host, t_min, t_max, n_rows FROM blocks"
+    cq_strbuf_adds(sql, "SELECT id, sourcetype, source, host, t_min, t_max, n_rows, sum FROM blocks"
                         " WHERE " CQ_SQL_BLOCK_DONE);
     const char *sep = " AND ";
     for (size_t i = 0; pd && i < pd->n_clauses; i++) {
@@ -153,6 +153,14 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Whether the CQ_SUM_BYTES after p[0..n) are p's checksum under seed. */
+static int sum_ok(const void *p, size_t n, uint64_t seed)
+{
+    uint64_t want;
+    memcpy(&want, (const char *)p + n, sizeof want);
+    return cq_index_sum(p, n, seed) == want;
+}
+
 /*
  * Reads the term filter: *ids (sorted) gets the blocks that may hold every
  * token of every usable term.  *all = 1 when no term narrows anything.
@@ -194,9 +202,15 @@ static int term_candidates(cq_scan *s, const cq_pushdown *pd, int64_t **ids, siz
             int64_t nb = sqlite3_column_int64(st, 1);
             const unsigned char *bits = sqlite3_column_blob(st, 2);
             int len = sqlite3_column_bytes(st, 2);
-            if (nb < 1 || nb > 64 || len != nb * CQ_SLICE_BYTES || !bits) {
+            if (nb < 1 || nb > 64 || len != nb * CQ_SLICE_BYTES + CQ_SUM_BYTES || !bits) {
                 ret = cq_index_fail(s->idx, "index %s is damaged: a term filter row is malformed",
                                     s->idx->path);
+                break;
+            }
+            if (!sum_ok(bits, (size_t)len - CQ_SUM_BYTES, cq_col_seed(fb, pr[a].slice))) {
+                ret = cq_index_fail(s->idx, "index %s is damaged: the term filter of blocks"
+                                    " %lld-%lld fails its checksum", s->idx->path,
+                                    (long long)fb, (long long)(fb + nb - 1));
                 break;
             }
             uint64_t mask = 0;
@@ -274,7 +288,8 @@ static int bind_pd(cq_scan *s, sqlite3_stmt *st, const cq_pushdown *pd)
     return k;
 }
 
-static void add_block_row(cq_scan *s, sqlite3_stmt *st, size_t *cap)
+/* Adds the block of st's row; -1 if the row fails its checksum. */
+static int add_block_row(cq_scan *s, sqlite3_stmt *st, size_t *cap)
 {
     if (s->n_blocks == *cap) {
         *cap = *cap ? *cap * 2 : 64;
@@ -288,7 +303,15 @@ static void add_block_row(cq_scan *s, sqlite3_stmt *st, size_t *cap)
     b->host = h ? cq_arena_strdup(&s->arena, h) : NULL;
     b->t_min = sqlite3_column_int64(st, 4);
     b->t_max = sqlite3_column_int64(st, 5);
-    b->n_rows = (uint32_t)sqlite3_column_int64(st, 6);
+    int64_t n_rows = sqlite3_column_int64(st, 6);
+    b->n_rows = (uint32_t)n_rows;
+    uint64_t want = (uint64_t)sqlite3_column_int64(st, 7);
+    if (cq_block_sum(b->id, b->sourcetype, b->source, b->host, b->t_min, b->t_max, n_rows)
+        != want)
+        return cq_index_fail(s->idx, "index %s is damaged: block %lld fails its checksum"
+                             " (its sourcetype, source, host, time range or row count)",
+                             s->idx->path, (long long)b->id);
+    return 0;
 }
 
 /* Few candidates: look each one up with the pushdown's conditions. */
@@ -309,9 +332,11 @@ static int load_candidates(cq_scan *s, const cq_pushdown *pd, const int64_t *ids
         sqlite3_reset(st);
         sqlite3_bind_int64(st, k, ids[i]);
         rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            add_block_row(s, st, &cap);
-        else if (rc != SQLITE_DONE)
+        if (rc == SQLITE_ROW && add_block_row(s, st, &cap)) {
+            sqlite3_finalize(st);
+            return -1;
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
             break;
     }
     sqlite3_finalize(st);
@@ -352,10 +377,15 @@ static int load_blocks(cq_scan *s, const cq_pushdown *pd)
         if (!all && !bsearch(&(int64_t){sqlite3_column_int64(st, 0)}, ids, n_ids, sizeof *ids,
                              cmp_i64))
             continue;
-        add_block_row(s, st, &cap);
+        if (add_block_row(s, st, &cap)) {
+            rc = SQLITE_ERROR;
+            break;
+        }
     }
     sqlite3_finalize(st);
     free(ids);
+    if (rc == SQLITE_ERROR && s->idx->err[0])
+        return -1;
     if (rc != SQLITE_DONE)
         return cq_index_fail_db(s->idx, "select blocks");
     if (s->n_blocks)
@@ -366,7 +396,7 @@ static int load_blocks(cq_scan *s, const cq_pushdown *pd)
 static int load_fields(cq_scan *s)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->idx->db, "SELECT id, name FROM fields", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->idx->db, "SELECT id, name, sum FROM fields", -1, &st, NULL) != SQLITE_OK)
         return cq_index_fail_db(s->idx, "read field names");
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -375,6 +405,11 @@ static int load_fields(cq_scan *s)
         int len = sqlite3_column_bytes(st, 1);
         if (id < 0 || id > (1 << 24) || !name)
             continue;
+        if (cq_index_sum(name, (size_t)len, (uint64_t)id) != (uint64_t)sqlite3_column_int64(st, 2)) {
+            sqlite3_finalize(st);
+            return cq_index_fail(s->idx, "index %s is damaged: field name %lld fails its checksum",
+                                 s->idx->path, (long long)id);
+        }
         char *copy = cq_arena_strndup(&s->arena, name, (size_t)len);
         uint32_t v = (uint32_t)id;
         cq_strmap_upsert(&s->field_ids, copy, (size_t)len, &v);
@@ -472,14 +507,34 @@ int cq_scan_field_id(const cq_scan *s, const char *name, int64_t *id)
     return 0;
 }
 
-static int decode_or_fail(cq_scan *s, sqlite3_stmt *st, int colno, cq_arena *a, cq_col *col,
-                          unsigned how)
+static const char *field_name(const cq_scan *s, int64_t fid)
+{
+    const char *n = fid >= 0 && (size_t)fid < s->n_field_names ? s->field_names[fid] : NULL;
+    return n ? n : "?";
+}
+
+/* The column blob in st's colno, checked against its checksum: 0 and the
+ * bytes before the checksum in *out, or -1 naming block i and field fid. */
+static int col_blob(cq_scan *s, sqlite3_stmt *st, int colno, size_t i, int64_t fid, cq_sv *out)
 {
     const void *blob = sqlite3_column_blob(st, colno);
     int len = sqlite3_column_bytes(st, colno);
-    if (cq_col_decode(blob, (size_t)len, a, col, how))
-        return cq_index_fail(s->idx, "index %s is damaged: a column does not decode",
-                             s->idx->path);
+    if (!blob || len < CQ_SUM_BYTES ||
+        !sum_ok(blob, (size_t)len - CQ_SUM_BYTES, cq_col_seed(s->blocks[i].id, fid)))
+        return cq_index_fail(s->idx, "index %s is damaged: column %s of block %lld fails its"
+                             " checksum", s->idx->path, field_name(s, fid),
+                             (long long)s->blocks[i].id);
+    *out = (cq_sv){blob, (size_t)len - CQ_SUM_BYTES};
+    return 0;
+}
+
+static int decode_or_fail(cq_scan *s, const cq_sv *blob, size_t i, int64_t fid, cq_arena *a,
+                          cq_col *col, unsigned how)
+{
+    if (cq_col_decode(blob->p, blob->len, a, col, how))
+        return cq_index_fail(s->idx, "index %s is damaged: column %s of block %lld does not"
+                             " decode", s->idx->path, field_name(s, fid),
+                             (long long)s->blocks[i].id);
     return 0;
 }
 
@@ -501,11 +556,10 @@ static int col_row(cq_scan *s, size_t i, int64_t fid)
 /* The SAME blob in st_col's row, if it is one: 1 and its target's field
  * id (the name copied before st_col moves on), 0 for any other blob, -1
  * for a malformed one or a name no field has. */
-static int same_target(cq_scan *s, int64_t *fid)
+static int same_target(cq_scan *s, const cq_sv *blob, int64_t *fid)
 {
     cq_sv name;
-    int same = cq_col_same_target(sqlite3_column_blob(s->st_col, 0),
-                                  (size_t)sqlite3_column_bytes(s->st_col, 0), &name);
+    int same = cq_col_same_target(blob->p, blob->len, &name);
     if (same <= 0)
         return same;
     char buf[4097];
@@ -527,16 +581,23 @@ static int read_col(cq_scan *s, size_t i, int64_t fid, cq_arena *a, cq_col *col,
     int rc = col_row(s, i, fid);
     if (rc != 1)
         return rc;
-    int same = same_target(s, &fid);
+    cq_sv blob;
+    if (col_blob(s, s->st_col, 0, i, fid, &blob))
+        return -1;
+    int same = same_target(s, &blob, &fid);
     if (same < 0)
         return damaged_ref(s);
     if (same) {
         if ((rc = col_row(s, i, fid)) < 0)
             return -1;
-        if (!rc || same_target(s, &fid))
+        if (!rc)
+            return damaged_ref(s);
+        if (col_blob(s, s->st_col, 0, i, fid, &blob))
+            return -1;
+        if (same_target(s, &blob, &fid))
             return damaged_ref(s);
     }
-    return decode_or_fail(s, s->st_col, 0, a, col, how);
+    return decode_or_fail(s, &blob, i, fid, a, col, how);
 }
 
 int cq_scan_column(cq_scan *s, size_t i, const char *name, cq_arena *a, cq_col *col,
@@ -569,12 +630,13 @@ int cq_scan_all_columns(cq_scan *s, size_t i, cq_arena *a, cq_col_fn fn, void *c
         if (!name)
             continue;   /* a field added after this scan began */
         cq_col col;
-        const void *blob = sqlite3_column_blob(s->st_all, 1);
-        cq_sv target;
-        if (cq_col_same_target(blob, (size_t)sqlite3_column_bytes(s->st_all, 1), &target))
+        cq_sv blob, target;
+        if (col_blob(s, s->st_all, 1, i, fid, &blob))
+            ret = -1;
+        else if (cq_col_same_target(blob.p, blob.len, &target))
             ret = cq_scan_column(s, i, name, a, &col, CQ_DECODE_FULL);
         else
-            ret = decode_or_fail(s, s->st_all, 1, a, &col, CQ_DECODE_FULL);
+            ret = decode_or_fail(s, &blob, i, fid, a, &col, CQ_DECODE_FULL);
         if (!ret && col.n_rows != s->blocks[i].n_rows)
             ret = cq_index_fail(s->idx, "index %s is damaged: column length mismatch",
                                 s->idx->path);

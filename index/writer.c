@@ -657,10 +657,29 @@ static int put_col(cq_index *idx, int64_t block, const char *name, uint32_t name
         idx->cap_pend = idx->cap_pend ? idx->cap_pend * 2 : 1024;
         idx->pend = cq_xrealloc(idx->pend, idx->cap_pend * sizeof *idx->pend);
     }
-    idx->pend[idx->n_pend++] = (struct cq_pend_col){fid, block, idx->pend_data.len, len};
+    idx->pend[idx->n_pend++] =
+        (struct cq_pend_col){fid, block, idx->pend_data.len, len + CQ_SUM_BYTES};
     cq_strbuf_add(&idx->pend_data, data, len);
-    idx->chunk_bytes += len;
+    uint64_t sum = cq_index_sum(data, len, cq_col_seed(block, fid));
+    cq_strbuf_add(&idx->pend_data, &sum, sizeof sum);   /* little-endian hosts only, as the blocks */
+    idx->chunk_bytes += len + CQ_SUM_BYTES;
     return 0;
+}
+
+/* The blocks row's checksum, seeded by its id (known once inserted). */
+static int put_block_sum(cq_index *idx, const cq_eblock *e, int64_t id)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(idx->db, "UPDATE blocks SET sum=?1 WHERE id=?2", -1,
+                           SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+        return cq_index_fail_db(idx, "write block");
+    uint64_t sum = cq_block_sum(id, e->sourcetype, e->source, e->host, e->t_min, e->t_max,
+                                e->n_rows);
+    sqlite3_bind_int64(st, 1, (int64_t)sum);
+    sqlite3_bind_int64(st, 2, id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : cq_index_fail_db(idx, "write block");
 }
 
 static int put_block(cq_index *idx, const cq_eblock *e, int64_t *id)
@@ -683,7 +702,7 @@ static int put_block(cq_index *idx, const cq_eblock *e, int64_t *id)
     if (sqlite3_step(st) != SQLITE_DONE)
         return cq_index_fail_db(idx, "write block");
     *id = sqlite3_last_insert_rowid(idx->db);
-    return 0;
+    return put_block_sum(idx, e, *id);
 }
 
 /* Writes the pending term-filter group: one terms row per slice. */
@@ -696,7 +715,7 @@ static int flush_group(cq_index *idx)
                          "INSERT INTO terms(slice, first_block, n_blocks, bits)"
                          " VALUES(?1, ?2, ?3, ?4)"))
         return -1;
-    uint8_t row[CQ_TERM_GROUP * CQ_SLICE_BYTES];
+    uint8_t row[CQ_TERM_GROUP * CQ_SLICE_BYTES + CQ_SUM_BYTES];
     for (uint32_t s = 0; s < CQ_N_SLICES; s++) {
         for (uint32_t j = 0; j < n; j++)
             memcpy(row + (size_t)j * CQ_SLICE_BYTES,
@@ -707,7 +726,10 @@ static int flush_group(cq_index *idx)
         sqlite3_bind_int64(st, 1, s);
         sqlite3_bind_int64(st, 2, idx->grp_first);
         sqlite3_bind_int64(st, 3, n);
-        sqlite3_bind_blob(st, 4, row, (int)(n * CQ_SLICE_BYTES), SQLITE_STATIC);
+        size_t len = (size_t)n * CQ_SLICE_BYTES;
+        uint64_t sum = cq_index_sum(row, len, cq_col_seed(idx->grp_first, s));
+        memcpy(row + len, &sum, sizeof sum);
+        sqlite3_bind_blob(st, 4, row, (int)(len + CQ_SUM_BYTES), SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             return cq_index_fail_db(idx, "write term filter");
     }

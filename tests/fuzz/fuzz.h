@@ -10,7 +10,8 @@
  *
  * A body returns 0; a broken invariant traps (__builtin_trap), as libFuzzer
  * expects.  Bodies keep state that is costly to build (the loaded
- * sourcetypes.conf, a one-event index) for the whole process.
+ * sourcetypes.conf, a one-event index, fuzz_index's one-block index) for the whole
+ * process.
  */
 #ifndef CQ_TESTS_FUZZ_FUZZ_H
 #define CQ_TESTS_FUZZ_FUZZ_H
@@ -22,5 +23,7 @@
 int cq_fuzz_ingest(const uint8_t *data, size_t size);
 /* Input: PATTERN '\n' SUBJECT (see fuzz_regex.c). */
 int cq_fuzz_regex(const uint8_t *data, size_t size);
+/* Input: one mode byte, then a column blob (see fuzz_index.c). */
+int cq_fuzz_index(const uint8_t *data, size_t size);
 
 #endif

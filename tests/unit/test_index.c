@@ -199,6 +199,109 @@ START_TEST(test_same_columns)
 }
 END_TEST
 
+/* Runs sql (which may change the file under the index: it is closed). */
+static void raw_exec(const char *sql)
+{
+    sqlite3 *db;
+    ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* Flips bit `bit` of the blob in the first row that sql (SELECT key, blob
+ * ...) gives, in table tab's column col; `where` is the condition (on ?2,
+ * the key) that finds the row to update. */
+static void flip_blob_bit(const char *sql, const char *tab, const char *col, const char *where,
+                          int bit)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st, *up;
+    char usql[128];
+    ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(db));
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    int len = sqlite3_column_bytes(st, 1);
+    ck_assert_int_gt(len, bit / 8);
+    unsigned char *b = malloc((size_t)len);
+    memcpy(b, sqlite3_column_blob(st, 1), (size_t)len);
+    b[bit / 8] ^= (unsigned char)(1u << bit % 8);
+    snprintf(usql, sizeof usql, "UPDATE %s SET %s=?1 WHERE %s", tab, col, where);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, usql, -1, &up, NULL), SQLITE_OK);
+    sqlite3_bind_blob(up, 1, b, len, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(up, 2, sqlite3_column_int64(st, 0));
+    ck_assert_int_eq(sqlite3_step(up), SQLITE_DONE);
+    sqlite3_finalize(up);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    free(b);
+}
+
+static void expect_damage(const char *want)
+{
+    char err[256];
+    cq_index *idx;
+    ck_assert_msg(cq_index_open(db_path, CQ_INDEX_READ, &idx, err, sizeof err) == 0, "%s", err);
+    cq_scan *s = NULL;
+    int rc = cq_scan_open(idx, NULL, &s);
+    if (!rc) {
+        cq_arena a;
+        cq_arena_init(&a);
+        cq_col c;
+        rc = cq_scan_column(s, 0, "user", &a, &c, CQ_DECODE_FULL);
+        cq_arena_free(&a);
+        cq_scan_close(s);
+    }
+    ck_assert_int_eq(rc, -1);
+    ck_assert_msg(strstr(cq_index_errmsg(idx), want), "%s", cq_index_errmsg(idx));
+    cq_index_close(idx);
+}
+
+/* Format 6: one flipped bit in a column blob, a blocks row, a field name or
+ * a term filter is reported as damage naming what failed, never read. */
+START_TEST(test_checksums)
+{
+    cq_index *idx = open_w();
+    add_file(idx, "t", 10, 1000, 1);
+    cq_index_close(idx);
+    for (int bit = 0; bit < 24; bit += 7) {     /* the encoding's head and its values */
+        flip_blob_bit("SELECT c.rowid, data FROM cols c JOIN fields f ON f.id=field_id"
+                      " WHERE f.name='user'", "cols", "data", "rowid=?2", bit);
+        expect_damage("damaged: column user of block 1 fails its checksum");
+        flip_blob_bit("SELECT c.rowid, data FROM cols c JOIN fields f ON f.id=field_id"
+                      " WHERE f.name='user'", "cols", "data", "rowid=?2", bit);     /* restored */
+    }
+    /* a column moved to another field (a damaged key) fails too */
+    raw_exec("UPDATE cols SET field_id=(SELECT id FROM fields WHERE name='user') + 1000"
+             " WHERE field_id=(SELECT id FROM fields WHERE name='user');"
+             "UPDATE cols SET field_id=(SELECT id FROM fields WHERE name='user')"
+             " WHERE field_id=(SELECT id FROM fields WHERE name='_raw');"
+             "UPDATE cols SET field_id=(SELECT id FROM fields WHERE name='_raw')"
+             " WHERE field_id>1000");
+    expect_damage("column user of block 1 fails its checksum");
+    raw_exec("DELETE FROM cols");
+    idx = open_w();
+    add_file(idx, "t2", 10, 1000, 1);
+    cq_index_close(idx);
+    raw_exec("UPDATE blocks SET t_max=t_max+1 WHERE id=2");
+    expect_damage("damaged: block 2 fails its checksum");
+    raw_exec("UPDATE blocks SET t_max=t_max-1 WHERE id=2; UPDATE fields SET name='usex'"
+             " WHERE name='user'");
+    expect_damage("damaged: field name");
+    raw_exec("UPDATE fields SET name='user' WHERE name='usex'");
+    /* bits cleared: without the checksum, no block would hold "user1" */
+    raw_exec("UPDATE terms SET bits=zeroblob(length(bits)) WHERE first_block=2");
+    char err[256];
+    ck_assert_int_eq(cq_index_open(db_path, CQ_INDEX_READ, &idx, err, sizeof err), 0);
+    const char *terms[] = {"user1"};
+    cq_pushdown pd = {NULL, 0, INT64_MIN, INT64_MAX, terms, 1};
+    cq_scan *s = NULL;
+    ck_assert_int_eq(cq_scan_open(idx, &pd, &s), -1);
+    ck_assert_msg(strstr(cq_index_errmsg(idx), "term filter of blocks 2-2 fails its checksum"),
+                  "%s", cq_index_errmsg(idx));
+    cq_index_close(idx);
+}
+END_TEST
+
 START_TEST(test_pushdown)
 {
     cq_index *idx = open_w();
@@ -459,7 +562,7 @@ START_TEST(test_term_filter)
     cq_pushdown d = {NULL, 0, 5 * 1000000LL, INT64_MAX, common, 4};
     cq_scan_describe(&d, &sql);
     ck_assert_str_eq(cq_strbuf_str(&sql),
-                     "SELECT id, sourcetype, source, host, t_min, t_max, n_rows FROM blocks"
+                     "SELECT id, sourcetype, source, host, t_min, t_max, n_rows, sum FROM blocks"
                      " WHERE file_id NOT IN (SELECT id FROM files WHERE ingested_at IS NULL)"
                      " AND t_max >= ? AND id IN term_filter(?, ?)");
     cq_strbuf_free(&sql);
@@ -628,6 +731,7 @@ Suite *index_suite(void)
     tcase_add_test(tc, test_colenc_zstd);
     tcase_add_test(tc, test_colenc_dict_packed);
     tcase_add_test(tc, test_same_columns);
+    tcase_add_test(tc, test_checksums);
     tcase_add_loop_test(tc, test_term_filter, 0, 2);
     tcase_add_test(tc, test_chunks_unseen_until_commit);
     tcase_add_test(tc, test_chunks_rolled_back);

@@ -219,8 +219,8 @@ static long count_of(const tmpdir *t, const char *query)
 /* ------------------------------------------------------------------ fuzz */
 
 #define MAX_REPLAY 1024
-static char *replay_ingest[MAX_REPLAY], *replay_regex[MAX_REPLAY];
-static int n_replay_ingest, n_replay_regex;
+static char *replay_ingest[MAX_REPLAY], *replay_regex[MAX_REPLAY], *replay_index[MAX_REPLAY];
+static int n_replay_ingest, n_replay_regex, n_replay_index;
 
 static void list_dir(const char *sub, char **out, int *n)
 {
@@ -246,6 +246,16 @@ START_TEST(fuzz_ingest_replay)
     char *data = test_slurp(replay_ingest[_i], &len);
     ck_assert_msg(data != NULL, "cannot read %s", replay_ingest[_i]);
     cq_fuzz_ingest((const uint8_t *)data, len);
+    free(data);
+}
+END_TEST
+
+START_TEST(fuzz_index_replay)
+{
+    size_t len;
+    char *data = test_slurp(replay_index[_i], &len);
+    ck_assert_msg(data != NULL, "cannot read %s", replay_index[_i]);
+    cq_fuzz_index((const uint8_t *)data, len);
     free(data);
 }
 END_TEST
@@ -707,6 +717,60 @@ START_TEST(timeout_and_max_memory)
 }
 END_TEST
 
+/* The bounds hold after the scan too (issue 14): one event read, then
+ * operators that loop and grow on their own (mvexpand to 100 million rows;
+ * 400,000 groups of stats) are stopped by the check in front of every
+ * operator's next(), exit 3. */
+START_TEST(bounds_after_the_scan)
+{
+    test_env("CQUERY_GEN");
+    tmpdir t;
+    tmp_make(&t);
+    char log[200];
+    tmp_path(&t, "audit.log", log, sizeof log);
+    gen_audit(log, 100, 1);
+    ck_assert_int_eq(ingest(&t, log, NULL), 0);
+    const char *q1 = "* | head 1 | eval m=mvrange(0,10000) | mvexpand m"
+                     " | eval n=mvrange(0,10000) | mvexpand n | stats count";
+    const char *a1[] = {"search", "--index", t.index, "--timeout", "1", q1, NULL};
+    ck_assert_int_eq(cq_run(&t, a1), 3);
+    char *e = err_of(&t);
+    ck_assert_msg(strstr(e, "search stopped: it ran longer than 1 s (--timeout)"), "%s", e);
+    free(e);
+    const char *q2 = "* | head 1 | eval m=mvrange(0,10000) | mvexpand m | eval n=mvrange(0,40)"
+                     " | mvexpand n | eval s=m.\"-\".n.\"-padding-to-make-the-group-key-longer\""
+                     " | stats count by s | stats count";
+    const char *a2[] = {"search", "--index", t.index, "--max-memory", "40M", q2, NULL};
+    ck_assert_int_eq(cq_run(&t, a2), 3);
+    e = err_of(&t);
+    ck_assert_msg(strstr(e, "search stopped: it needed more than 40 MB of memory (--max-memory)"),
+                  "%s", e);
+    free(e);
+    /* hunt: per analytic; the slow one is reported, the next one runs */
+    char slow[200], fast[200];
+    tmp_path(&t, "slow.spl", slow, sizeof slow);
+    tmp_path(&t, "fast.spl", fast, sizeof fast);
+    FILE *f = fopen(slow, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "# id: SLOW-1\n# title: slow\n%s\n", q1);
+    fclose(f);
+    f = fopen(fast, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("# id: FAST-1\n# title: fast\n* | stats count\n", f);
+    fclose(f);
+    const char *a3[] = {"hunt", "--index", t.index, "--timeout", "1", slow, fast, NULL};
+    ck_assert_int_eq(cq_run(&t, a3), 3);
+    e = err_of(&t);
+    ck_assert_msg(strstr(e, "slow.spl: error: search stopped: it ran longer than 1 s (--timeout)"),
+                  "%s", e);
+    free(e);
+    char *o = out_of(&t, NULL);
+    ck_assert_msg(strstr(o, "== FAST-1: fast (1 hit)\ncount\n100\n"), "%s", o);
+    free(o);
+    tmp_done(&t);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ load */
 
 #define LOAD_FILES 6
@@ -846,13 +910,16 @@ Suite *safety_suite(void)
         list_dir("crashers_ingest", replay_ingest, &n_replay_ingest);
         list_dir("corpus_regex", replay_regex, &n_replay_regex);
         list_dir("crashers_regex", replay_regex, &n_replay_regex);
+        list_dir("corpus_index", replay_index, &n_replay_index);
     }
     TCase *tc = tcase_create("fuzz");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, fuzz_ingest_replay, 0, n_replay_ingest);
     tcase_add_loop_test(tc, fuzz_regex_replay, 0, n_replay_regex);
+    tcase_add_loop_test(tc, fuzz_index_replay, 0, n_replay_index);
     test_require_cases(tc, n_replay_ingest, "ingest fuzz inputs under tests/fuzz");
     test_require_cases(tc, n_replay_regex, "regex fuzz inputs under tests/fuzz");
+    test_require_cases(tc, n_replay_index, "index fuzz inputs under tests/fuzz");
     suite_add_tcase(s, tc);
 
     tc = tcase_create("output");
@@ -876,6 +943,7 @@ Suite *safety_suite(void)
     tcase_add_test(tc, catastrophic_regex_cut_off);
     tcase_add_test(tc, bad_lines_rejected);
     tcase_add_test(tc, timeout_and_max_memory);
+    tcase_add_test(tc, bounds_after_the_scan);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("load");
