@@ -200,8 +200,11 @@ int cq_cmd_search(int argc, char **argv)
     } else if (cq_output_finish(out)) {
         cq_cli_error("cannot write the results");
         rc = CQ_EXIT_INPUT;
-    } else if (o.fail_on_empty && !cq_output_rows(out)) {
-        rc = CQ_EXIT_HITS;
+    } else if (!cq_output_rows(out)) {
+        if (o.format == CQ_FMT_TABLE)
+            fputs("(no results)\n", stderr);
+        if (o.fail_on_empty)
+            rc = CQ_EXIT_HITS;
     }
     cq_output_free(out);
     cq_index_close(idx);

@@ -578,11 +578,8 @@ static void put_padded(FILE *out, const char *s, size_t width, int last)
 
 static void print_table(cq_output *o, const uint32_t *ord, uint32_t n)
 {
-    if (!o->n_rows) {
-        /* A note, not a result: stdout stays empty, as for csv and json. */
-        fputs("(no results)\n", stderr);
-        return;
-    }
+    if (!o->n_rows)
+        return;     /* search says "(no results)" on stderr: a note, not a result */
     size_t *w = cq_arena_alloc(&o->arena, (n + 1) * sizeof *w);
     for (uint32_t j = 0; j < n; j++) {
         w[j] = text_width(o->cols[ord[j]]);
