@@ -90,6 +90,8 @@ static void add_counts(cq_ingest *g, const cq_pipe *p)
     for (size_t i = 0; i <= g->conf->n_sts; i++)
         g->per_st[i] += p->per_st[i];
     g->st.n_records += p->n_records;
+    g->st.n_fixed_events += p->n_fixed_events;
+    g->st.n_fixed += p->n_fixed;
 }
 
 /* The sourcetype most of an input's records have, or NULL. */
@@ -289,6 +291,8 @@ static int ingest_input(cq_ingest *g, cq_index *idx, cq_input *in, const char *p
     for (size_t i = 0; i <= g->conf->n_sts; i++)
         g->per_st[i] += res.per_st[i];
     g->st.n_records += res.n_records;
+    g->st.n_fixed_events += res.n_fixed_events;
+    g->st.n_fixed += res.n_fixed;
     if (rs->id)
         g->st.n_files_resumed++;
     else
@@ -455,6 +459,10 @@ void cq_ingest_summary(const cq_ingest *g, FILE *out)
     fprintf(out, "\n%llu malformed line%s", s->n_malformed, s->n_malformed == 1 ? "" : "s");
     if (s->n_malformed > g->n_shown)
         fprintf(out, " (%llu not shown; --verbose shows all)", s->n_malformed - g->n_shown);
+    if (s->n_fixed_events)
+        fprintf(out, "\n%llu event%s kept with invalid UTF-8 or lone surrogates: %llu "
+                "replaced by U+FFFD", s->n_fixed_events, s->n_fixed_events == 1 ? "" : "s",
+                s->n_fixed);
     fprintf(out, "\n%.2f s, %.1f MB/s\n", secs,
             secs > 0 ? (double)s->n_bytes / 1e6 / secs : 0.0);
 }

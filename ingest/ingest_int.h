@@ -250,6 +250,16 @@ void cq_after_merge(cq_after *job, cq_after *prev, const cq_conf *c);
 /* ---- flatten.c: JSON text -> Splunk-style fields ---- */
 
 /*
+ * Repairs for text that would otherwise lose its event: each byte that is
+ * not part of valid UTF-8 becomes U+FFFD (as JSON output does), and, in JSON
+ * text, each \uD800-\uDFFF escape that is not half of a pair becomes
+ * \ufffd.  The result replaces out's contents; returns the number of
+ * replacements (0: out is a copy of s).
+ */
+size_t cq_utf8_repair(const char *s, size_t len, cq_strbuf *out);
+size_t cq_json_repair(const char *s, size_t len, cq_strbuf *out);
+
+/*
  * Adds the fields of the JSON object text s[0..len) to r: nested keys joined
  * with ".", arrays as "{}", scalars as written (strings unescaped).  Returns
  * 0, or -1 with a reason in err (invalid JSON, invalid UTF-8, not an object).
@@ -400,6 +410,9 @@ typedef struct cq_pipe {
     int first_prev_hit;         /* a `previous` rule held on the first finished event */
     cq_record probe_rec;
     cq_after after;             /* `after` rules: open events of this pipe */
+    cq_strbuf fix;              /* a line repaired by cq_utf8_repair / cq_json_repair */
+    unsigned long long n_fixed_events;  /* events kept with bytes replaced */
+    unsigned long long n_fixed;         /* replacements in them */
 } cq_pipe;
 
 void cq_pipe_init(cq_pipe *p, cq_ingest *g, const char *source, cq_ingest_sink sink, void *ctx);

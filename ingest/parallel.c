@@ -357,6 +357,8 @@ static void retire(wr *W, cq_pipe *p)
     cq_pipe_flush_msgs(p);
     W->res->n_records += p->n_records;
     W->res->n_malformed += p->n_malformed;
+    W->res->n_fixed_events += p->n_fixed_events;
+    W->res->n_fixed += p->n_fixed;
     for (size_t i = 0; i <= W->P->g->conf->n_sts; i++)
         W->res->per_st[i] += p->per_st[i];
 }

@@ -165,10 +165,61 @@ START_TEST(test_after_window_boundary)
 }
 END_TEST
 
+/* ---- invalid UTF-8 and lone surrogates: the event kept, U+FFFD ---- */
+
+typedef struct uris {
+    char v[8][128];
+    size_t n;
+} uris;
+
+static int keep_uri(void *ctx, const cq_record *r)
+{
+    uris *u = ctx;
+    ck_assert_uint_lt(u->n, 8);
+    const char *v = vals(r, "requestURI");
+    if (!v)
+        v = vals(r, "msg");
+    snprintf(u->v[u->n++], sizeof u->v[0], "%s", v ? v : "");
+    return 0;
+}
+
+#define AUDIT(id, uri) "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"auditID\":\"" \
+    id "\",\"stage\":\"ResponseComplete\",\"verb\":\"get\",\"requestURI\":\"" uri "\"," \
+    "\"requestReceivedTimestamp\":\"2024-05-01T10:00:00Z\"}\n"
+
+START_TEST(test_bad_utf8_kept)
+{
+    const char *text = AUDIT("1", "/a\xff" "b") AUDIT("2", "/x\\ud800y") AUDIT("3", "/p\\udc00")
+        AUDIT("4", "/pair\\ud83d\\ude00") AUDIT("5", "/esc\\\\ud800")
+        "time=\"2024-05-01T10:00:00Z\" level=info msg=\"bad \xc3 byte\"\n";
+    char *cp = conf_path(), err[512];
+    cq_ingest_opts o = {.conf_path = cp, .err = stderr};
+    cq_ingest *g;
+    ck_assert_msg(cq_ingest_new(&o, &g, err, sizeof err) == 0, "%s", err);
+    uris u = {.n = 0};
+    ck_assert_int_eq(cq_ingest_buffer(g, "a.json", text, strlen(text), keep_uri, &u), 0);
+    ck_assert_uint_eq(u.n, 6);
+    ck_assert_str_eq(u.v[0], "/a\xef\xbf\xbd" "b");
+    ck_assert_str_eq(u.v[1], "/x\xef\xbf\xbdy");
+    ck_assert_str_eq(u.v[2], "/p\xef\xbf\xbd");
+    ck_assert_str_eq(u.v[3], "/pair\xf0\x9f\x98\x80");    /* a real pair is untouched */
+    ck_assert_str_eq(u.v[4], "/esc\\ud800");              /* an escaped backslash: text */
+    ck_assert_str_eq(u.v[5], "bad \xef\xbf\xbd byte");
+    cq_ingest_stats st;
+    cq_ingest_get_stats(g, &st);
+    ck_assert_uint_eq(st.n_malformed, 0);
+    ck_assert_uint_eq(st.n_fixed_events, 4);
+    ck_assert_uint_eq(st.n_fixed, 4);
+    cq_ingest_free(g);
+    free(cp);
+}
+END_TEST
+
 void ingest_damage_tests(Suite *s, TCase *tc)
 {
     (void)s;
     tcase_add_test(tc, test_after_many_unmatched);
     tcase_add_test(tc, test_after_duplicates);
     tcase_add_test(tc, test_after_window_boundary);
+    tcase_add_test(tc, test_bad_utf8_kept);
 }
