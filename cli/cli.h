@@ -14,6 +14,7 @@ enum {
     CQ_EXIT_HITS = 1,       /* hunt --fail-on-hit found something */
     CQ_EXIT_USAGE = 2,      /* bad usage or bad query */
     CQ_EXIT_INPUT = 3,      /* input or index error */
+    CQ_EXIT_PARTIAL = 4,    /* ingest: a damaged file went in only up to its damage */
 };
 
 int cq_cmd_ingest(int argc, char **argv);

@@ -354,6 +354,13 @@ uint64_t cq_input_raw_pos(const cq_input *in);
 /* Size of the underlying file, or 0 when unknown. */
 uint64_t cq_input_raw_size(const cq_input *in);
 int cq_input_is_gzip(const cq_input *in);
+/* What ended the content early ("truncated gzip data: ... at byte N", a
+ * corrupt member), or NULL.  The content read before it is whole; the last
+ * bytes may be half a line.  Cleared by a rewind of a file. */
+const char *cq_input_damage(const cq_input *in);
+/* Bytes after the last gzip member that were ignored (zero padding or
+ * garbage, as gzip ignores them), or NULL. */
+const char *cq_input_note(const cq_input *in);
 void cq_input_close(cq_input *in);
 
 

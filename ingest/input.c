@@ -3,7 +3,10 @@
  *
  * Compression is recognized by the gzip magic bytes, not by the file name;
  * concatenated gzip members (as logrotate and `cat a.gz b.gz` make) are read
- * as one stream.  Files are read with read() into one reused 256 KiB buffer
+ * as one stream.  Damage never costs what came before it: a truncated or
+ * corrupt member ends the content where it breaks (cq_input_damage says
+ * where), and zero padding or garbage after a complete member is ignored
+ * with a note (cq_input_note), as gzip does.  Files are read with read() into one reused 256 KiB buffer
  * (no mmap: one pass over a file is faster this way, see
  * REFERENCE-FIGURES.md).  The driver reads a file's head twice (once to
  * fingerprint it, once to parse): files rewind with lseek, stdin replays
@@ -26,6 +29,9 @@ struct cq_input {
     int is_stdin;
     int gz;                 /* gzip magic seen at the start */
     int gz_end;             /* the current gzip member ended */
+    int gz_stop;            /* damage or trailing bytes: the content ends here */
+    char damage[160];       /* what broke the gzip stream, and where; "" if nothing */
+    char note[160];         /* trailing bytes ignored after the last member; "" if none */
     z_stream zs;
     unsigned char *raw;     /* bytes read from fd, not yet consumed */
     size_t raw_len, raw_off;
@@ -103,38 +109,110 @@ int cq_input_open(const char *path, cq_input **out)
     return 0;
 }
 
+/* Offset in the file of the next unconsumed raw byte. */
+static uint64_t raw_at(const cq_input *in)
+{
+    return in->raw_total - (in->raw_len - in->raw_off);
+}
+
+/* Buffers at least want (<= RAW_BUF) raw bytes unless the file ends first;
+ * returns how many are buffered, or -1 on a read error. */
+static long want_raw(cq_input *in, size_t want)
+{
+    while (in->raw_len - in->raw_off < want && !in->raw_eof) {
+        size_t have = in->raw_len - in->raw_off;
+        memmove(in->raw, in->raw + in->raw_off, have);
+        ssize_t n = read(in->fd, in->raw + have, RAW_BUF - have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        in->raw_off = 0;
+        in->raw_len = have + (size_t)n;
+        in->raw_total += (uint64_t)n;
+        in->raw_eof = n == 0;
+    }
+    return (long)(in->raw_len - in->raw_off);
+}
+
+/* After a complete member, bytes that are not another one: gzip ignores
+ * them (zero padding from tape or block devices, or garbage); so do we,
+ * with a note saying which and where.  Reads them to the end. */
+static int trailing(cq_input *in)
+{
+    uint64_t at = raw_at(in), n = 0;
+    int zeros = 1;
+    for (;;) {
+        if (fill_raw(in))
+            return -1;
+        if (in->raw_off == in->raw_len)
+            break;
+        for (size_t i = in->raw_off; i < in->raw_len && zeros; i++)
+            zeros = !in->raw[i];
+        n += in->raw_len - in->raw_off;
+        in->raw_off = in->raw_len;
+    }
+    snprintf(in->note, sizeof in->note, "%llu byte%s of %s after the last gzip member "
+             "(at byte %llu) ignored", (unsigned long long)n, n == 1 ? "" : "s",
+             zeros ? "zero padding" : "trailing garbage", (unsigned long long)at);
+    in->gz_stop = 1;
+    return 0;
+}
+
+static void damaged(cq_input *in, const char *what)
+{
+    snprintf(in->damage, sizeof in->damage, "%s at byte %llu", what,
+             (unsigned long long)raw_at(in));
+    in->gz_stop = 1;
+}
+
+/* Does another gzip member start here?  0 no, 1 yes, -1 read error. */
+static int member_next(cq_input *in)
+{
+    long have = want_raw(in, 2);
+    if (have < 0)
+        return -1;
+    return have >= 2 && in->raw[in->raw_off] == 0x1f && in->raw[in->raw_off + 1] == 0x8b;
+}
+
 static long read_gz(cq_input *in, char *buf, size_t n, char *err, size_t errlen)
 {
     in->zs.next_out = (unsigned char *)buf;
     in->zs.avail_out = (uInt)n;
-    while (in->zs.avail_out == n) {
-        if (fill_raw(in)) {
-            snprintf(err, errlen, "read error: %s", strerror(errno));
-            return -1;
-        }
+    while (in->zs.avail_out == n && !in->gz_stop) {
+        if (fill_raw(in))
+            goto read_error;
         if (in->raw_off == in->raw_len) {
-            if (!in->gz_end) {
-                snprintf(err, errlen, "truncated gzip data");
-                return -1;
-            }
+            if (!in->gz_end)
+                damaged(in, "truncated gzip data: the file ends");
             break;
         }
-        if (in->gz_end) {           /* another member follows */
-            inflateReset(&in->zs);
+        if (in->gz_end) {
+            int more = member_next(in);
+            if (more < 0 || (!more && trailing(in)))
+                goto read_error;
+            if (!more)
+                break;
+            inflateReset(&in->zs);      /* another member follows */
             in->gz_end = 0;
         }
         in->zs.next_in = in->raw + in->raw_off;
         in->zs.avail_in = (uInt)(in->raw_len - in->raw_off);
         int rc = inflate(&in->zs, Z_NO_FLUSH);
         in->raw_off = in->raw_len - in->zs.avail_in;
-        if (rc == Z_STREAM_END)
+        if (rc == Z_STREAM_END) {
             in->gz_end = 1;
-        else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-            snprintf(err, errlen, "bad gzip data: %s", in->zs.msg ? in->zs.msg : "inflate failed");
-            return -1;
+        } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+            char what[120];
+            snprintf(what, sizeof what, "bad gzip data (%s)", in->zs.msg ? in->zs.msg
+                                                                      : "inflate failed");
+            damaged(in, what);
         }
     }
     return (long)(n - in->zs.avail_out);
+read_error:
+    snprintf(err, errlen, "read error: %s", strerror(errno));
+    return -1;
 }
 
 static long read_plain(cq_input *in, char *buf, size_t n, char *err, size_t errlen)
@@ -188,7 +266,8 @@ int cq_input_rewind(cq_input *in, char *err, size_t errlen)
     in->raw_off = in->raw_len = 0;
     in->raw_eof = 0;
     in->raw_total = 0;
-    in->gz_end = 0;
+    in->gz_end = in->gz_stop = 0;
+    in->damage[0] = in->note[0] = '\0';
     if (in->gz)
         inflateReset(&in->zs);
     return 0;
@@ -202,6 +281,16 @@ uint64_t cq_input_raw_pos(const cq_input *in)
 uint64_t cq_input_raw_size(const cq_input *in)
 {
     return in->size;
+}
+
+const char *cq_input_damage(const cq_input *in)
+{
+    return in->damage[0] ? in->damage : NULL;
+}
+
+const char *cq_input_note(const cq_input *in)
+{
+    return in->note[0] ? in->note : NULL;
 }
 
 int cq_input_is_gzip(const cq_input *in)

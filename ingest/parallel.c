@@ -456,7 +456,8 @@ static void finish(wr *W, job *j)
         return;
     cq_pipe *p = &W->cur;
     size_t max_line = W->P->g->conf->max_line;
-    if (j->tail.len) {
+    /* Damaged gzip: the bytes after the last newline are half a line. */
+    if (j->tail.len && !cq_input_damage(W->P->in)) {
         p->line_no = W->line - p->base;
         int keep = 1;
         if (j->tail.len > max_line) {

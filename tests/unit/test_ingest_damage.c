@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -215,6 +216,133 @@ START_TEST(test_bad_utf8_kept)
 }
 END_TEST
 
+/* ---- damaged gzip: everything before the damage, and where it is ---- */
+
+#define GZ_LINES 489
+
+/* Writes GZ_LINES logrus lines, tagged, as one gzip member appended to path. */
+static void gz_member(const char *path, const char *mode, const char *tag)
+{
+    gzFile z = gzopen(path, mode);
+    ck_assert_ptr_nonnull(z);
+    for (int i = 0; i < GZ_LINES; i++)
+        gzprintf(z, "time=\"2024-05-01T10:00:00Z\" level=info msg=\"%s line %d\"\n", tag, i);
+    gzclose(z);
+}
+
+static long file_size(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    ck_assert_ptr_nonnull(fp);
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fclose(fp);
+    return n;
+}
+
+/* Ingests path into a fresh index; returns the stats, reports in *errs. */
+static cq_ingest_stats ingest_one(const char *dir, const char *path, char **errs)
+{
+    char db[600], err[512];
+    snprintf(db, sizeof db, "%s/idx.db", dir);
+    unlink(db);
+    cq_index *idx;
+    ck_assert_msg(cq_index_open(db, CQ_INDEX_WRITE, &idx, err, sizeof err) == 0, "%s", err);
+    size_t len;
+    FILE *fe = open_memstream(errs, &len);
+    char *cp = conf_path();
+    cq_ingest_opts o = {.conf_path = cp, .err = fe};
+    cq_ingest *g;
+    ck_assert_msg(cq_ingest_new(&o, &g, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(cq_ingest_path(g, idx, path), 0);
+    cq_ingest_stats st;
+    cq_ingest_get_stats(g, &st);
+    cq_ingest_free(g);
+    cq_index_close(idx);
+    fclose(fe);
+    free(cp);
+    return st;
+}
+
+START_TEST(test_gzip_damage)
+{
+    char dir[] = "/tmp/cq-gzdamage-XXXXXX", gz[600], cmd[1400], *errs;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(gz, sizeof gz, "%s/a.log.gz", dir);
+    /* Zero padding, then garbage, after a complete member: all lines, a note. */
+    gz_member(gz, "wb", "one");
+    long whole = file_size(gz);
+    FILE *fp = fopen(gz, "ab");
+    for (int i = 0; i < 1000; i++)
+        fputc(0, fp);
+    fclose(fp);
+    cq_ingest_stats st = ingest_one(dir, gz, &errs);
+    ck_assert_uint_eq(st.n_records, GZ_LINES);
+    ck_assert_uint_eq(st.n_files_partial, 0);
+    char want[800];
+    snprintf(want, sizeof want, "%s: note: 1000 bytes of zero padding after the last gzip "
+             "member (at byte %ld) ignored\n", gz, whole);
+    ck_assert_str_eq(errs, want);
+    free(errs);
+    fp = fopen(gz, "ab");
+    fputs("garbage", fp);
+    fclose(fp);
+    st = ingest_one(dir, gz, &errs);
+    ck_assert_uint_eq(st.n_records, GZ_LINES);
+    ck_assert_ptr_nonnull(strstr(errs, "1007 bytes of trailing garbage"));
+    free(errs);
+    /* Truncated: the complete lines before the cut, the damage with its offset. */
+    snprintf(cmd, sizeof cmd, "truncate -s %ld '%s'", whole - 30, gz);
+    ck_assert_int_eq(system(cmd), 0);
+    st = ingest_one(dir, gz, &errs);
+    snprintf(cmd, sizeof cmd, "gzip -dc '%s' 2>/dev/null | wc -l > '%s/n'", gz, dir);
+    ck_assert_int_eq(system(cmd) != -1, 1);
+    snprintf(want, sizeof want, "%s/n", dir);
+    size_t len;
+    char *n = slurp(want, &len);
+    ck_assert_uint_eq(st.n_records, strtoull(n, NULL, 10));    /* what gzip recovers */
+    ck_assert_uint_gt(st.n_records, GZ_LINES - 20);
+    free(n);
+    ck_assert_uint_eq(st.n_files_partial, 1);
+    snprintf(want, sizeof want, "%s: truncated gzip data: the file ends at byte %ld: the "
+             "complete lines before it are ingested", gz, whole - 30);
+    ck_assert_msg(strstr(errs, want) != NULL, "%s", errs);
+    free(errs);
+    /* Two members, the second corrupt in its middle: the first one whole. */
+    gz_member(gz, "wb", "one");
+    long first = file_size(gz);
+    gz_member(gz, "ab", "two");
+    fp = fopen(gz, "r+b");
+    fseek(fp, first + 40, SEEK_SET);
+    for (int i = 0; i < 16; i++)
+        fputc(0xff, fp);
+    fclose(fp);
+    st = ingest_one(dir, gz, &errs);
+    ck_assert_uint_ge(st.n_records, GZ_LINES);
+    ck_assert_uint_lt(st.n_records, 2 * GZ_LINES);
+    ck_assert_uint_eq(st.n_files_partial, 1);
+    ck_assert_msg(strstr(errs, ": bad gzip data (") != NULL, "%s", errs);
+    free(errs);
+    /* The CLI says "partial": exit status 4. */
+    snprintf(cmd, sizeof cmd, "'%s' ingest -q --index '%s/cli.db' '%s' 2>/dev/null",
+             test_env("CQUERY_BIN"), dir, gz);
+    int rc = system(cmd);
+    ck_assert_int_eq(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, 4);
+    /* In a directory, the other files still go in whole. */
+    snprintf(want, sizeof want, "%s/b.log", dir);
+    fp = fopen(want, "w");
+    fputs("time=\"2024-05-01T10:00:00Z\" level=info msg=\"b\"\n", fp);
+    fclose(fp);
+    st = ingest_one(dir, dir, &errs);
+    ck_assert_uint_ge(st.n_records, GZ_LINES + 1);
+    ck_assert_uint_eq(st.n_files_partial, 1);
+    ck_assert_uint_eq(st.n_files_failed, 0);
+    free(errs);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 void ingest_damage_tests(Suite *s, TCase *tc)
 {
     (void)s;
@@ -222,4 +350,5 @@ void ingest_damage_tests(Suite *s, TCase *tc)
     tcase_add_test(tc, test_after_duplicates);
     tcase_add_test(tc, test_after_window_boundary);
     tcase_add_test(tc, test_bad_utf8_kept);
+    tcase_add_test(tc, test_gzip_damage);
 }
