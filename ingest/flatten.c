@@ -174,7 +174,7 @@ size_t cq_json_repair(const char *s, size_t len, cq_strbuf *out)
     return n_bad;
 }
 
-static void put_utf8(cq_strbuf *sb, unsigned cp)
+void cq_utf8_put(cq_strbuf *sb, unsigned cp)
 {
     char b[4];
     size_t n;
@@ -236,7 +236,7 @@ static int escape(jp *j, cq_strbuf *sb)
     } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
         return fail(j, "lone surrogate in \\u escape");
     }
-    put_utf8(sb, cp);
+    cq_utf8_put(sb, cp);
     return 0;
 }
 

@@ -258,6 +258,8 @@ void cq_after_merge(cq_after *job, cq_after *prev, const cq_conf *c);
  */
 size_t cq_utf8_repair(const char *s, size_t len, cq_strbuf *out);
 size_t cq_json_repair(const char *s, size_t len, cq_strbuf *out);
+/* Appends code point cp (< 0x110000, no surrogate) as UTF-8. */
+void cq_utf8_put(cq_strbuf *sb, unsigned cp);
 
 /*
  * Adds the fields of the JSON object text s[0..len) to r: nested keys joined
@@ -349,6 +351,14 @@ int cq_input_open(const char *path, cq_input **out);
 long cq_input_read(cq_input *in, char *buf, size_t n, char *err, size_t errlen);
 /* Restarts from the first content byte (stdin: replays what was read). */
 int cq_input_rewind(cq_input *in, char *err, size_t errlen);
+/*
+ * UTF-16 (big_endian or little) s[0..len) to UTF-8 appended to out; a lone
+ * surrogate or, when at_end, an odd last byte becomes U+FFFD.  Returns the
+ * bytes used: without at_end, half a unit or a high surrogate at the end is
+ * left for the next call.
+ */
+size_t cq_utf16_decode(const unsigned char *s, size_t len, int big_endian, int at_end,
+                       cq_strbuf *out);
 /* Bytes read so far from the underlying file (compressed), for progress. */
 uint64_t cq_input_raw_pos(const cq_input *in);
 /* Size of the underlying file, or 0 when unknown. */

@@ -343,6 +343,83 @@ START_TEST(test_gzip_damage)
 }
 END_TEST
 
+/* ---- byte-order marks: UTF-8 skipped, UTF-16 decoded ---- */
+
+/* Writes the 5 lines as UTF-8 with a BOM (enc 0), UTF-16LE (1) or BE (2). */
+static void write_bom_file(const char *path, int enc)
+{
+    FILE *fp = fopen(path, "wb");
+    ck_assert_ptr_nonnull(fp);
+    fputs(enc == 0 ? "\xef\xbb\xbf" : enc == 1 ? "\xff\xfe" : "\xfe\xff", fp);
+    for (int i = 1; i <= 5; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "time=\"2024-05-01T10:00:0%dZ\" level=info msg=\"h\xc3\xa9 %d "
+                 "\xf0\x9f\x98\x80\"\n", i, i);
+        if (enc == 0) {
+            fputs(line, fp);
+            continue;
+        }
+        /* ASCII, é (U+00E9) and U+1F600 as a surrogate pair */
+        for (const unsigned char *p = (const unsigned char *)line; *p; ) {
+            unsigned u[2], n = 1;
+            if (*p < 0x80)
+                u[0] = *p++;
+            else if (*p == 0xc3)
+                u[0] = 0xe9, p += 2;
+            else
+                u[0] = 0xD83D, u[1] = 0xDE00, n = 2, p += 4;
+            for (unsigned k = 0; k < n; k++) {
+                fputc(enc == 1 ? (int)(u[k] & 0xff) : (int)(u[k] >> 8), fp);
+                fputc(enc == 1 ? (int)(u[k] >> 8) : (int)(u[k] & 0xff), fp);
+            }
+        }
+    }
+    fclose(fp);
+}
+
+START_TEST(test_bom_and_utf16)
+{
+    char dir[] = "/tmp/cq-bom-XXXXXX", path[600], cmd[700], *errs;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/a.log", dir);
+    for (int enc = 0; enc < 3; enc++) {
+        write_bom_file(path, enc);
+        cq_ingest_stats st = ingest_one(dir, path, &errs);
+        ck_assert_msg(st.n_records == 5 && st.n_malformed == 0, "encoding %d: %llu records: %s",
+                      enc, st.n_records, errs);
+        free(errs);
+        cq_input *in;
+        char buf[256], err[256];
+        ck_assert_int_eq(cq_input_open(path, &in), 0);
+        long n = cq_input_read(in, buf, sizeof buf - 1, err, sizeof err);
+        ck_assert_int_gt(n, 0);
+        buf[n] = '\0';
+        ck_assert_msg(!strncmp(buf, "time=\"2024-05-01T10:00:01Z\" level=info msg=\"h\xc3\xa9 1 "
+                               "\xf0\x9f\x98\x80\"\n", 51), "encoding %d: %s", enc, buf);
+        cq_input_close(in);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* The decoder: pairs split across calls, lone surrogates, an odd last byte. */
+START_TEST(test_utf16_decode)
+{
+    cq_strbuf out = CQ_STRBUF_INIT;
+    const unsigned char pair[] = {0x3D, 0xD8, 0x00, 0xDE, 'a', 0};
+    ck_assert_uint_eq(cq_utf16_decode(pair, 2, 0, 0, &out), 0);    /* high half: waits */
+    ck_assert_uint_eq(cq_utf16_decode(pair, 6, 0, 0, &out), 6);
+    ck_assert_str_eq(out.buf, "\xf0\x9f\x98\x80" "a");
+    cq_strbuf_reset(&out);
+    const unsigned char lone[] = {0xDC, 0x00, 0xD8, 0x00, 0x00, 'b', 'c'};   /* BE */
+    ck_assert_uint_eq(cq_utf16_decode(lone, 7, 1, 1, &out), 7);
+    cq_strbuf_addc(&out, '\0');
+    ck_assert_str_eq(out.buf, "\xef\xbf\xbd\xef\xbf\xbd" "b\xef\xbf\xbd");
+    cq_strbuf_free(&out);
+}
+END_TEST
+
 void ingest_damage_tests(Suite *s, TCase *tc)
 {
     (void)s;
@@ -351,4 +428,6 @@ void ingest_damage_tests(Suite *s, TCase *tc)
     tcase_add_test(tc, test_after_window_boundary);
     tcase_add_test(tc, test_bad_utf8_kept);
     tcase_add_test(tc, test_gzip_damage);
+    tcase_add_test(tc, test_bom_and_utf16);
+    tcase_add_test(tc, test_utf16_decode);
 }
