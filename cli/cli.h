@@ -15,6 +15,7 @@ enum {
                                --fail-on-empty found nothing (grep's 1) */
     CQ_EXIT_USAGE = 2,      /* bad usage or bad query */
     CQ_EXIT_INPUT = 3,      /* input or index error */
+    CQ_EXIT_PARTIAL = 4,    /* ingest: a damaged file went in only up to its damage */
 };
 
 int cq_cmd_ingest(int argc, char **argv);

@@ -498,6 +498,10 @@ static int ingest_archive(const hunt_opts *ho, const char *idx_path)
     for (size_t i = 0; i < ho->n_archive; i++)
         if (cq_ingest_path(g, idx, ho->archive[i]))
             rc = CQ_EXIT_INPUT;
+    cq_ingest_stats st;
+    cq_ingest_get_stats(g, &st);
+    if (rc == CQ_EXIT_OK && st.n_files_partial)
+        rc = CQ_EXIT_PARTIAL;       /* hunt through what could be read */
     cq_ingest_summary(g, stderr);
     cq_index_close(idx);
     cq_ingest_free(g);
@@ -629,6 +633,9 @@ int cq_cmd_hunt(int argc, char **argv)
         path = archive_idx;
         rc = ingest_archive(&ho, path);
     }
+    int partial = rc == CQ_EXIT_PARTIAL;
+    if (partial)
+        rc = CQ_EXIT_OK;
     if (rc == CQ_EXIT_OK) {
         FILE *out = ho.output ? fopen(ho.output, "w") : stdout;
         if (!out) {
@@ -640,6 +647,8 @@ int cq_cmd_hunt(int argc, char **argv)
                 rc = CQ_EXIT_INPUT;
         }
     }
+    if (partial && rc == CQ_EXIT_OK)
+        rc = CQ_EXIT_PARTIAL;       /* --fail-on-hit's 1 and errors say more */
     if (archive_idx && ho.no_cache)
         remove_index(archive_idx);
     free(archive_idx);

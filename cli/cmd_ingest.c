@@ -74,6 +74,10 @@ int cq_cmd_ingest(int argc, char **argv)
     for (int i = optind; i < argc; i++)
         if (cq_ingest_path(g, idx, argv[i]))
             rc = CQ_EXIT_INPUT;     /* reported; go on with the other inputs */
+    cq_ingest_stats st;
+    cq_ingest_get_stats(g, &st);
+    if (rc == CQ_EXIT_OK && st.n_files_partial)
+        rc = CQ_EXIT_PARTIAL;       /* what was there is in; say that some was not */
     if (!quiet)
         cq_ingest_summary(g, io.err);
 done:

@@ -29,7 +29,8 @@ static const char usage[] =
     "The index is --index PATH, else $CQUERY_INDEX, else ./cquery.db.\n"
     "`cquery COMMAND --help` describes each command.\n"
     "exit status: 0 ok, 1 hunt --fail-on-hit found hits (search --fail-on-empty: none),\n"
-    "2 bad usage or query, 3 input or index error\n";
+    "2 bad usage or query, 3 input or index error,\n"
+    "4 ingest or hunt --archive: a damaged file went in only up to its damage\n";
 
 void cq_cli_error(const char *fmt, ...)
 {

@@ -25,6 +25,8 @@
  */
 #include "ingest/ingest_int.h"
 
+#include "common/hash.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +56,92 @@ static int key_eq(const char *a, size_t alen, const char *b, size_t blen)
     return alen == blen && (!alen || !memcmp(a, b, alen));
 }
 
+/* ---- the key table of a `same` rule ---- */
+
+/* The slot of key (hash h) in q's table: its own, or the empty one where it
+ * would go.  The table has at least one empty slot. */
+static cq_after_slot *tab_probe(const cq_after_queue *q, const char *key, size_t len, uint64_t h)
+{
+    size_t mask = q->tab_cap - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        cq_after_slot *sl = &q->tab[i];
+        if (sl->key_ev == CQ_AFTER_NONE)
+            return sl;
+        const cq_after_open *e = &q->v[sl->key_ev];
+        if (e->hash == h && key_eq(e->key, e->key_len, key, len))
+            return sl;
+    }
+}
+
+static void tab_reset(cq_after_queue *q, size_t cap)
+{
+    free(q->tab);
+    q->tab_cap = cap;
+    q->tab_n = 0;
+    q->tab = cq_xmalloc(cap * sizeof *q->tab);
+    for (size_t i = 0; i < cap; i++)
+        q->tab[i] = (cq_after_slot){CQ_AFTER_NONE, CQ_AFTER_NONE};
+}
+
+/* Links the live event i at the head of its key's chain. */
+static void tab_link(cq_after_queue *q, size_t i)
+{
+    if (!q->tab || (q->tab_n + 1) * 2 > q->tab_cap) {
+        size_t cap = q->tab_cap ? q->tab_cap * 2 : 64;
+        while ((q->n + 1) * 2 > cap)
+            cap *= 2;               /* one growth for the whole rebuild */
+        tab_reset(q, cap);
+        for (size_t k = q->lo; k < i; k++)
+            if (!q->v[k].dead)
+                tab_link(q, k);
+    }
+    cq_after_open *e = &q->v[i];
+    cq_after_slot *sl = tab_probe(q, e->key, e->key_len, e->hash);
+    if (sl->key_ev == CQ_AFTER_NONE) {
+        sl->key_ev = (uint32_t)i;
+        sl->head = CQ_AFTER_NONE;
+        q->tab_n++;
+    }
+    e->older = sl->head;
+    sl->head = (uint32_t)i;
+}
+
+/* Keeps the live events of q not too old for wm (in order), frees the rest
+ * and rebuilds the table. */
+static void compact(cq_after_queue *q, int64_t wm, int64_t within)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < q->n; i++) {
+        if (q->v[i].dead || too_old(q->v[i].t_us, wm, within))
+            free(q->v[i].key);
+        else
+            q->v[j++] = q->v[i];
+    }
+    q->n = j;
+    q->lo = q->n_dead = 0;
+    q->n_compacted = j;
+    free(q->tab);
+    q->tab = NULL;
+    q->tab_cap = q->tab_n = 0;
+    for (size_t i = 0; i < q->n; i++)
+        if (q->v[i].key)
+            tab_link(q, i);
+}
+
+static void maybe_compact(cq_after_queue *q, int64_t wm, int64_t within)
+{
+    if (q->n_dead > q->n - q->n_dead + 32 || q->n > 2 * q->n_compacted + 64)
+        compact(q, wm, within);
+}
+
+static void kill(cq_after_queue *q, cq_after_open *e)
+{
+    e->dead = 1;
+    q->n_dead++;
+}
+
+/* ---- state ---- */
+
 void cq_after_init(cq_after *a, const cq_conf *c)
 {
     memset(a, 0, sizeof *a);
@@ -71,30 +159,22 @@ static void clear_pend(cq_after *a)
     a->n_pend = 0;
 }
 
+static void queue_free(cq_after_queue *q)
+{
+    for (size_t i = 0; i < q->n; i++)
+        free(q->v[i].key);
+    free(q->v);
+    free(q->tab);
+}
+
 void cq_after_free(cq_after *a)
 {
-    for (size_t s = 0; s < a->n_q; s++) {
-        for (size_t i = 0; i < a->q[s].n; i++)
-            free(a->q[s].v[i].key);
-        free(a->q[s].v);
-    }
+    for (size_t s = 0; s < a->n_q; s++)
+        queue_free(&a->q[s]);
     free(a->q);
     clear_pend(a);
     free(a->pend);
     memset(a, 0, sizeof *a);
-}
-
-/* Keeps the events of q that are not too old for wm; frees the others. */
-static void prune(cq_after_queue *q, int64_t wm, int64_t within)
-{
-    size_t j = 0;
-    for (size_t i = 0; i < q->n; i++) {
-        if (too_old(q->v[i].t_us, wm, within))
-            free(q->v[i].key);
-        else
-            q->v[j++] = q->v[i];
-    }
-    q->n = j;
 }
 
 void cq_after_see(cq_after *a, const cq_conf *c, int64_t t)
@@ -102,9 +182,54 @@ void cq_after_see(cq_after *a, const cq_conf *c, int64_t t)
     if (t == CQ_TIME_NONE || (a->wm_us != CQ_TIME_NONE && t <= a->wm_us))
         return;                 /* the watermark alone decides what is dropped */
     a->wm_us = t;
-    for (size_t s = 0; s < a->n_q; s++)
-        if (a->q[s].n)
-            prune(&a->q[s], t, c->rules[c->after_rules[s]].within_us);
+    /* Events come mostly in time order: drop the old ones at the front now;
+     * the others are skipped by every pairing and go at the next compaction. */
+    for (size_t s = 0; s < a->n_q; s++) {
+        cq_after_queue *q = &a->q[s];
+        int64_t within = c->rules[c->after_rules[s]].within_us;
+        while (q->lo < q->n && (q->v[q->lo].dead || too_old(q->v[q->lo].t_us, t, within))) {
+            if (!q->v[q->lo].dead)
+                kill(q, &q->v[q->lo]);
+            q->lo++;
+        }
+        if (q->lo == q->n && q->n)
+            compact(q, t, within);      /* all dead: start over, keys freed */
+    }
+}
+
+/* The newest live event of q with key (NULL: any) not newer than t and not
+ * too old; unlinks from the chain the dead and too-old events it passes. */
+static cq_after_open *find_open(cq_after_queue *q, const cq_kv *key, int64_t t, int64_t wm,
+                                int64_t within)
+{
+    if (!key) {
+        for (size_t i = q->n; i-- > q->lo; ) {
+            cq_after_open *e = &q->v[i];
+            if (!e->dead && e->t_us <= t && !too_old(e->t_us, wm, within))
+                return e;
+        }
+        return NULL;
+    }
+    if (!q->tab)
+        return NULL;
+    cq_after_slot *sl = tab_probe(q, key->val, key->val_len, cq_hash_key(key->val, key->val_len));
+    if (sl->key_ev == CQ_AFTER_NONE)
+        return NULL;
+    for (uint32_t *link = &sl->head; *link != CQ_AFTER_NONE; ) {
+        cq_after_open *e = &q->v[*link];
+        if (!e->dead && too_old(e->t_us, wm, within))
+            kill(q, e);
+        if (e->dead) {
+            *link = e->older;           /* never looked at again */
+            continue;
+        }
+        if (e->t_us <= t) {
+            *link = e->older;
+            return e;
+        }
+        link = &e->older;
+    }
+    return NULL;
 }
 
 int cq_after_take(cq_after *a, const cq_rule *ru, const cq_record *r)
@@ -115,16 +240,16 @@ int cq_after_take(cq_after *a, const cq_rule *ru, const cq_record *r)
     if (ru->same && !key)
         return 0;
     cq_after_queue *q = &a->q[ru->after_slot];
-    for (size_t i = q->n; i-- > 0; ) {
-        cq_after_open *e = &q->v[i];
-        if (e->t_us > r->time_us ||
-            (key && !key_eq(e->key, e->key_len, key->val, key->val_len)))
-            continue;
+    cq_after_open *e = find_open(q, key, r->time_us, a->wm_us, ru->within_us);
+    if (e) {
         if (e->t_us < q->used_min_us)
             q->used_min_us = e->t_us;
-        free(e->key);
-        memmove(e, e + 1, (q->n - i - 1) * sizeof *e);
-        q->n--;
+        kill(q, e);
+        while (q->n > q->lo && q->v[q->n - 1].dead && !q->v[q->n - 1].key) {
+            q->n--;             /* no key, no table: the tail can go at once */
+            q->n_dead--;
+        }
+        maybe_compact(q, a->wm_us, ru->within_us);
         return 1;
     }
     if (a->record_pend) {
@@ -139,14 +264,21 @@ int cq_after_take(cq_after *a, const cq_rule *ru, const cq_record *r)
     return 0;
 }
 
-static void open_event(cq_after_queue *q, int64_t t, const cq_kv *key)
+static void open_event(cq_after_queue *q, int64_t t, const cq_kv *key, int64_t wm,
+                       int64_t within)
 {
     if (q->n == q->cap) {
         q->cap = q->cap ? q->cap * 2 : 8;
         q->v = cq_xrealloc(q->v, q->cap * sizeof *q->v);
     }
-    q->v[q->n++] = (cq_after_open){.t_us = t, .key = dup_key(key),
-                                   .key_len = key ? key->val_len : 0};
+    q->v[q->n] = (cq_after_open){.t_us = t, .key = dup_key(key),
+                                 .key_len = key ? key->val_len : 0,
+                                 .hash = key ? cq_hash_key(key->val, key->val_len) : 0,
+                                 .older = CQ_AFTER_NONE};
+    if (key)
+        tab_link(q, q->n);
+    q->n++;
+    maybe_compact(q, wm, within);
 }
 
 void cq_after_push(cq_after *a, const cq_conf *c, const cq_record *r,
@@ -163,7 +295,7 @@ void cq_after_push(cq_after *a, const cq_conf *c, const cq_record *r,
             continue;
         const cq_kv *key = ru->same ? cq_record_get(r, ru->same) : NULL;
         if (!ru->same || key)   /* without its key it can never pair */
-            open_event(&a->q[s], r->time_us, key);
+            open_event(&a->q[s], r->time_us, key, a->wm_us, ru->within_us);
     }
 }
 
@@ -173,9 +305,19 @@ static int pairs_before(const cq_after *prev, const cq_after_pend *p, int64_t wi
     /* A sequential run reaches p with the watermark of both. */
     int64_t wm = prev->wm_us == CQ_TIME_NONE || p->wm_us > prev->wm_us ? p->wm_us : prev->wm_us;
     const cq_after_queue *q = &prev->q[p->slot];
-    for (size_t i = 0; i < q->n; i++)
-        if (q->v[i].t_us <= p->t_us && !too_old(q->v[i].t_us, wm, within) &&
-            (!p->key || key_eq(q->v[i].key, q->v[i].key_len, p->key, p->key_len)))
+    if (!p->key) {
+        for (size_t i = q->lo; i < q->n; i++)
+            if (!q->v[i].dead && q->v[i].t_us <= p->t_us && !too_old(q->v[i].t_us, wm, within))
+                return 1;
+        return 0;
+    }
+    if (!q->tab)
+        return 0;
+    const cq_after_slot *sl = tab_probe(q, p->key, p->key_len, cq_hash_key(p->key, p->key_len));
+    if (sl->key_ev == CQ_AFTER_NONE)
+        return 0;
+    for (uint32_t i = sl->head; i != CQ_AFTER_NONE; i = q->v[i].older)
+        if (!q->v[i].dead && q->v[i].t_us <= p->t_us && !too_old(q->v[i].t_us, wm, within))
             return 1;
     return 0;
 }
@@ -210,19 +352,21 @@ void cq_after_merge(cq_after *job, cq_after *prev, const cq_conf *c)
     for (size_t s = 0; s < job->n_q; s++) {
         int64_t within = c->rules[c->after_rules[s]].within_us;
         cq_after_queue *pq = &prev->q[s], *jq = &job->q[s];
-        prune(pq, job->wm_us, within);
-        prune(jq, job->wm_us, within);
-        if (!pq->n)
-            continue;
-        /* prev's events are older in the file: they go first. */
-        pq->v = cq_xrealloc(pq->v, (pq->n + jq->n) * sizeof *pq->v);
-        if (jq->n)
-            memcpy(pq->v + pq->n, jq->v, jq->n * sizeof *jq->v);
-        free(jq->v);
-        jq->v = pq->v;
-        jq->n += pq->n;
-        jq->cap = jq->n;
-        pq->v = NULL;
-        pq->n = pq->cap = 0;
+        if (pq->n) {
+            /* prev's events are older in the file: they go first. */
+            pq->v = cq_xrealloc(pq->v, (pq->n + jq->n) * sizeof *pq->v);
+            if (jq->n)
+                memcpy(pq->v + pq->n, jq->v, jq->n * sizeof *jq->v);
+            free(jq->v);
+            jq->v = pq->v;
+            jq->n += pq->n;
+            jq->cap = jq->n;
+            pq->v = NULL;
+            pq->n = pq->cap = 0;
+        }
+        free(pq->tab);
+        pq->tab = NULL;
+        pq->tab_cap = pq->tab_n = pq->lo = pq->n_dead = pq->n_compacted = 0;
+        compact(jq, job->wm_us, within);
     }
 }

@@ -102,7 +102,79 @@ int cq_utf8_valid(const char *s, size_t len)
     return 1;
 }
 
-static void put_utf8(cq_strbuf *sb, unsigned cp)
+#define REPLACEMENT "\xef\xbf\xbd"   /* U+FFFD in UTF-8 */
+
+size_t cq_utf8_repair(const char *s, size_t len, cq_strbuf *out)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    size_t n_bad = 0;
+    cq_strbuf_reset(out);
+    while (p < end) {
+        size_t n = *p < 0x80 ? 1 : utf8_seq(p, end);
+        if (n) {
+            cq_strbuf_add(out, (const char *)p, n);
+            p += n;
+        } else {
+            cq_strbuf_add(out, REPLACEMENT, 3);
+            p++;
+            n_bad++;
+        }
+    }
+    return n_bad;
+}
+
+/* The value of the 4 hex digits at p, or -1. */
+static long hex4_at(const char *p)
+{
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= c - '0';
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            v |= (c | 0x20) - 'a' + 10;
+        else
+            return -1;
+    }
+    return v;
+}
+
+size_t cq_json_repair(const char *s, size_t len, cq_strbuf *out)
+{
+    cq_strbuf bytes = CQ_STRBUF_INIT;
+    size_t n_bad = cq_utf8_repair(s, len, &bytes);
+    const char *p = bytes.buf ? bytes.buf : "", *end = p + bytes.len;
+    cq_strbuf_reset(out);
+    while (p < end) {
+        const char *bs = memchr(p, '\\', (size_t)(end - p));
+        if (!bs) {
+            cq_strbuf_add(out, p, (size_t)(end - p));
+            break;
+        }
+        cq_strbuf_add(out, p, (size_t)(bs - p));
+        long cp = end - bs >= 6 && bs[1] == 'u' ? hex4_at(bs + 2) : -1;
+        if (cp < 0xD800 || cp > 0xDFFF) {   /* any other escape: both bytes as they are */
+            cq_strbuf_add(out, bs, end - bs >= 2 ? 2 : 1);
+            p = bs + (end - bs >= 2 ? 2 : 1);
+            continue;
+        }
+        long lo = cp <= 0xDBFF && end - bs >= 12 && bs[6] == '\\' && bs[7] == 'u'
+                  ? hex4_at(bs + 8) : -1;
+        if (lo >= 0xDC00 && lo <= 0xDFFF) {     /* a whole pair */
+            cq_strbuf_add(out, bs, 12);
+            p = bs + 12;
+        } else {
+            cq_strbuf_adds(out, "\\ufffd");
+            p = bs + 6;
+            n_bad++;
+        }
+    }
+    cq_strbuf_free(&bytes);
+    return n_bad;
+}
+
+void cq_utf8_put(cq_strbuf *sb, unsigned cp)
 {
     char b[4];
     size_t n;
@@ -164,7 +236,7 @@ static int escape(jp *j, cq_strbuf *sb)
     } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
         return fail(j, "lone surrogate in \\u escape");
     }
-    put_utf8(sb, cp);
+    cq_utf8_put(sb, cp);
     return 0;
 }
 

@@ -90,6 +90,8 @@ static void add_counts(cq_ingest *g, const cq_pipe *p)
     for (size_t i = 0; i <= g->conf->n_sts; i++)
         g->per_st[i] += p->per_st[i];
     g->st.n_records += p->n_records;
+    g->st.n_fixed_events += p->n_fixed_events;
+    g->st.n_fixed += p->n_fixed;
 }
 
 /* The sourcetype most of an input's records have, or NULL. */
@@ -257,6 +259,19 @@ static int fingerprint(cq_ingest *g, cq_index *idx, cq_input *in, head *h, resum
     return rc;
 }
 
+/* A damaged gzip file is ingested up to the damage: say where it broke. */
+static void report_damage(cq_ingest *g, const cq_input *in, const char *path)
+{
+    const char *note = cq_input_note(in), *damage = cq_input_damage(in);
+    if (note)
+        fprintf(g->o.err, "%s: note: %s\n", path, note);
+    if (damage) {
+        fprintf(g->o.err, "%s: %s: the complete lines before it are ingested, the rest "
+                "of the file is lost\n", path, damage);
+        g->st.n_files_partial++;
+    }
+}
+
 /* Pass 2 inside one transaction.  Returns 0, or -1 (reported, rolled back). */
 static int ingest_input(cq_ingest *g, cq_index *idx, cq_input *in, const char *path,
                         const head *h, const resume *rs)
@@ -269,6 +284,7 @@ static int ingest_input(cq_ingest *g, cq_index *idx, cq_input *in, const char *p
         cq_index_file_rollback(idx);
         goto done;
     }
+    report_damage(g, in, path);
     if (rs->id && res.consumed == rs->bytes && !res.n_records) {
         cq_index_file_rollback(idx);    /* nothing new (a half-written last line at most) */
         g->st.n_files_skipped++;
@@ -289,6 +305,8 @@ static int ingest_input(cq_ingest *g, cq_index *idx, cq_input *in, const char *p
     for (size_t i = 0; i <= g->conf->n_sts; i++)
         g->per_st[i] += res.per_st[i];
     g->st.n_records += res.n_records;
+    g->st.n_fixed_events += res.n_fixed_events;
+    g->st.n_fixed += res.n_fixed;
     if (rs->id)
         g->st.n_files_resumed++;
     else
@@ -445,6 +463,8 @@ void cq_ingest_summary(const cq_ingest *g, FILE *out)
     fprintf(out, "%lu file%s: %lu new, %lu skipped (already ingested), %lu resumed",
             files, files == 1 ? "" : "s", s->n_files_new, s->n_files_skipped,
             s->n_files_resumed);
+    if (s->n_files_partial)
+        fprintf(out, ", %lu partial (damaged)", s->n_files_partial);
     if (s->n_files_failed)
         fprintf(out, ", %lu failed", s->n_files_failed);
     fprintf(out, "\n%llu records", s->n_records);
@@ -455,6 +475,10 @@ void cq_ingest_summary(const cq_ingest *g, FILE *out)
     fprintf(out, "\n%llu malformed line%s", s->n_malformed, s->n_malformed == 1 ? "" : "s");
     if (s->n_malformed > g->n_shown)
         fprintf(out, " (%llu not shown; --verbose shows all)", s->n_malformed - g->n_shown);
+    if (s->n_fixed_events)
+        fprintf(out, "\n%llu event%s kept with invalid UTF-8 or lone surrogates: %llu "
+                "replaced by U+FFFD", s->n_fixed_events, s->n_fixed_events == 1 ? "" : "s",
+                s->n_fixed);
     fprintf(out, "\n%.2f s, %.1f MB/s\n", secs,
             secs > 0 ? (double)s->n_bytes / 1e6 / secs : 0.0);
 }

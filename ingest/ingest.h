@@ -71,7 +71,10 @@ const char *cq_ingest_sourcetype_name(const cq_ingest *g, const char *name_or_al
 /* Totals so far. */
 typedef struct cq_ingest_stats {
     unsigned long n_files_new, n_files_skipped, n_files_resumed, n_files_failed;
+    unsigned long n_files_partial;  /* ingested up to damage (a broken gzip stream) */
     unsigned long long n_records, n_malformed, n_bytes;
+    unsigned long long n_fixed_events;  /* events kept with bad bytes replaced by U+FFFD */
+    unsigned long long n_fixed;         /* the replacements in them */
 } cq_ingest_stats;
 void cq_ingest_get_stats(const cq_ingest *g, cq_ingest_stats *s);
 

@@ -177,12 +177,32 @@ typedef struct cq_after_open {
     int64_t t_us;           /* its _time */
     char *key;              /* first value of the rule's `same` field (malloc), or NULL */
     size_t key_len;
+    uint64_t hash;          /* cq_hash_key of key */
+    uint32_t older;         /* the next older open event with the same key, or CQ_AFTER_NONE */
+    unsigned char dead;     /* taken or too old: skipped, freed when the queue is compacted */
 } cq_after_open;
 
-/* One `after` rule's open events, in file order (bounded by its window). */
+#define CQ_AFTER_NONE UINT32_MAX
+
+/* One key of a `same` rule: its newest open event heads a chain (older). */
+typedef struct cq_after_slot {
+    uint32_t head;          /* newest open event with the key, or CQ_AFTER_NONE */
+    uint32_t key_ev;        /* an event holding the key's bytes; CQ_AFTER_NONE: empty slot */
+} cq_after_slot;
+
+/* One `after` rule's open events, in file order (bounded by its window).
+ * With `same`, a hash table by key makes a pairing look at that key's events
+ * only; dead events stay in v (their keys too, the table compares them)
+ * until the queue is compacted, which happens once dead events outnumber
+ * live ones or v doubled: linear overall. */
 typedef struct cq_after_queue {
     cq_after_open *v;
     size_t n, cap;
+    size_t lo;              /* events before lo are all dead */
+    size_t n_dead;          /* dead events in v */
+    size_t n_compacted;     /* n after the last compaction */
+    cq_after_slot *tab;     /* `same` rules: open addressing, tab_cap slots */
+    size_t tab_cap, tab_n;
     int64_t used_min_us;    /* oldest event a pairing took (INT64_MAX: none) */
 } cq_after_queue;
 
@@ -228,6 +248,18 @@ int cq_after_rerun(const cq_after *prev, const cq_after *job, const cq_conf *c);
 void cq_after_merge(cq_after *job, cq_after *prev, const cq_conf *c);
 
 /* ---- flatten.c: JSON text -> Splunk-style fields ---- */
+
+/*
+ * Repairs for text that would otherwise lose its event: each byte that is
+ * not part of valid UTF-8 becomes U+FFFD (as JSON output does), and, in JSON
+ * text, each \uD800-\uDFFF escape that is not half of a pair becomes
+ * \ufffd.  The result replaces out's contents; returns the number of
+ * replacements (0: out is a copy of s).
+ */
+size_t cq_utf8_repair(const char *s, size_t len, cq_strbuf *out);
+size_t cq_json_repair(const char *s, size_t len, cq_strbuf *out);
+/* Appends code point cp (< 0x110000, no surrogate) as UTF-8. */
+void cq_utf8_put(cq_strbuf *sb, unsigned cp);
 
 /*
  * Adds the fields of the JSON object text s[0..len) to r: nested keys joined
@@ -319,11 +351,26 @@ int cq_input_open(const char *path, cq_input **out);
 long cq_input_read(cq_input *in, char *buf, size_t n, char *err, size_t errlen);
 /* Restarts from the first content byte (stdin: replays what was read). */
 int cq_input_rewind(cq_input *in, char *err, size_t errlen);
+/*
+ * UTF-16 (big_endian or little) s[0..len) to UTF-8 appended to out; a lone
+ * surrogate or, when at_end, an odd last byte becomes U+FFFD.  Returns the
+ * bytes used: without at_end, half a unit or a high surrogate at the end is
+ * left for the next call.
+ */
+size_t cq_utf16_decode(const unsigned char *s, size_t len, int big_endian, int at_end,
+                       cq_strbuf *out);
 /* Bytes read so far from the underlying file (compressed), for progress. */
 uint64_t cq_input_raw_pos(const cq_input *in);
 /* Size of the underlying file, or 0 when unknown. */
 uint64_t cq_input_raw_size(const cq_input *in);
 int cq_input_is_gzip(const cq_input *in);
+/* What ended the content early ("truncated gzip data: ... at byte N", a
+ * corrupt member), or NULL.  The content read before it is whole; the last
+ * bytes may be half a line.  Cleared by a rewind of a file. */
+const char *cq_input_damage(const cq_input *in);
+/* Bytes after the last gzip member that were ignored (zero padding or
+ * garbage, as gzip ignores them), or NULL. */
+const char *cq_input_note(const cq_input *in);
 void cq_input_close(cq_input *in);
 
 
@@ -380,6 +427,9 @@ typedef struct cq_pipe {
     int first_prev_hit;         /* a `previous` rule held on the first finished event */
     cq_record probe_rec;
     cq_after after;             /* `after` rules: open events of this pipe */
+    cq_strbuf fix;              /* a line repaired by cq_utf8_repair / cq_json_repair */
+    unsigned long long n_fixed_events;  /* events kept with bytes replaced */
+    unsigned long long n_fixed;         /* replacements in them */
 } cq_pipe;
 
 void cq_pipe_init(cq_pipe *p, cq_ingest *g, const char *source, cq_ingest_sink sink, void *ctx);

@@ -357,6 +357,8 @@ static void retire(wr *W, cq_pipe *p)
     cq_pipe_flush_msgs(p);
     W->res->n_records += p->n_records;
     W->res->n_malformed += p->n_malformed;
+    W->res->n_fixed_events += p->n_fixed_events;
+    W->res->n_fixed += p->n_fixed;
     for (size_t i = 0; i <= W->P->g->conf->n_sts; i++)
         W->res->per_st[i] += p->per_st[i];
 }
@@ -454,7 +456,8 @@ static void finish(wr *W, job *j)
         return;
     cq_pipe *p = &W->cur;
     size_t max_line = W->P->g->conf->max_line;
-    if (j->tail.len) {
+    /* Damaged gzip: the bytes after the last newline are half a line. */
+    if (j->tail.len && !cq_input_damage(W->P->in)) {
         p->line_no = W->line - p->base;
         int keep = 1;
         if (j->tail.len > max_line) {

@@ -12,6 +12,7 @@ typedef struct cq_par_result {
     cq_hash hash;               /* content hash through the last line kept */
     uint64_t consumed;          /* its length */
     unsigned long long n_records, n_malformed;
+    unsigned long long n_fixed_events, n_fixed;  /* events kept with U+FFFD, replacements */
     unsigned long long *per_st; /* caller's array of conf->n_sts + 1 counters */
     unsigned long n_sequential; /* jobs re-run sequentially (start state mattered) */
     int failed;

@@ -47,6 +47,7 @@ void cq_pipe_free(cq_pipe *p)
     cq_strbuf_free(&p->scratch2);
     cq_strbuf_free(&p->doc);
     cq_strbuf_free(&p->msgs);
+    cq_strbuf_free(&p->fix);
 }
 
 void cq_pipe_malformed(cq_pipe *p, unsigned long long line_no, const char *fmt, ...)
@@ -197,8 +198,20 @@ static int json_event(cq_pipe *p, const char *s, size_t len, unsigned long long 
     cq_record_reset(r);
     cq_record_set_raw(r, s, len);
     if (cq_json_flatten_raw(r, &p->scratch, err, sizeof err)) {
-        cq_pipe_malformed(p, line_no, "%s", err);
-        return 1;
+        /* Invalid UTF-8 or a lone surrogate must not cost the event: retry
+         * with them replaced (only on failure, so valid text pays nothing). */
+        size_t n_fixed = cq_json_repair(s, len, &p->fix);
+        cq_record_reset(r);
+        if (n_fixed) {
+            len = p->fix.len;
+            cq_record_set_raw(r, p->fix.buf, len);
+        }
+        if (!n_fixed || cq_json_flatten_raw(r, &p->scratch, err, sizeof err)) {
+            cq_pipe_malformed(p, line_no, "%s", err);
+            return 1;
+        }
+        p->n_fixed_events++;
+        p->n_fixed += n_fixed;
     }
     const cq_log_format *f = pick_format(p, CQ_FMT_JSON, r);
     if (!f && p->g->forced_st < 0) {
@@ -292,6 +305,12 @@ static void probe_kv(cq_pipe *p, int chosen, const char *s, size_t len)
     }
 }
 
+static void count_fixed(cq_pipe *p, size_t n_fixed)
+{
+    p->n_fixed_events += n_fixed > 0;
+    p->n_fixed += n_fixed;
+}
+
 /* Key=value text: strip the prefix, split pairs, detect. */
 static int kv_line(cq_pipe *p, const char *s, size_t len)
 {
@@ -299,9 +318,11 @@ static int kv_line(cq_pipe *p, const char *s, size_t len)
     cq_record *r = &p->rec[p->cur];
     char err[160] = "", kverr[160];
     int parsed = 0;
-    if (!cq_utf8_valid(s, len)) {
-        cq_pipe_malformed(p, p->line_no, "invalid UTF-8");
-        return 1;
+    size_t n_fixed = 0;
+    if (!cq_utf8_valid(s, len)) {       /* kept, the bad bytes replaced */
+        n_fixed = cq_utf8_repair(s, len, &p->fix);
+        s = p->fix.buf;
+        len = p->fix.len;
     }
     int first = p->fmt >= 0 && c->fmts[p->fmt].type == CQ_FMT_KV ? p->fmt : -1;
     for (int i = first >= 0 ? -1 : 0; i < (int)c->n_fmts; i++) {
@@ -323,12 +344,14 @@ static int kv_line(cq_pipe *p, const char *s, size_t len)
                 probe_kv(p, fi, s, len);
             p->fmt = fi;
             finish_event(p, f, s, len);
+            count_fixed(p, n_fixed);
             return 0;
         }
     }
     if (p->g->forced_st >= 0) {             /* forced: keep the line, without fields */
         cq_record_reset(r);
         finish_event(p, NULL, s, len);
+        count_fixed(p, n_fixed);
         return 0;
     }
     cq_pipe_malformed(p, p->line_no, "%s", err[0] ? err

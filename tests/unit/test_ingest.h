@@ -22,5 +22,7 @@ char *slurp(const char *path, size_t *len);
 
 /* test_ingest_par.c: adds its tests to tc and its "crash" case to s. */
 void ingest_par_tests(Suite *s, TCase *tc);
+/* test_ingest_damage.c: hostile inputs that must lose nothing (issue 14). */
+void ingest_damage_tests(Suite *s, TCase *tc);
 
 #endif
