@@ -9,9 +9,12 @@
  *   pipes   `cquery ingest -v ... 2>&1 | head -1`: the reader going away
  *           costs no ingest work
  *   hunt    `hunt ID FILE.spl` runs both
+ *   output  a value with a NUL prints whole in table, CSV and JSON; CSV to
+ *           a terminal escapes controls as table output does
  *
  * Every test runs the real binary ($CQUERY_BIN).
  */
+#define _GNU_SOURCE             /* posix_openpt, ptsname, cfmakeraw */
 #include "tests/unit/suites.h"
 
 #include <errno.h>
@@ -22,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 typedef struct tmpdir {
@@ -310,6 +314,93 @@ START_TEST(hunt_id_and_file)
 }
 END_TEST
 
+/* ----------------------------------------------------------------- output */
+
+static const char nul_log[] =
+    "{\"_time\":1767225600,\"v\":\"nul\\u0000val\",\"e\":\"a\\u001b[2Jb\\u0007c\\u007fd\\u009be\\u202ef\"}\n";
+
+START_TEST(nul_printed_whole)
+{
+    tmpdir t;
+    tmp_make(&t);
+    char log[200];
+    tmp_path(&t, "n.json", log, sizeof log);
+    spit(log, nul_log);
+    ck_assert_int_eq(ingest_into(&t, t.index, log), 0);
+    static const char *const fmt[] = {"table", "csv", "json"};
+    static const char *const want[] = {"nul\\x00val", "nul\\x00val", "\"v\":\"nul\\u0000val\""};
+    for (int i = 0; i < 3; i++) {
+        const char *a[] = {"search", "--index", t.index, "--format", fmt[i], "* | table v", NULL};
+        ck_assert_int_eq(cq_run(&t, a), 0);
+        size_t len;
+        char *o = test_slurp(t.out, &len);
+        ck_assert_msg(!memchr(o, '\0', len), "%s: a raw NUL", fmt[i]);
+        ck_assert_msg(strstr(o, want[i]), "%s: %s", fmt[i], o);
+        free(o);
+    }
+    tmp_done(&t);
+}
+END_TEST
+
+/* Runs `search --format csv` with stdout a pseudo-terminal; returns what
+ * the terminal received (caller frees). */
+static char *csv_on_terminal(const tmpdir *t, const char *query)
+{
+    int m = posix_openpt(O_RDWR | O_NOCTTY);
+    ck_assert(m >= 0 && grantpt(m) == 0 && unlockpt(m) == 0);
+    int sl = open(ptsname(m), O_RDWR | O_NOCTTY);
+    ck_assert(sl >= 0);
+    struct termios tio;
+    ck_assert(tcgetattr(sl, &tio) == 0);
+    cfmakeraw(&tio);                /* the bytes as written, no \r added */
+    ck_assert(tcsetattr(sl, TCSANOW, &tio) == 0);
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        close(m);
+        dup2(sl, 1);
+        execl(test_env("CQUERY_BIN"), "cquery", "search", "--index", t->index, "--format", "csv",
+              query, (char *)NULL);
+        _exit(98);
+    }
+    close(sl);
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    ssize_t n;
+    while ((n = read(m, buf + len, cap - len - 1)) > 0) {   /* EIO once the child is gone */
+        len += (size_t)n;
+        if (len + 1 == cap)
+            buf = realloc(buf, cap *= 2);
+    }
+    buf[len] = '\0';
+    close(m);
+    int status;
+    ck_assert(waitpid(pid, &status, 0) == pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "search status %d", status);
+    return buf;
+}
+
+START_TEST(csv_terminal_escaped)
+{
+    tmpdir t;
+    tmp_make(&t);
+    char log[200];
+    tmp_path(&t, "n.json", log, sizeof log);
+    spit(log, nul_log);
+    ck_assert_int_eq(ingest_into(&t, t.index, log), 0);
+    char *o = csv_on_terminal(&t, "* | table v e");
+    ck_assert_str_eq(o, "v,e\nnul\\x00val,a\\x1b[2Jb\\x07c\\x7fd\\u009be\\u202ef\n");
+    free(o);
+    /* to a file the bytes are the log's */
+    const char *a[] = {"search", "--index", t.index, "--format", "csv", "* | table e", NULL};
+    ck_assert_int_eq(cq_run(&t, a), 0);
+    o = test_slurp(t.out, NULL);
+    ck_assert_str_eq(o, "e\na\x1b[2Jb\x07" "c\x7f" "d\xc2\x9b" "e\xe2\x80\xae" "f\n");
+    free(o);
+    tmp_done(&t);
+}
+END_TEST
+
 Suite *hostile_suite(void)
 {
     Suite *s = suite_create("hostile");
@@ -329,6 +420,12 @@ Suite *hostile_suite(void)
     tc = tcase_create("hunt");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, hunt_id_and_file);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("output");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, nul_printed_whole);
+    tcase_add_test(tc, csv_terminal_escaped);
     suite_add_tcase(s, tc);
     return s;
 }
