@@ -9,6 +9,7 @@
  *   pipes   `cquery ingest -v ... 2>&1 | head -1`: the reader going away
  *           costs no ingest work
  *   hunt    `hunt ID FILE.spl` runs both
+ *   deep    thousands of piped commands: an error at the 501st, no crash
  *   output  a value with a NUL prints whole in table, CSV and JSON; CSV to
  *           a terminal escapes controls as table output does
  *
@@ -314,6 +315,63 @@ START_TEST(hunt_id_and_file)
 }
 END_TEST
 
+/* ------------------------------------------------------------------- deep */
+
+/* "* | CMD | CMD ..." with n CMDs (caller frees). */
+static char *piped(const char *cmd, int n)
+{
+    size_t each = strlen(cmd) + 3;
+    char *q = malloc(each * (size_t)n + 2), *p = q;
+    *p++ = '*';
+    for (int i = 0; i < n; i++)
+        p += sprintf(p, " | %s", cmd);
+    *p = '\0';
+    return q;
+}
+
+START_TEST(deep_pipeline_refused)
+{
+    tmpdir t;
+    tmp_make(&t);
+    char log[200], spl[200];
+    tmp_path(&t, "a.json", log, sizeof log);
+    tmp_path(&t, "deep.spl", spl, sizeof spl);
+    spit(log, event);
+    ck_assert_int_eq(ingest_into(&t, t.index, log), 0);
+    /* at the limit: 499 commands after the search, 500 in all, run */
+    char *q = piped("eval x=1", 499);
+    const char *a[] = {"search", "--index", t.index, "--format", "csv", q, NULL};
+    ck_assert_int_eq(cq_run(&t, a), 0);
+    free(q);
+    q = piped("eval x=1", 5000);
+    a[5] = q;
+    ck_assert_int_eq(cq_run(&t, a), 2);
+    char *e = err_of(&t);
+    /* the 501st command (the 500th eval) is at offset 1 + 499 * 11 + 3 */
+    ck_assert_msg(strstr(e, "query:1:5494: error: query has more than 500 commands"), "%s", e);
+    ck_assert_msg(strstr(e, "^^^^^^^^"), "a caret under the command: %s", e);
+    free(e);
+    free(q);
+    /* longer than a command line takes: through a .spl file */
+    static const char *const cmds[] = {"where x=1", "sort 0 _time", "fields x"};
+    static const int counts[] = {10000, 10000, 100000};
+    for (int i = 0; i < 3; i++) {
+        q = piped(cmds[i], counts[i]);
+        FILE *f = fopen(spl, "w");
+        ck_assert(f != NULL);
+        fprintf(f, "# id: X-001\n# title: deep\n# technique: T1609\n# severity: low\n%s\n", q);
+        fclose(f);
+        free(q);
+        const char *h[] = {"hunt", "--index", t.index, spl, NULL};
+        ck_assert_int_eq(cq_run(&t, h), 2);
+        e = err_of(&t);
+        ck_assert_msg(strstr(e, "error: query has more than 500 commands"), "%s: %s", cmds[i], e);
+        free(e);
+    }
+    tmp_done(&t);
+}
+END_TEST
+
 /* ----------------------------------------------------------------- output */
 
 static const char nul_log[] =
@@ -420,6 +478,11 @@ Suite *hostile_suite(void)
     tc = tcase_create("hunt");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, hunt_id_and_file);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("deep");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, deep_pipeline_refused);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("output");
