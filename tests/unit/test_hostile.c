@@ -10,6 +10,8 @@
  *           costs no ingest work
  *   hunt    `hunt ID FILE.spl` runs both
  *   deep    thousands of piped commands: an error at the 501st, no crash
+ *   keys    an event with more than 10,000 fields and values is rejected
+ *           like an over-long line, the events around it kept
  *   output  a value with a NUL prints whole in table, CSV and JSON; CSV to
  *           a terminal escapes controls as table output does
  *
@@ -372,6 +374,40 @@ START_TEST(deep_pipeline_refused)
 }
 END_TEST
 
+/* ------------------------------------------------------------------- keys */
+
+START_TEST(many_keys_rejected)
+{
+    tmpdir t;
+    tmp_make(&t);
+    char log[200];
+    tmp_path(&t, "keys.json", log, sizeof log);
+    FILE *f = fopen(log, "w");
+    ck_assert(f != NULL);
+    fputs(event, f);
+    for (int line = 0; line < 2; line++) {      /* 10,000 keys and _time: one too many */
+        fprintf(f, "{\"_time\":1767225601");
+        for (int i = 0; i < 10000; i++)
+            fprintf(f, ",\"k%d\":1", i);
+        fputs("}\n", f);
+    }
+    fputs(event, f);
+    fprintf(f, "{\"_time\":1767225602");       /* exactly at the limit: kept */
+    for (int i = 0; i < 9999; i++)
+        fprintf(f, ",\"k%d\":1", i);
+    fputs("}\n", f);
+    fclose(f);
+    ck_assert_int_eq(ingest_into(&t, t.index, log), 0);
+    char *e = err_of(&t);
+    ck_assert_msg(strstr(e, "keys.json:2: more than 10000 fields and values in one event"), "%s", e);
+    ck_assert_msg(strstr(e, "keys.json:3: more than 10000"), "%s", e);
+    ck_assert_msg(strstr(e, "2 malformed lines"), "%s", e);
+    free(e);
+    ck_assert_int_eq(count_in(&t, t.index), 3);
+    tmp_done(&t);
+}
+END_TEST
+
 /* ----------------------------------------------------------------- output */
 
 static const char nul_log[] =
@@ -483,6 +519,11 @@ Suite *hostile_suite(void)
     tc = tcase_create("deep");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, deep_pipeline_refused);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("keys");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, many_keys_rejected);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("output");
