@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,7 @@ typedef struct analytic {
     int64_t first, last;
     int failed;
     int fixed;              /* the query chose its output columns */
+    int named;              /* loaded from a path on the command line: ids do not filter it */
 } analytic;
 
 typedef struct hunt {
@@ -376,7 +378,7 @@ static int select_analytics(hunt *h, const hunt_opts *ho, char **ids, size_t n_i
     size_t j = 0;
     for (size_t i = 0; i < h->n; i++) {
         int keep = technique_wanted(ho, &h->a[i]);
-        if (keep && n_ids) {
+        if (keep && n_ids && !h->a[i].named) {
             keep = 0;
             for (size_t k = 0; k < n_ids && !keep; k++)
                 keep = !strcasecmp(ids[k], hdr(&h->a[i], "id"));
@@ -404,7 +406,8 @@ static int select_analytics(hunt *h, const hunt_opts *ho, char **ids, size_t n_i
     return 0;
 }
 
-/* Paths load as they are; other arguments select bundled analytics by id. */
+/* Paths load as they are; other arguments select bundled analytics by id.
+ * Both kinds may be mixed: the files run along with the selected ids. */
 static int load_all(hunt *h, const hunt_opts *ho, int argc, char **argv, int first)
 {
     char **ids = NULL;
@@ -412,7 +415,10 @@ static int load_all(hunt *h, const hunt_opts *ho, int argc, char **argv, int fir
     int rc = 0;
     for (int i = first; i < argc && !rc; i++) {
         if (path_exists(argv[i])) {
+            size_t before = h->n;
             rc = load_path(h, argv[i]);
+            for (size_t k = before; k < h->n; k++)
+                h->a[k].named = 1;
         } else {
             ids = cq_xrealloc(ids, (n_ids + 1) * sizeof *ids);
             ids[n_ids++] = argv[i];
@@ -483,6 +489,7 @@ static int ingest_archive(const hunt_opts *ho, const char *idx_path)
     cq_ingest_opts io = {0};
     io.err = stderr;
     io.progress = isatty(STDERR_FILENO);
+    signal(SIGPIPE, SIG_IGN);  /* a closed stderr must not lose the archive's ingest */
     cq_ingest *g;
     if (cq_ingest_new(&io, &g, err, sizeof err)) {
         cq_cli_error("%s", err);
@@ -508,15 +515,34 @@ static int ingest_archive(const hunt_opts *ho, const char *idx_path)
     return rc;
 }
 
-static void remove_index(const char *path)
+/* A private directory (0700, mkdtemp) for a --no-cache index: nobody else
+ * can plant a file or a symlink where the index and its -wal/-shm go. */
+static char *temp_index_dir(void)
 {
-    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < 4; i++) {
+    const char *tmp = getenv("TMPDIR");
+    cq_strbuf t = CQ_STRBUF_INIT;
+    cq_strbuf_addf(&t, "%s/cquery-hunt-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(t.buf)) {
+        cq_cli_error("cannot make a temporary directory %s: %s", t.buf, strerror(errno));
+        cq_strbuf_free(&t);
+        return NULL;
+    }
+    return t.buf;
+}
+
+/* Removes the temporary index, its side files and its directory. */
+static void remove_temp_index(const char *dir)
+{
+    static const char *const name[] = {"index.db", "index.db-wal", "index.db-shm",
+                                       "index.db-journal"};
+    for (size_t i = 0; i < sizeof name / sizeof name[0]; i++) {
         cq_strbuf p = CQ_STRBUF_INIT;
-        cq_strbuf_addf(&p, "%s%s", path, sfx[i]);
+        cq_strbuf_addf(&p, "%s/%s", dir, name[i]);
         unlink(p.buf);
         cq_strbuf_free(&p);
     }
+    if (rmdir(dir))
+        cq_cli_error("cannot remove the temporary index directory %s: %s", dir, strerror(errno));
 }
 
 /* ------------------------------------------------------------- reports */
@@ -619,13 +645,17 @@ int cq_cmd_hunt(int argc, char **argv)
         print_list(&h);
         goto done;
     }
-    char *archive_idx = NULL;
+    char *archive_idx = NULL, *temp_dir = NULL;
     const char *path = cq_cli_index_path(ho.run.index);
     if (ho.n_archive) {
         if (ho.no_cache) {
+            temp_dir = temp_index_dir();
+            if (!temp_dir) {
+                rc = CQ_EXIT_INPUT;
+                goto done;
+            }
             cq_strbuf t = CQ_STRBUF_INIT;
-            const char *tmp = getenv("TMPDIR");
-            cq_strbuf_addf(&t, "%s/cquery-hunt-%ld.db", tmp && *tmp ? tmp : "/tmp", (long)getpid());
+            cq_strbuf_addf(&t, "%s/index.db", temp_dir);
             archive_idx = t.buf;
         } else {
             archive_idx = archive_index_path(&ho);
@@ -649,8 +679,9 @@ int cq_cmd_hunt(int argc, char **argv)
     }
     if (partial && rc == CQ_EXIT_OK)
         rc = CQ_EXIT_PARTIAL;       /* --fail-on-hit's 1 and errors say more */
-    if (archive_idx && ho.no_cache)
-        remove_index(archive_idx);
+    if (temp_dir)
+        remove_temp_index(temp_dir);
+    free(temp_dir);
     free(archive_idx);
 done:
     hunt_free(&h);

@@ -5,6 +5,7 @@
 #include "ingest/ingest.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,6 +55,10 @@ int cq_cmd_ingest(int argc, char **argv)
         fputs(ingest_usage, stderr);
         return CQ_EXIT_USAGE;
     }
+    /* A reader that goes away (`2>&1 | head -1`) must not cost the ingest:
+     * with SIGPIPE ignored a report to a closed pipe fails quietly and every
+     * file is still committed. */
+    signal(SIGPIPE, SIG_IGN);
     io.progress = !quiet && isatty(STDERR_FILENO);
     /* reports quote file names and log lines: never let them drive the terminal */
     io.err = cq_safe_stream(stderr);

@@ -17,11 +17,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* A value as the engine gave it: its length, not a NUL, ends it (a log
+ * value may hold NUL bytes, and the writers print them escaped). */
+typedef struct text {
+    const char *p;
+    size_t len;
+} text;
 
 typedef struct cell {
     uint32_t col;           /* index into columns */
     uint32_t n_vals;
-    char **vals;
+    text *vals;
 } cell;
 
 typedef struct row {
@@ -36,6 +44,7 @@ struct cq_output {
     int tz;
     int fixed;              /* the query fixed the columns: keep their order */
     int csv_raw;            /* CSV: leave formula-like cells as they are */
+    int tty;                /* out is a terminal: CSV escapes controls as the table does */
     cq_arena arena;
     cq_strmap col_ids;      /* name -> column index */
     char **cols;
@@ -84,7 +93,7 @@ static uint32_t col_id(cq_output *o, const char *name)
 /* Text of value k of row r in column c (times formatted). */
 /* _time made by a command (stats min(_time) as _time, eval _time=...) is
  * epoch seconds; it prints as a time all the same, as in Splunk. */
-static int epoch_text(cq_output *o, const cq_col *c, uint32_t r, uint32_t k, char **out)
+static int epoch_text(cq_output *o, const cq_col *c, uint32_t r, uint32_t k, text *out)
 {
     double secs;
     if (c->kind == CQ_COL_NUM) {
@@ -96,19 +105,20 @@ static int epoch_text(cq_output *o, const cq_col *c, uint32_t r, uint32_t k, cha
     }
     char buf[CQ_TIME_BUFLEN];
     size_t n = cq_time_format((int64_t)(secs * 1e6 + (secs < 0 ? -0.5 : 0.5)), o->tz, buf);
-    *out = cq_arena_strndup(&o->arena, buf, n);
+    *out = (text){cq_arena_strndup(&o->arena, buf, n), n};
     return 1;
 }
 
-static char *cell_text(cq_output *o, const cq_col *c, uint32_t r, uint32_t k)
+static text cell_text(cq_output *o, const cq_col *c, uint32_t r, uint32_t k)
 {
     if (c->kind == CQ_COL_TIME) {
         char buf[CQ_TIME_BUFLEN];
         size_t n = cq_time_format(c->times[r], o->tz, buf);
-        return cq_arena_strndup(&o->arena, buf, n);
+        return (text){cq_arena_strndup(&o->arena, buf, n), n};
     }
     cq_sv v = cq_col_text(c, r, k, &o->arena);
-    return cq_arena_strndup(&o->arena, v.p ? v.p : "", v.p ? v.len : 0);
+    size_t n = v.p ? v.len : 0;
+    return (text){cq_arena_strndup(&o->arena, v.p ? v.p : "", n), n};
 }
 
 /* Widens the range of _time seen (any order: stats output is not sorted by
@@ -202,16 +212,17 @@ static size_t utf8_seq(const unsigned char *s, size_t len, uint32_t *cp)
 /* s with every byte that is not part of valid UTF-8 replaced by U+FFFD, so
  * that a JSON row always holds the rest of a value from a broken log line;
  * returns s itself when it is valid.  sb is scratch. */
-static const char *valid_utf8(const char *s, cq_strbuf *sb)
+static text valid_utf8(text t, cq_strbuf *sb)
 {
+    const char *s = t.p;
     const unsigned char *p = (const unsigned char *)s;
-    size_t len = strlen(s), i = 0;
+    size_t len = t.len, i = 0;
     uint32_t cp;
     size_t n;
     while (i < len && (n = utf8_seq(p + i, len - i, &cp)))
         i += n;
     if (i == len)
-        return s;
+        return t;
     cq_strbuf_reset(sb);
     cq_strbuf_add(sb, s, i);
     while (i < len) {
@@ -223,12 +234,19 @@ static const char *valid_utf8(const char *s, cq_strbuf *sb)
             i++;
         }
     }
-    return cq_strbuf_str(sb);
+    return (text){cq_strbuf_str(sb), sb->len};
 }
 
-static json_t *json_text(const char *s, cq_strbuf *sb)
+static text text_of(const char *s)
 {
-    return json_string(valid_utf8(s, sb));
+    return (text){s, strlen(s)};
+}
+
+/* A JSON string of the whole value: a NUL in it becomes \u0000. */
+static json_t *json_text(text t, cq_strbuf *sb)
+{
+    t = valid_utf8(t, sb);
+    return json_stringn(t.p, t.len);
 }
 
 static void json_row(cq_output *o, const row *rw)
@@ -236,7 +254,7 @@ static void json_row(cq_output *o, const row *rw)
     cq_strbuf sb = CQ_STRBUF_INIT, key = CQ_STRBUF_INIT;
     json_t *obj = json_object();
     if (o->tag_name)
-        json_object_set_new(obj, o->tag_name, json_text(o->tag_value, &sb));
+        json_object_set_new(obj, o->tag_name, json_text(text_of(o->tag_value), &sb));
     for (uint32_t i = 0; i < rw->n_cells; i++) {
         const cell *c = &rw->cells[i];
         json_t *v;
@@ -247,7 +265,8 @@ static void json_row(cq_output *o, const row *rw)
             for (uint32_t k = 0; k < c->n_vals; k++)
                 json_array_append_new(v, json_text(c->vals[k], &sb));
         }
-        json_object_set_new(obj, valid_utf8(o->cols[c->col], &key), v);
+        text name = valid_utf8(text_of(o->cols[c->col]), &key);
+        json_object_set_new(obj, name.p, v);
     }
     char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
     if (s) {
@@ -296,6 +315,7 @@ cq_output *cq_output_new(cq_out_format f, FILE *out, int tz_offset_s, int fixed_
     o->sink.batch = out_batch;
     o->sink.ctx = o;
     o->fixed = fixed_columns;
+    o->tty = out && isatty(fileno(out));
     return o;
 }
 
@@ -500,26 +520,54 @@ static int looks_like_formula(const char *s)
     return !is_number(s);
 }
 
+/* Bytes of a CSV cell between its quotes.  To a terminal, controls are
+ * escaped as in table output (newlines, which separate multivalues, kept);
+ * to a file only a NUL, which most CSV readers stop at, becomes \x00. */
+static void csv_bytes(FILE *out, const char *s, size_t len, int tty)
+{
+    for (size_t i = 0; i < len;) {
+        const char *nl = memchr(s + i, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - (s + i)) : len - i;
+        if (tty) {
+            put_safe(out, s + i, n);
+        } else {
+            for (size_t k = 0; k < n; k++) {
+                if (s[i + k])
+                    fputc(s[i + k], out);
+                else
+                    fputs("\\x00", out);
+            }
+        }
+        i += n;
+        if (nl) {
+            fputc('\n', out);
+            i++;
+        }
+    }
+}
+
 /* One CSV cell (RFC 4180 quoting); unless raw, a cell that looks like a
  * formula gets a leading ' so a spreadsheet shows it as text. */
-static void csv_field(FILE *out, const char *s, int raw)
+static void csv_field(const cq_output *o, const char *s, size_t len)
 {
-    int defuse = !raw && looks_like_formula(s);
-    if (!strpbrk(s, ",\"\r\n")) {
-        if (defuse)
-            fputc('\'', out);
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
+    FILE *out = o->out;
+    int defuse = !o->csv_raw && looks_like_formula(s);
+    int quote = memchr(s, ',', len) || memchr(s, '"', len) || memchr(s, '\r', len) ||
+                memchr(s, '\n', len);
+    if (quote)
+        fputc('"', out);
     if (defuse)
         fputc('\'', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
+    for (size_t i = 0; i < len;) {
+        const char *q = quote ? memchr(s + i, '"', len - i) : NULL;
+        size_t n = q ? (size_t)(q - (s + i)) + 1 : len - i;
+        csv_bytes(out, s + i, n, o->tty);
+        if (q)
+            fputc('"', out);    /* "" is a quote inside a quoted cell */
+        i += n;
     }
-    fputc('"', out);
+    if (quote)
+        fputc('"', out);
 }
 
 static void print_csv(cq_output *o, const uint32_t *ord, uint32_t n)
@@ -529,7 +577,7 @@ static void print_csv(cq_output *o, const uint32_t *ord, uint32_t n)
     for (uint32_t j = 0; j < n; j++) {
         if (j)
             fputc(',', o->out);
-        csv_field(o->out, o->cols[ord[j]], o->csv_raw);
+        csv_field(o, o->cols[ord[j]], strlen(o->cols[ord[j]]));
     }
     fputc('\n', o->out);
     cq_strbuf sb = CQ_STRBUF_INIT;
@@ -544,9 +592,9 @@ static void print_csv(cq_output *o, const uint32_t *ord, uint32_t n)
             for (uint32_t k = 0; k < c->n_vals; k++) {
                 if (k)
                     cq_strbuf_addc(&sb, '\n');  /* Splunk's multivalue cells */
-                cq_strbuf_adds(&sb, c->vals[k]);
+                cq_strbuf_add(&sb, c->vals[k].p, c->vals[k].len);
             }
-            csv_field(o->out, cq_strbuf_str(&sb), o->csv_raw);
+            csv_field(o, cq_strbuf_str(&sb), sb.len);
         }
         fputc('\n', o->out);
     }
@@ -554,9 +602,9 @@ static void print_csv(cq_output *o, const uint32_t *ord, uint32_t n)
 }
 
 /* Width in characters as cq_put_safe prints it. */
-static size_t text_width(const char *s)
+static size_t text_width(text t)
 {
-    return put_safe(NULL, s, strlen(s));
+    return put_safe(NULL, t.p, t.len);
 }
 
 static size_t cell_width(const cell *c)
@@ -567,12 +615,12 @@ static size_t cell_width(const cell *c)
     return w;
 }
 
-static void put_padded(FILE *out, const char *s, size_t width, int last)
+static void put_padded(FILE *out, text t, size_t width, int last)
 {
-    cq_put_safe(out, s, strlen(s));
+    cq_put_safe(out, t.p, t.len);
     if (last)
         return;
-    for (size_t w = text_width(s); w < width; w++)
+    for (size_t w = text_width(t); w < width; w++)
         fputc(' ', out);
 }
 
@@ -582,7 +630,7 @@ static void print_table(cq_output *o, const uint32_t *ord, uint32_t n)
         return;     /* search says "(no results)" on stderr: a note, not a result */
     size_t *w = cq_arena_alloc(&o->arena, (n + 1) * sizeof *w);
     for (uint32_t j = 0; j < n; j++) {
-        w[j] = text_width(o->cols[ord[j]]);
+        w[j] = text_width(text_of(o->cols[ord[j]]));
         for (uint64_t r = 0; r < o->n_rows; r++) {
             const cell *c = find_cell(&o->rows[r], ord[j]);
             if (c && cell_width(c) > w[j])
@@ -590,7 +638,7 @@ static void print_table(cq_output *o, const uint32_t *ord, uint32_t n)
         }
     }
     for (uint32_t j = 0; j < n; j++) {
-        put_padded(o->out, o->cols[ord[j]], w[j] + 2, j + 1 == n);
+        put_padded(o->out, text_of(o->cols[ord[j]]), w[j] + 2, j + 1 == n);
     }
     fputc('\n', o->out);
     cq_strbuf sb = CQ_STRBUF_INIT;
@@ -601,9 +649,9 @@ static void print_table(cq_output *o, const uint32_t *ord, uint32_t n)
             for (uint32_t k = 0; c && k < c->n_vals; k++) {
                 if (k)
                     cq_strbuf_adds(&sb, ", ");
-                cq_strbuf_adds(&sb, c->vals[k]);
+                cq_strbuf_add(&sb, c->vals[k].p, c->vals[k].len);
             }
-            put_padded(o->out, cq_strbuf_str(&sb), w[j] + 2, j + 1 == n);
+            put_padded(o->out, (text){cq_strbuf_str(&sb), sb.len}, w[j] + 2, j + 1 == n);
         }
         fputc('\n', o->out);
     }

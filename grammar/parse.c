@@ -27,6 +27,21 @@ static const cq_ast *too_deep(const cq_ast *n, int depth)
     return NULL;
 }
 
+/* Returns the command that makes the query's commands more than
+ * CQ_PARSE_MAX_COMMANDS (counted in *n over every pipeline), or NULL.  Only
+ * called on a tree too_deep() accepted, so the recursion is bounded. */
+static const cq_ast *too_many_commands(const cq_ast *n, size_t *count)
+{
+    for (const cq_ast *k = n->kids; k; k = k->next) {
+        if (n->kind == CQ_AST_PIPELINE && ++*count > CQ_PARSE_MAX_COMMANDS)
+            return k;
+        const cq_ast *far = too_many_commands(k, count);
+        if (far)
+            return far;
+    }
+    return NULL;
+}
+
 int cq_parse(cq_arena *a, const char *text, size_t len, cq_ast **out,
              cq_diag *diag)
 {
@@ -51,6 +66,11 @@ int cq_parse(cq_arena *a, const char *text, size_t len, cq_ast **out,
     const cq_ast *deep = too_deep(ls.result, 0);
     if (deep)
         return cq_diag_set(diag, deep->span, "query nested too deeply");
+    size_t n_cmds = 0;
+    const cq_ast *far = too_many_commands(ls.result, &n_cmds);
+    if (far)
+        return cq_diag_set(diag, far->span, "query has more than %d commands",
+                           CQ_PARSE_MAX_COMMANDS);
     *out = ls.result;
     return 0;
 }

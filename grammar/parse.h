@@ -16,6 +16,11 @@
 /* No AST returned by cq_parse() is deeper than this (PIPELINE is depth 0),
  * so code that walks it recursively cannot exhaust the stack. */
 #define CQ_PARSE_MAX_DEPTH 256
+/* Commands in a whole query, subsearches included: every command is one
+ * operator whose next() calls the one before it, so a chain of thousands
+ * overflowed the stack (issue 14: 4,000 `| eval`).  Past it, an error at
+ * the command that passed it. */
+#define CQ_PARSE_MAX_COMMANDS 500
 
 /*
  * Parses text[0..len) into a PIPELINE node allocated from `a`.

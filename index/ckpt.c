@@ -57,8 +57,8 @@ cq_ckpt *cq_ckpt_start(const char *path)
     cq_ckpt *c = cq_xcalloc(1, sizeof *c);
     /* A connection knows the file is in WAL mode once it has read it: until
      * then a checkpoint does nothing. */
-    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-            SQLITE_OK ||
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+    if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK ||
         sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
         sqlite3_close(c->db);
         free(c);

@@ -169,34 +169,76 @@ static int create_schema(cq_index *idx)
     return 0;
 }
 
-/* Creates the file with mode 0600 first: an index holds security logs. */
-static int make_private_file(const char *path, char *err, size_t errlen)
+/* Refuses an index whose path or SQLite side file is a symbolic link: a
+ * link planted where an index goes would send security logs into a file
+ * someone else owns (SQLITE_OPEN_NOFOLLOW then holds for the open itself). */
+static int refuse_links(const char *path, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDWR | O_CREAT, 0600);
+    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        size_t n = strlen(path) + 16;
+        char *p = cq_xmalloc(n);
+        struct stat st;
+        snprintf(p, n, "%s%s", path, sfx[i]);
+        int link = lstat(p, &st) == 0 && S_ISLNK(st.st_mode);
+        if (link)
+            snprintf(err, errlen, "index %s: %s is a symbolic link; refused", path, p);
+        free(p);
+        if (link)
+            return -1;
+    }
+    return 0;
+}
+
+/* Opens (or creates) the file for writing without following a link, and
+ * makes a new or empty one private (0600) whatever its mode was: an index
+ * holds security logs.  *empty says whether it still needs a schema. */
+static int claim_file(const char *path, int *empty, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
-        snprintf(err, errlen, "cannot create index %s: %s", path, strerror(errno));
+        if (errno == ELOOP)
+            snprintf(err, errlen, "index %s is a symbolic link; refused", path);
+        else
+            snprintf(err, errlen, "cannot open index %s: %s", path, strerror(errno));
         return -1;
     }
+    struct stat st;
+    int rc = fstat(fd, &st);
+    if (!rc && !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "index %s is not a regular file; refused", path);
+        rc = -1;
+    } else if (!rc && st.st_size == 0 && (st.st_mode & 07777) != 0600 && fchmod(fd, 0600)) {
+        snprintf(err, errlen, "cannot make index %s private (mode 0600): %s", path,
+                 strerror(errno));
+        rc = -1;
+    } else if (rc) {
+        snprintf(err, errlen, "cannot open index %s: %s", path, strerror(errno));
+    }
+    *empty = !rc && st.st_size == 0;
     close(fd);
-    return 0;
+    return rc;
 }
 
 int cq_index_open(const char *path, int mode, cq_index **out, char *err, size_t errlen)
 {
     *out = NULL;
     struct stat st;
-    int exists = stat(path, &st) == 0;
-    if (!exists && mode == CQ_INDEX_READ) {
+    if (refuse_links(path, err, errlen))
+        return -1;
+    if (mode == CQ_INDEX_READ && stat(path, &st) != 0) {
         snprintf(err, errlen, "index %s does not exist (run `cquery ingest` first)", path);
         return -1;
     }
-    if (!exists && make_private_file(path, err, errlen))
+    int empty = 0;
+    if (mode == CQ_INDEX_WRITE && claim_file(path, &empty, err, errlen))
         return -1;
     cq_index *idx = cq_xcalloc(1, sizeof *idx);
     idx->path = cq_xstrdup(path);
     idx->mode = mode;
     int flags = mode == CQ_INDEX_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-    if (sqlite3_open_v2(path, &idx->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &idx->db, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+                        NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open index %s: %s", path, sqlite3_errmsg(idx->db));
         cq_index_close(idx);
         return -1;
@@ -206,7 +248,7 @@ int cq_index_open(const char *path, int mode, cq_index **out, char *err, size_t 
     sqlite3_busy_timeout(idx->db, BUSY_MS);
     sqlite3_exec(idx->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
     int rc = 0;
-    if (mode == CQ_INDEX_WRITE && (!exists || st.st_size == 0))
+    if (mode == CQ_INDEX_WRITE && empty)
         rc = create_schema(idx);
     /* After the page size is final: set before it, on a new file, the
      * cache's spill limit stays counted in 4 KiB pages (16,384 of them, 1 GiB

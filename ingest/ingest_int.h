@@ -379,6 +379,11 @@ void cq_input_close(cq_input *in);
 #include "ingest/ingest.h"
 
 #define CQ_SHOW_MALFORMED 5     /* malformed lines shown without --verbose */
+/* Values (fields, and each value of a multivalue field) in one event: an
+ * event with more is malformed, reported like an over-long line.  Audit
+ * events hold a few hundred; 715k keys in one line (under the 8 MB line
+ * limit) took about 1 GB each while indexed (issue 14). */
+#define CQ_MAX_RECORD_VALUES 10000
 
 struct cq_ingest {
     cq_ingest_opts o;

@@ -122,7 +122,21 @@ static const char *st_name(const cq_pipe *p, const cq_log_format *f)
 }
 
 /* The current event is parsed: time, host, rules, then it waits for the next. */
-static void finish_event(cq_pipe *p, const cq_log_format *f, const char *raw, size_t raw_len)
+/* Returns 1 (and reports the line as malformed) when the event has more
+ * values than CQ_MAX_RECORD_VALUES: under the line limit, 8 lines of 715k
+ * JSON keys each took 7.6 GB on their way into column blocks. */
+static int too_many_values(cq_pipe *p, const cq_record *r, unsigned long long line_no)
+{
+    if (r->n_kv <= CQ_MAX_RECORD_VALUES)
+        return 0;
+    cq_pipe_malformed(p, line_no, "more than %d fields and values in one event",
+                      CQ_MAX_RECORD_VALUES);
+    return 1;
+}
+
+/* Returns 1 when the event was malformed after all (too many values). */
+static int finish_event(cq_pipe *p, const cq_log_format *f, const char *raw, size_t raw_len,
+                        unsigned long long line_no)
 {
     cq_ingest *g = p->g;
     cq_record *r = &p->rec[p->cur];
@@ -135,6 +149,8 @@ static void finish_event(cq_pipe *p, const cq_log_format *f, const char *raw, si
         if (kv)                         /* not logfmt: keep the message as it is */
             cq_kv_parse(kv->val, kv->val_len, r, &p->scratch2, err, sizeof err);
     }
+    if (too_many_values(p, r, line_no))
+        return 1;
     if (f && f->host) {
         const cq_kv *kv = cq_record_get(r, f->host);
         /* A C string, and values may point into _raw: copied. */
@@ -151,6 +167,7 @@ static void finish_event(cq_pipe *p, const cq_log_format *f, const char *raw, si
     cq_pipe_emit_prev(p);
     p->cur = !p->cur;
     p->have_prev = 1;
+    return 0;
 }
 
 /* Picks the format of r among formats of `type`: the last one used first. */
@@ -219,8 +236,7 @@ static int json_event(cq_pipe *p, const char *s, size_t len, unsigned long long 
                                       "sourcetypes.conf detects");
         return 1;
     }
-    finish_event(p, f ? f : forced_format(p, CQ_FMT_JSON), r->raw, len);
-    return 0;
+    return finish_event(p, f ? f : forced_format(p, CQ_FMT_JSON), r->raw, len, line_no);
 }
 
 typedef struct item_ctx {
@@ -343,16 +359,14 @@ static int kv_line(cq_pipe *p, const char *s, size_t len)
             if (!p->probe_done)
                 probe_kv(p, fi, s, len);
             p->fmt = fi;
-            finish_event(p, f, s, len);
             count_fixed(p, n_fixed);
-            return 0;
+            return finish_event(p, f, s, len, p->line_no);
         }
     }
     if (p->g->forced_st >= 0) {             /* forced: keep the line, without fields */
         cq_record_reset(r);
-        finish_event(p, NULL, s, len);
         count_fixed(p, n_fixed);
-        return 0;
+        return finish_event(p, NULL, s, len, p->line_no);
     }
     cq_pipe_malformed(p, p->line_no, "%s", err[0] ? err
                       : parsed ? "unknown format: key=value text that no [format] of "

@@ -22,6 +22,7 @@ Suite *diff_suite(void);
 Suite *rows_suite(void);
 Suite *threads_suite(void);
 Suite *tstats_suite(void);
+Suite *hostile_suite(void);
 
 /* Directory of the source tree (for fixtures), from $CQUERY_SRCDIR or ".". */
 const char *test_srcdir(void);
