@@ -496,19 +496,29 @@ static cq_builder *builder_for(cq_blockset *bs, const cq_record *rec)
     return b;
 }
 
-static int is_block_field(const cq_kv *kv)
+/* _time and _raw of a record are stored once per row, not as columns: a log
+ * key of that name is what they were read from. */
+static int is_row_field(const cq_kv *kv)
 {
-    switch (kv->name_len) {
-    case 4:
-        return !memcmp(kv->name, "_raw", 4) || !memcmp(kv->name, "host", 4);
-    case 5:
-        return !memcmp(kv->name, "_time", 5);
-    case 6:
-        return !memcmp(kv->name, "source", 6);
-    case 10:
-        return !memcmp(kv->name, "sourcetype", 10);
-    }
-    return 0;
+    return (kv->name_len == 4 && !memcmp(kv->name, "_raw", 4)) ||
+           (kv->name_len == 5 && !memcmp(kv->name, "_time", 5));
+}
+
+/* The block-level fields, which come from the ingest (sourcetype, source,
+ * host) or the index (index), never from what the log says: a log key of
+ * that name is kept as extracted_<name>, as Splunk names a search-time
+ * field that collides with a default field, so log content cannot spoof
+ * them and nothing is lost. */
+static const char *block_field_rename(const cq_kv *kv)
+{
+    static const char *const names[][2] = {{"host", "extracted_host"},
+                                           {"index", "extracted_index"},
+                                           {"source", "extracted_source"},
+                                           {"sourcetype", "extracted_sourcetype"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (kv->name_len == strlen(names[i][0]) && !memcmp(kv->name, names[i][0], kv->name_len))
+            return names[i][1];
+    return NULL;
 }
 
 /* ---- the block set API ---- */
@@ -553,11 +563,12 @@ void cq_blockset_add(cq_blockset *bs, const cq_record *rec)
         cq_bloom_add_text(b->bloom, b->seen, rec->raw, rec->raw_len);
     for (size_t i = 0; i < rec->n_kv; i++) {
         const cq_kv *kv = &rec->kv[i];
-        /* _time, _raw and the block-level fields are stored once, not as columns. */
-        if (is_block_field(kv))
+        if (is_row_field(kv))
             continue;
-        colb_add(b, builder_col(b, (uint32_t)i, kv->name, kv->name_len), row, kv->val,
-                 kv->val_len);
+        const char *name = block_field_rename(kv);
+        colb_add(b, name ? builder_col(b, (uint32_t)i, name, strlen(name))
+                         : builder_col(b, (uint32_t)i, kv->name, kv->name_len),
+                 row, kv->val, kv->val_len);
     }
     if (b->n_rows == CQ_BLOCK_ROWS)
         builder_encode(bs, b);
