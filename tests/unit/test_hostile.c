@@ -317,6 +317,40 @@ START_TEST(hunt_id_and_file)
 }
 END_TEST
 
+/* hunt --archive over a directory holding a whole file and a truncated
+ * gzip one: the analytics run over what was read, and exit 4 says partial. */
+START_TEST(hunt_archive_partial)
+{
+    tmpdir t;
+    tmp_make(&t);
+    char dir[200], whole[240], gz[240], cmd[2048];
+    tmp_path(&t, "logs", dir, sizeof dir);
+    ck_assert(mkdir(dir, 0700) == 0);
+    snprintf(whole, sizeof whole, "%s/a.json", dir);
+    snprintf(gz, sizeof gz, "%s/b.json.gz", dir);
+    spit(whole, event);
+    /* 200 events gzipped, then the last 30 bytes cut off */
+    snprintf(cmd, sizeof cmd,
+             "for i in $(seq 1 200); do printf '{\"_time\":%%d,\"user\":\"bob\"}\\n' "
+             "$((1767225600 + i)); done | gzip -c > '%s.full' && "
+             "head -c $(( $(stat -c %%s '%s.full') - 30 )) '%s.full' > '%s' && rm '%s.full'",
+             gz, gz, gz, gz, gz);
+    ck_assert_int_eq(system(cmd), 0);
+    char spl[200];
+    tmp_path(&t, "count.spl", spl, sizeof spl);
+    spit(spl, "# id: X-002\n# title: count\n# technique: T1609\n# severity: low\n"
+              "* | stats count\n");
+    const char *a[] = {"hunt", "--no-cache", "--format", "json", "--archive", dir, spl, NULL};
+    ck_assert_int_eq(cq_run(&t, a), 4);
+    char *o = test_slurp(t.out, NULL), *e = err_of(&t);
+    ck_assert_msg(strstr(e, "b.json.gz: truncated gzip data"), "%s", e);
+    ck_assert_msg(strstr(o, "\"analytic_id\":\"X-002\""), "the hunt ran: %s", o);
+    free(o);
+    free(e);
+    tmp_done(&t);
+}
+END_TEST
+
 /* ------------------------------------------------------------------- deep */
 
 /* "* | CMD | CMD ..." with n CMDs (caller frees). */
@@ -514,6 +548,7 @@ Suite *hostile_suite(void)
     tc = tcase_create("hunt");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, hunt_id_and_file);
+    tcase_add_test(tc, hunt_archive_partial);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("deep");
