@@ -5,6 +5,8 @@
 #include "ingest/ingest.h"
 
 #include <getopt.h>
+#include <sys/stat.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +27,19 @@ static const char ingest_usage[] =
     "  -v, --verbose          report every malformed line, not only the first few\n"
     "  -q, --quiet            no progress and no summary\n"
     "  -h, --help             this text\n";
+
+/* Removes the index at path and its SQLite side files (unlink never
+ * follows a link). */
+static void remove_index(const char *path)
+{
+    static const char *const side[] = {"", "-wal", "-shm", "-journal"};
+    char buf[4096];
+    for (size_t i = 0; i < sizeof side / sizeof side[0]; i++) {
+        snprintf(buf, sizeof buf, "%s%s", path, side[i]);
+        if (unlink(buf) && errno != ENOENT)
+            cq_cli_error("cannot remove %s: %s", buf, strerror(errno));
+    }
+}
 
 int cq_cmd_ingest(int argc, char **argv)
 {
@@ -71,7 +86,10 @@ int cq_cmd_ingest(int argc, char **argv)
         rc = CQ_EXIT_USAGE;
         goto done;
     }
-    if (cq_index_open(cq_cli_index_path(index), CQ_INDEX_WRITE, &idx, err, sizeof err)) {
+    const char *path = cq_cli_index_path(index);
+    struct stat before;
+    int existed = lstat(path, &before) == 0;
+    if (cq_index_open(path, CQ_INDEX_WRITE, &idx, err, sizeof err)) {
         cq_cli_error("%s", err);
         rc = CQ_EXIT_INPUT;
         goto done;
@@ -85,6 +103,12 @@ int cq_cmd_ingest(int argc, char **argv)
         rc = CQ_EXIT_PARTIAL;       /* what was there is in; say that some was not */
     if (!quiet)
         cq_ingest_summary(g, io.err);
+    if (!existed && !st.n_files_new && !st.n_files_resumed && !st.n_files_partial) {
+        /* Nothing was read (every input failed): no index made for nothing. */
+        cq_index_close(idx);
+        idx = NULL;
+        remove_index(path);
+    }
 done:
     if (io.err != stderr)
         fclose(io.err);

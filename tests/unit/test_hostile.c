@@ -317,6 +317,26 @@ START_TEST(hunt_id_and_file)
 }
 END_TEST
 
+/* An ingest whose every input fails leaves no empty index behind; one that
+ * read something keeps it, and a later failing ingest leaves it as it was. */
+START_TEST(failed_ingest_makes_no_index)
+{
+    tmpdir t;
+    tmp_make(&t);
+    char missing[200], log[200];
+    tmp_path(&t, "missing.log", missing, sizeof missing);
+    tmp_path(&t, "a.json", log, sizeof log);
+    ck_assert_int_eq(ingest_into(&t, t.index, missing), 3);
+    struct stat st;
+    ck_assert_msg(lstat(t.index, &st) != 0, "an empty index was left at %s", t.index);
+    spit(log, event);
+    ck_assert_int_eq(ingest_into(&t, t.index, log), 0);
+    ck_assert_int_eq(ingest_into(&t, t.index, missing), 3);
+    ck_assert_int_eq(count_in(&t, t.index), 1);
+    tmp_done(&t);
+}
+END_TEST
+
 /* hunt --archive over a directory holding a whole file and a truncated
  * gzip one: the analytics run over what was read, and exit 4 says partial. */
 START_TEST(hunt_archive_partial)
@@ -538,6 +558,7 @@ Suite *hostile_suite(void)
     tcase_add_test(tc, index_not_ours_refused);
     tcase_add_test(tc, index_is_private);
     tcase_add_test(tc, hunt_no_cache_private);
+    tcase_add_test(tc, failed_ingest_makes_no_index);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("pipes");
