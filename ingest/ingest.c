@@ -92,6 +92,18 @@ static void add_counts(cq_ingest *g, const cq_pipe *p)
     g->st.n_records += p->n_records;
     g->st.n_fixed_events += p->n_fixed_events;
     g->st.n_fixed += p->n_fixed;
+    g->st.n_no_time += p->n_no_time;
+}
+
+/* A wrong --sourcetype, or a format without timestamps, stamps every event
+ * with the ingest time, which no later ingest can undo: said per file. */
+static void report_no_time(cq_ingest *g, const char *source, unsigned long long n,
+                           unsigned long long first, unsigned long long n_records)
+{
+    if (n && g->o.err)
+        fprintf(g->o.err, "%s: warning: %llu of %llu event%s had no time the format reads "
+                "(the first at line %llu): they got the time of this ingest; is the "
+                "sourcetype right?\n", source, n, n_records, n_records == 1 ? "" : "s", first);
 }
 
 /* The sourcetype most of an input's records have, or NULL. */
@@ -123,6 +135,7 @@ long cq_ingest_buffer(cq_ingest *g, const char *source, const char *text, size_t
     }
     cq_pipe_finish(&p);
     add_counts(g, &p);
+    report_no_time(g, source, p.n_no_time, p.no_time_first, p.n_records);
     long rc = p.failed ? -1 : (long)p.n_malformed;
     cq_pipe_free(&p);
     return rc;
@@ -307,6 +320,8 @@ static int ingest_input(cq_ingest *g, cq_index *idx, cq_input *in, const char *p
     g->st.n_records += res.n_records;
     g->st.n_fixed_events += res.n_fixed_events;
     g->st.n_fixed += res.n_fixed;
+    g->st.n_no_time += res.n_no_time;
+    report_no_time(g, path, res.n_no_time, res.no_time_first, res.n_records);
     if (rs->id)
         g->st.n_files_resumed++;
     else
@@ -479,6 +494,9 @@ void cq_ingest_summary(const cq_ingest *g, FILE *out)
         fprintf(out, "\n%llu event%s kept with invalid UTF-8 or lone surrogates: %llu "
                 "replaced by U+FFFD", s->n_fixed_events, s->n_fixed_events == 1 ? "" : "s",
                 s->n_fixed);
+    if (s->n_no_time)
+        fprintf(out, "\n%llu event%s without a time of their own: given the ingest time",
+                s->n_no_time, s->n_no_time == 1 ? "" : "s");
     fprintf(out, "\n%.2f s, %.1f MB/s\n", secs,
             secs > 0 ? (double)s->n_bytes / 1e6 / secs : 0.0);
 }

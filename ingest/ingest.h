@@ -75,6 +75,7 @@ typedef struct cq_ingest_stats {
     unsigned long long n_records, n_malformed, n_bytes;
     unsigned long long n_fixed_events;  /* events kept with bad bytes replaced by U+FFFD */
     unsigned long long n_fixed;         /* the replacements in them */
+    unsigned long long n_no_time;       /* events given the ingest time: no time of their own */
 } cq_ingest_stats;
 void cq_ingest_get_stats(const cq_ingest *g, cq_ingest_stats *s);
 

@@ -435,6 +435,8 @@ typedef struct cq_pipe {
     cq_strbuf fix;              /* a line repaired by cq_utf8_repair / cq_json_repair */
     unsigned long long n_fixed_events;  /* events kept with bytes replaced */
     unsigned long long n_fixed;         /* replacements in them */
+    unsigned long long n_no_time;       /* events without a time the format reads */
+    unsigned long long no_time_first;   /* the line of the first (0: none) */
 } cq_pipe;
 
 void cq_pipe_init(cq_pipe *p, cq_ingest *g, const char *source, cq_ingest_sink sink, void *ctx);

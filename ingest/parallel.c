@@ -359,6 +359,9 @@ static void retire(wr *W, cq_pipe *p)
     W->res->n_malformed += p->n_malformed;
     W->res->n_fixed_events += p->n_fixed_events;
     W->res->n_fixed += p->n_fixed;
+    if (p->n_no_time && (!W->res->n_no_time || p->no_time_first < W->res->no_time_first))
+        W->res->no_time_first = p->no_time_first;
+    W->res->n_no_time += p->n_no_time;
     for (size_t i = 0; i <= W->P->g->conf->n_sts; i++)
         W->res->per_st[i] += p->per_st[i];
 }

@@ -13,6 +13,7 @@ typedef struct cq_par_result {
     uint64_t consumed;          /* its length */
     unsigned long long n_records, n_malformed;
     unsigned long long n_fixed_events, n_fixed;  /* events kept with U+FFFD, replacements */
+    unsigned long long n_no_time, no_time_first; /* events without a time; first line */
     unsigned long long *per_st; /* caller's array of conf->n_sts + 1 counters */
     unsigned long n_sequential; /* jobs re-run sequentially (start state mattered) */
     int failed;

@@ -156,8 +156,11 @@ static int finish_event(cq_pipe *p, const cq_log_format *f, const char *raw, siz
         /* A C string, and values may point into _raw: copied. */
         r->host = kv ? cq_arena_strndup(&r->arena, kv->val, kv->val_len) : NULL;
     }
-    if (!f || cq_log_format_time(f, r, &r->time_us))
-        r->time_us = CQ_TIME_NONE;
+    if (!f || cq_log_format_time(f, r, &r->time_us)) {
+        r->time_us = CQ_TIME_NONE;      /* the writer gives it the ingest time: say so */
+        if (!p->n_no_time++)
+            p->no_time_first = p->base + line_no;
+    }
     if (r->raw != raw)                  /* JSON events have theirs already */
         cq_record_set_raw(r, raw, raw_len);
     int *hit = p->first_finished ? NULL : &p->first_prev_hit;

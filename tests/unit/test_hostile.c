@@ -337,6 +337,32 @@ START_TEST(failed_ingest_makes_no_index)
 }
 END_TEST
 
+/* Events without a time the format reads get the ingest time: never
+ * silently (a wrong --sourcetype would date a whole archive "now"). */
+START_TEST(no_time_warned)
+{
+    tmpdir t;
+    tmp_make(&t);
+    char log[200];
+    tmp_path(&t, "a.json", log, sizeof log);
+    spit(log, "{\"_time\":1767225600,\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
+    ck_assert_int_eq(ingest_into(&t, t.index, log), 0);
+    char *e = err_of(&t);
+    ck_assert_msg(strstr(e, "a.json: warning: 2 of 3 events had no time the format reads "
+                            "(the first at line 2)"), "%s", e);
+    ck_assert_msg(strstr(e, "2 events without a time of their own"), "%s", e);
+    free(e);
+    /* near miss: every event with its time, no warning */
+    tmp_path(&t, "b.json", log, sizeof log);
+    spit(log, event);
+    ck_assert_int_eq(ingest_into(&t, t.index, log), 0);
+    e = err_of(&t);
+    ck_assert_msg(!strstr(e, "warning"), "%s", e);
+    free(e);
+    tmp_done(&t);
+}
+END_TEST
+
 /* hunt --archive over a directory holding a whole file and a truncated
  * gzip one: the analytics run over what was read, and exit 4 says partial. */
 START_TEST(hunt_archive_partial)
@@ -559,6 +585,7 @@ Suite *hostile_suite(void)
     tcase_add_test(tc, index_is_private);
     tcase_add_test(tc, hunt_no_cache_private);
     tcase_add_test(tc, failed_ingest_makes_no_index);
+    tcase_add_test(tc, no_time_warned);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("pipes");
