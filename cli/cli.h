@@ -28,6 +28,9 @@ int cq_cmd_sources(int argc, char **argv);
 const char *cq_cli_index_path(const char *opt);
 /* Prints "cquery: <fmt>" to stderr. */
 void cq_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Opens path for writing a report or results (-o FILE): created 0644 or
+ * truncated, never through a symbolic link.  NULL with the error said. */
+FILE *cq_cli_create(const char *path);
 
 #define CQ_CLI_MAX_GEOIP_DB 8   /* --geoip-db given at most this often */
 
@@ -40,6 +43,7 @@ typedef struct cq_run_opts {
     const char *lookups;    /* --lookups DIR, or NULL */
     const char *query_file; /* -q FILE ("-": stdin), or NULL */
     int fail_on_empty;      /* --fail-on-empty: exit 1 with no results */
+    const char *output;     /* -o FILE, or NULL: stdout */
     cq_limits limits;       /* --subsearch-maxout and friends */
     int csv_raw;            /* --csv-raw: no defusing of formula-like cells */
     cq_bounds bounds;       /* --timeout, --max-memory (0: none) */

@@ -667,9 +667,8 @@ int cq_cmd_hunt(int argc, char **argv)
     if (partial)
         rc = CQ_EXIT_OK;
     if (rc == CQ_EXIT_OK) {
-        FILE *out = ho.output ? fopen(ho.output, "w") : stdout;
+        FILE *out = ho.output ? cq_cli_create(ho.output) : stdout;
         if (!out) {
-            cq_cli_error("%s: %s", ho.output, strerror(errno));
             rc = CQ_EXIT_INPUT;
         } else {
             rc = run_all(&h, &ho, path, out);

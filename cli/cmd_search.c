@@ -33,6 +33,8 @@ static const char search_usage[] =
     "      --max-memory SIZE  stop with an error once cquery needs more than SIZE\n"
     "                       of memory (bytes, or with K, M, G: 512M, 2G)\n"
     "      --fail-on-empty  exit 1 when there are no results (as grep does)\n"
+    "  -o, --output FILE    write the results to FILE (created 0644 or truncated,\n"
+    "                       never through a symbolic link) instead of stdout\n"
     "      --csv-raw        CSV: print cells starting with = + - @ as they are (by\n"
     "                       default they get a leading ' so spreadsheets show text)\n"
     "      --lookups DIR    lookup tables for lookup/inputlookup (default\n"
@@ -64,6 +66,7 @@ static const struct option run_opts[] = {
     {"geoip-db", required_argument, NULL, 'G'},
     {"query-file", required_argument, NULL, 'q'},
     {"fail-on-empty", no_argument, NULL, 'e'},
+    {"output", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -92,10 +95,11 @@ static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usa
     o->limits = CQ_LIMITS_SPLUNK;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:f:q:h", run_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:f:q:o:h", run_opts, NULL)) != -1) {
         switch (c) {
         case 'q': o->query_file = optarg; break;
         case 'e': o->fail_on_empty = 1; break;
+        case 'o': o->output = optarg; break;
         case 'i': o->index = optarg; break;
         case 'f': if (cq_cli_format(optarg, &o->format)) return -1; break;
         case 'E': if (cq_cli_time("--earliest", optarg, &o->earliest)) return -1; break;
@@ -190,7 +194,13 @@ int cq_cmd_search(int argc, char **argv)
         cq_query_free(q);
         return CQ_EXIT_INPUT;
     }
-    cq_output *out = cq_output_new(o.format, stdout, o.tz, q->plan->fixed_columns);
+    FILE *dest = o.output ? cq_cli_create(o.output) : stdout;
+    if (!dest) {
+        cq_index_close(idx);
+        cq_query_free(q);
+        return CQ_EXIT_INPUT;
+    }
+    cq_output *out = cq_output_new(o.format, dest, o.tz, q->plan->fixed_columns);
     cq_output_csv_raw(out, o.csv_raw);
     q->bounds = o.bounds;
     int rc = CQ_EXIT_OK;
@@ -207,6 +217,10 @@ int cq_cmd_search(int argc, char **argv)
             rc = CQ_EXIT_HITS;
     }
     cq_output_free(out);
+    if (dest != stdout && fclose(dest) && rc != CQ_EXIT_INPUT) {
+        cq_cli_error("%s: %s", o.output, strerror(errno));
+        rc = CQ_EXIT_INPUT;
+    }
     cq_index_close(idx);
     cq_query_free(q);
     return rc;

@@ -9,6 +9,8 @@
 #include "common/paths.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +59,19 @@ int cq_cli_time(const char *opt, const char *val, int64_t *us)
         return 0;
     cq_cli_error("%s: bad time \"%s\" (use ISO 8601, epoch seconds, -24h, -7d@d, now)", opt, val);
     return -1;
+}
+
+FILE *cq_cli_create(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+    if (!f) {
+        cq_cli_error("%s: %s", path, errno == ELOOP ? "a symbolic link: refused (-o writes "
+                     "only to a file or a new name)" : strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    return f;
 }
 
 int cq_cli_default_tz(void)

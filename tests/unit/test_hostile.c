@@ -363,6 +363,42 @@ START_TEST(no_time_warned)
 }
 END_TEST
 
+/* search -o FILE writes the results there; -o never writes through a link
+ * (search or hunt), and leaves the link's target alone. */
+START_TEST(output_file_no_link)
+{
+    tmpdir t;
+    tmp_make(&t);
+    char log[200], out[200], link[200], victim[200];
+    tmp_path(&t, "a.json", log, sizeof log);
+    tmp_path(&t, "out.csv", out, sizeof out);
+    tmp_path(&t, "link.csv", link, sizeof link);
+    tmp_path(&t, "victim", victim, sizeof victim);
+    spit(log, event);
+    ck_assert_int_eq(ingest_into(&t, t.index, log), 0);
+    const char *a[] = {"search", "--index", t.index, "-f", "csv", "-o", out,
+                       "* | table user", NULL};
+    ck_assert_int_eq(cq_run(&t, a), 0);
+    char *o = test_slurp(out, NULL);
+    ck_assert_str_eq(o, "user\nalice\n");
+    free(o);
+    o = test_slurp(t.out, NULL);
+    ck_assert_str_eq(o, "");    /* nothing on stdout */
+    free(o);
+    ck_assert(symlink(victim, link) == 0);
+    const char *b[] = {"search", "--index", t.index, "-o", link, "* | table user", NULL};
+    ck_assert_int_eq(cq_run(&t, b), 3);
+    const char *c[] = {"hunt", "--index", t.index, "-o", link, "T1609-001", NULL};
+    ck_assert_int_eq(cq_run(&t, c), 3);
+    struct stat st;
+    ck_assert_msg(lstat(victim, &st) != 0, "a file was made through the link");
+    char *e = err_of(&t);
+    ck_assert_msg(strstr(e, "a symbolic link: refused"), "%s", e);
+    free(e);
+    tmp_done(&t);
+}
+END_TEST
+
 /* hunt --archive over a directory holding a whole file and a truncated
  * gzip one: the analytics run over what was read, and exit 4 says partial. */
 START_TEST(hunt_archive_partial)
@@ -586,6 +622,7 @@ Suite *hostile_suite(void)
     tcase_add_test(tc, hunt_no_cache_private);
     tcase_add_test(tc, failed_ingest_makes_no_index);
     tcase_add_test(tc, no_time_warned);
+    tcase_add_test(tc, output_file_no_link);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("pipes");
