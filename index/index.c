@@ -71,6 +71,7 @@ uint64_t cq_block_sum(int64_t id, const char *sourcetype, const char *source,
                       const char *host, int64_t t_min, int64_t t_max, int64_t n_rows)
 {
     XXH3_state_t h;
+    XXH3_INITSTATE(&h);     /* a state on the stack must be, before reset reads it */
     XXH3_64bits_reset_withSeed(&h, (uint64_t)id);
     sum_str(&h, sourcetype);
     sum_str(&h, source);
