@@ -43,6 +43,7 @@ typedef struct cq_run_opts {
     const char *lookups;    /* --lookups DIR, or NULL */
     const char *query_file; /* -q FILE ("-": stdin), or NULL */
     int fail_on_empty;      /* --fail-on-empty: exit 1 with no results */
+    int no_pager;           /* --no-pager: a long table on a terminal is not paged */
     const char *output;     /* -o FILE, or NULL: stdout */
     cq_limits limits;       /* --subsearch-maxout and friends */
     int csv_raw;            /* --csv-raw: no defusing of formula-like cells */

@@ -6,6 +6,7 @@
 #include "common/timeutil.h"
 #include "engine/query.h"
 #include "cli/spl_file.h"
+#include "cli/term.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -33,6 +34,10 @@ static const char search_usage[] =
     "      --max-memory SIZE  stop with an error once cquery needs more than SIZE\n"
     "                       of memory (bytes, or with K, M, G: 512M, 2G)\n"
     "      --fail-on-empty  exit 1 when there are no results (as grep does)\n"
+    "      --no-pager       on a terminal, print a long table without the pager\n"
+    "                       ($PAGER, else less -S); tables on a terminal show\n"
+    "                       _time, sourcetype, host and _raw for events and are\n"
+    "                       cut to its width: pipes and files get every column\n"
     "  -o, --output FILE    write the results to FILE (created 0644 or truncated,\n"
     "                       never through a symbolic link) instead of stdout\n"
     "      --csv-raw        CSV: print cells starting with = + - @ as they are (by\n"
@@ -67,6 +72,7 @@ static const struct option run_opts[] = {
     {"query-file", required_argument, NULL, 'q'},
     {"fail-on-empty", no_argument, NULL, 'e'},
     {"output", required_argument, NULL, 'o'},
+    {"no-pager", no_argument, NULL, 'N'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -99,6 +105,7 @@ static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usa
         switch (c) {
         case 'q': o->query_file = optarg; break;
         case 'e': o->fail_on_empty = 1; break;
+        case 'N': o->no_pager = 1; break;
         case 'o': o->output = optarg; break;
         case 'i': o->index = optarg; break;
         case 'f': if (cq_cli_format(optarg, &o->format)) return -1; break;
@@ -202,6 +209,9 @@ int cq_cmd_search(int argc, char **argv)
     }
     cq_output *out = cq_output_new(o.format, dest, o.tz, q->plan->fixed_columns);
     cq_output_csv_raw(out, o.csv_raw);
+    unsigned cols, rows;
+    if (o.format == CQ_FMT_TABLE && cq_term_size(dest, &cols, &rows))
+        cq_output_terminal(out, cols, o.no_pager ? 0 : rows);
     q->bounds = o.bounds;
     int rc = CQ_EXIT_OK;
     if (cq_query_run(q, idx, cq_output_sink(out), NULL)) {

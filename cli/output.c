@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE         /* fopencookie */
 #include "cli/output.h"
+#include "cli/term.h"
 #include "common/strbuf.h"
 #include "common/strmap.h"
 #include "common/timeutil.h"
@@ -45,6 +46,8 @@ struct cq_output {
     int fixed;              /* the query fixed the columns: keep their order */
     int csv_raw;            /* CSV: leave formula-like cells as they are */
     int tty;                /* out is a terminal: CSV escapes controls as the table does */
+    unsigned term_cols;     /* table: fit the rows to this width (0: no limit) */
+    unsigned term_rows;     /* table: page output longer than this (0: never) */
     cq_arena arena;
     cq_strmap col_ids;      /* name -> column index */
     char **cols;
@@ -355,33 +358,57 @@ static int unsafe_cp(uint32_t cp)
            (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/* Prints s as cq_put_safe does when out is not NULL; returns the width in
- * characters (table columns are padded with it). */
-static size_t put_safe(FILE *out, const char *s, size_t len)
+/* Prints s as cq_put_safe does when out is not NULL, stopping before the
+ * first character that would take the width past limit; returns the width
+ * in characters (table columns are padded with it).  An escape (\\xNN) is
+ * one character here: it is never cut in two. */
+static size_t put_safe_upto(FILE *out, const char *s, size_t len, size_t limit)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t w = 0;
     for (size_t i = 0; i < len;) {
         uint32_t cp;
-        size_t n = utf8_seq(p + i, len - i, &cp);
+        size_t n = utf8_seq(p + i, len - i, &cp), cw;
         if (!n) {                       /* not UTF-8: the byte, escaped */
+            cw = 4;
+            if (w + cw > limit)
+                break;
             if (out)
                 fprintf(out, "\\x%02x", p[i]);
-            w += 4;
-            i++;
+            n = 1;
         } else if (unsafe_cp(cp)) {
+            cw = cp < 0x80 ? 4 : 6;
+            if (w + cw > limit)
+                break;
             if (out)
                 fprintf(out, cp < 0x80 ? "\\x%02x" : "\\u%04x", (unsigned)cp);
-            w += cp < 0x80 ? 4 : 6;
-            i += n;
         } else {
+            cw = 1;
+            if (w + cw > limit)
+                break;
             if (out)
                 fwrite(p + i, 1, n, out);
-            w++;
-            i += n;
         }
+        w += cw;
+        i += n;
     }
     return w;
+}
+
+static size_t put_safe(FILE *out, const char *s, size_t len)
+{
+    return put_safe_upto(out, s, len, SIZE_MAX);
+}
+
+size_t cq_put_cut(FILE *out, const char *s, size_t len, size_t width)
+{
+    if (put_safe(NULL, s, len) <= width)
+        return put_safe(out, s, len);
+    if (!width)
+        return 0;
+    size_t w = put_safe_upto(out, s, len, width - 1);
+    fputs("\xE2\x80\xA6", out);   /* U+2026, the ellipsis */
+    return w + 1;
 }
 
 void cq_put_safe(FILE *out, const char *s, size_t len)
@@ -458,6 +485,12 @@ static uint32_t *column_order(cq_output *o, uint32_t *n_out)
     if (o->fixed) {
         for (uint32_t k = 0; k < o->n_cols; k++)   /* ids follow first appearance */
             TAKE(o->cols[k]);
+    } else if (o->fmt == CQ_FMT_TABLE && o->term_cols) {
+        /* On a terminal, Splunk's event view: when, what, where, and the
+         * event itself cut to the width left. */
+        static const char *const glance[] = {"_time", "sourcetype", "host", "_raw"};
+        for (size_t i = 0; i < sizeof glance / sizeof glance[0]; i++)
+            TAKE(glance[i]);
     } else if (o->fmt == CQ_FMT_TABLE) {
         /* A readable event view: the normalized fields that let one glance
          * compare Docker and Kubernetes hits, then the raw event. */
@@ -615,18 +648,57 @@ static size_t cell_width(const cell *c)
     return w;
 }
 
-static void put_padded(FILE *out, text t, size_t width, int last)
+/* Prints t cut to width characters, padded to width + 2 unless last. */
+static void put_cell(FILE *out, text t, size_t width, int last)
 {
-    cq_put_safe(out, t.p, t.len);
+    size_t w = cq_put_cut(out, t.p, t.len, width);
     if (last)
         return;
-    for (size_t w = text_width(t); w < width; w++)
+    for (; w < width + 2; w++)
         fputc(' ', out);
 }
 
-static void print_table(cq_output *o, const uint32_t *ord, uint32_t n)
+#define TABLE_MIN_WIDTH 8   /* a column is never cut narrower than this */
+
+/* Cuts columns until the row fits `cols` characters: the last one alone
+ * when that leaves it TABLE_MIN_WIDTH, else the widest ones, to the largest
+ * cap such that every column at most cap wide fits, and no cap
+ * below TABLE_MIN_WIDTH (past that, lines are wider than the terminal and
+ * `less -S` scrolls them sideways). */
+static void fit_widths(size_t *w, uint32_t n, unsigned cols)
 {
-    if (!o->n_rows)
+    size_t budget = cols > 2 * (n - 1) ? cols - 2 * (n - 1) : 0, total = 0, widest = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        total += w[j];
+        widest = w[j] > widest ? w[j] : widest;
+    }
+    if (total <= budget)
+        return;
+    /* The last column (_raw in the event view) gives first: it is where a
+     * reader expects the text to run on, and cutting it alone keeps the
+     * times and names whole. */
+    size_t rest = total - w[n - 1];
+    if (n > 1 && rest + TABLE_MIN_WIDTH <= budget) {
+        w[n - 1] = budget - rest;
+        return;
+    }
+    size_t lo = TABLE_MIN_WIDTH, hi = widest;   /* the cap: largest that fits */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo + 1) / 2, sum = 0;
+        for (uint32_t j = 0; j < n; j++)
+            sum += w[j] < mid ? w[j] : mid;
+        if (sum <= budget)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    for (uint32_t j = 0; j < n; j++)
+        w[j] = w[j] < lo ? w[j] : lo;
+}
+
+static void print_table(cq_output *o, FILE *out, const uint32_t *ord, uint32_t n)
+{
+    if (!o->n_rows || !n)
         return;     /* search says "(no results)" on stderr: a note, not a result */
     size_t *w = cq_arena_alloc(&o->arena, (n + 1) * sizeof *w);
     for (uint32_t j = 0; j < n; j++) {
@@ -637,10 +709,11 @@ static void print_table(cq_output *o, const uint32_t *ord, uint32_t n)
                 w[j] = cell_width(c);
         }
     }
-    for (uint32_t j = 0; j < n; j++) {
-        put_padded(o->out, text_of(o->cols[ord[j]]), w[j] + 2, j + 1 == n);
-    }
-    fputc('\n', o->out);
+    if (o->term_cols)
+        fit_widths(w, n, o->term_cols);
+    for (uint32_t j = 0; j < n; j++)
+        put_cell(out, text_of(o->cols[ord[j]]), w[j], j + 1 == n);
+    fputc('\n', out);
     cq_strbuf sb = CQ_STRBUF_INIT;
     for (uint64_t r = 0; r < o->n_rows; r++) {
         for (uint32_t j = 0; j < n; j++) {
@@ -651,24 +724,44 @@ static void print_table(cq_output *o, const uint32_t *ord, uint32_t n)
                     cq_strbuf_adds(&sb, ", ");
                 cq_strbuf_add(&sb, c->vals[k].p, c->vals[k].len);
             }
-            put_padded(o->out, (text){cq_strbuf_str(&sb), sb.len}, w[j] + 2, j + 1 == n);
+            put_cell(out, (text){cq_strbuf_str(&sb), sb.len}, w[j], j + 1 == n);
         }
-        fputc('\n', o->out);
+        fputc('\n', out);
     }
     cq_strbuf_free(&sb);
 }
 
+void cq_output_terminal(cq_output *o, unsigned cols, unsigned rows)
+{
+    o->term_cols = cols;
+    o->term_rows = rows;
+}
+
+/* The table, through the pager when it is longer than the screen (the
+ * header and a line for the pager's prompt included). */
+static int finish_table(cq_output *o, const uint32_t *ord, uint32_t n)
+{
+    FILE *pager = o->term_rows && o->n_rows + 2 > o->term_rows ? cq_pager_open() : NULL;
+    if (!pager) {
+        print_table(o, o->out, ord, n);
+        return 0;
+    }
+    print_table(o, pager, ord, n);
+    return cq_pager_close(pager);
+}
+
 int cq_output_finish(cq_output *o)
 {
+    int rc = 0;
     if (o->fmt != CQ_FMT_JSON) {
         uint32_t n;
         uint32_t *ord = column_order(o, &n);
         if (o->fmt == CQ_FMT_CSV)
             print_csv(o, ord, n);
         else
-            print_table(o, ord, n);
+            rc = finish_table(o, ord, n);
     }
-    return fflush(o->out) || ferror(o->out) ? -1 : 0;
+    return fflush(o->out) || ferror(o->out) || rc ? -1 : 0;
 }
 
 void cq_output_free(cq_output *o)

@@ -35,6 +35,11 @@ cq_sink *cq_output_sink(cq_output *o);
 /* JSON only: adds name=value as the first key of every row (both strings
  * must outlive the output). */
 void cq_output_tag(cq_output *o, const char *name, const char *value);
+/* Table, when out is a terminal: the event view becomes Splunk's (_time,
+ * sourcetype, host, _raw), cells are cut with an ellipsis so that rows fit
+ * `cols` characters, and with rows > 0 a table longer than `rows` lines
+ * goes through the pager (cli/term.h). */
+void cq_output_terminal(cq_output *o, unsigned cols, unsigned rows);
 /* Prints what was buffered (table, csv).  Returns 0, or -1 on a write error. */
 int cq_output_finish(cq_output *o);
 uint64_t cq_output_rows(const cq_output *o);
@@ -53,6 +58,10 @@ void cq_put_safe(FILE *out, const char *s, size_t len);
  * Close it with fclose() (which leaves `to` open); returns `to` itself if
  * the stream cannot be made. */
 FILE *cq_safe_stream(FILE *to);
+/* Prints s as cq_put_safe does, within `width` characters: when it is
+ * wider, as much as fits before an ellipsis (U+2026), never cutting a
+ * character or an escape in two.  Returns the width printed. */
+size_t cq_put_cut(FILE *out, const char *s, size_t len, size_t width);
 /* Characters cq_put_safe prints for s[0..len). */
 size_t cq_safe_width(const char *s, size_t len);
 

@@ -342,6 +342,48 @@ START_TEST(put_safe_sequences)
 }
 END_TEST
 
+static char *put_cut_str(const char *s, size_t width, size_t *printed)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    *printed = cq_put_cut(f, s, strlen(s), width);
+    fclose(f);
+    return buf;
+}
+
+/* Cells cut to a terminal's width: whole characters and escapes before
+ * the ellipsis, and exactly the width asked for. */
+START_TEST(put_cut_keeps_characters_whole)
+{
+    static const struct {
+        const char *in;
+        size_t width;
+        const char *out;
+    } t[] = {
+        {"abcdef", 6, "abcdef"},                     /* fits: untouched */
+        {"abcdef", 10, "abcdef"},
+        {"abcdef", 5, "abcd\xE2\x80\xA6"},
+        {"abcdef", 1, "\xE2\x80\xA6"},
+        {"abcdef", 0, ""},
+        {"h\xC3\xA9llo w", 4, "h\xC3\xA9l\xE2\x80\xA6"},   /* two bytes, one character */
+        {"ab\x1b[2J", 4, "ab\xE2\x80\xA6"},          /* \x1b (4 wide) does not fit in 1 */
+        {"ab\x1b[2J", 7, "ab\\x1b\xE2\x80\xA6"},
+        {"\xE2\x80\xAE" "evil", 3, "\xE2\x80\xA6"},      /* \u202e is 6 wide */
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        size_t w;
+        char *o = put_cut_str(t[i].in, t[i].width, &w);
+        ck_assert_msg(!strcmp(o, t[i].out), "case %zu: \"%s\", want \"%s\"", i, o, t[i].out);
+        size_t whole = cq_safe_width(t[i].in, strlen(t[i].in));
+        ck_assert_msg(whole <= t[i].width ? w == whole : w <= t[i].width && (w > 0) == (t[i].width > 0),
+                      "case %zu: width %zu", i, w);
+        ck_assert_int_eq(w, cq_safe_width(o, strlen(o)));
+        free(o);
+    }
+}
+END_TEST
+
 /* A log whose values and field names carry terminal escapes. */
 static const char evil_log[] =
     "{\"_time\":1767225600,\"msg\":\"\\u001b]0;pwned\\u0007\\u001b[2Jcleared\","
@@ -926,6 +968,7 @@ Suite *safety_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, put_safe_every_byte);
     tcase_add_test(tc, put_safe_sequences);
+    tcase_add_test(tc, put_cut_keeps_characters_whole);
     tcase_add_test(tc, table_output_escapes);
     tcase_add_test(tc, sources_names_escaped);
     tcase_add_test(tc, errors_escaped);
