@@ -418,7 +418,7 @@ static void lane(FILE *out, const cq_hunt_result *r, size_t idx, const axis *ax,
                     what, r->hits == 1 ? "" : "s", r->hits == 1 ? "it" : "them");
         fputs("</text>\n", out);
     }
-    for (int b = 0; b < ax->n && max; b++) {
+    for (int b = 0; count && b < ax->n && max; b++) {
         if (!count[b])
             continue;
         int h = bar_height(count[b], max);
@@ -670,9 +670,11 @@ static void section(FILE *out, const cq_hunt_result *r, size_t idx, const cq_rep
     cq_html_escape(out, r->title);
     fputs("</h2>\n", out);
     section_meta(out, r, in->tz);
-    fputs("<p class=\"desc\">", out);
-    cq_html_escape(out, r->description);
-    fputs("</p>\n", out);
+    if (strcmp(r->description, "-")) {
+        fputs("<p class=\"desc\">", out);
+        cq_html_escape(out, r->description);
+        fputs("</p>\n", out);
+    }
     if (r->query) {
         fputs("<details><summary>query</summary><pre>", out);
         cq_html_escape(out, r->query);
