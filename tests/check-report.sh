@@ -30,6 +30,9 @@ if [ -z "$chromium" ]; then
         if command -v "$c" >/dev/null 2>&1; then chromium=$c; break; fi
     done
 fi
+if [ -n "$chromium" ] && ! command -v "$chromium" >/dev/null 2>&1; then
+    chromium=
+fi
 if [ -z "$chromium" ]; then
     if [ "${CQ_REPORT_REQUIRE:-0}" = 1 ]; then
         say "FAIL: chromium not found (apt-get install chromium)"
