@@ -3,7 +3,9 @@
  *
  * Table format: a summary (analytic, technique, hits, first and last time),
  * then each analytic's hits.  JSON format: one summary object per analytic,
- * then its hits, each tagged with "analytic_id".
+ * then its hits, each tagged with "analytic_id".  CSV: every hit of every
+ * analytic under one header (print_csv_report says which columns).  HTML:
+ * report_html.c, from the hits captured as JSON rows.
  */
 #include "cli/cli.h"
 #include "cli/report_html.h"
@@ -41,9 +43,12 @@ static const char hunt_usage[] =
     "                         hunts over the same paths reuse and bring up to date\n"
     "      --no-cache         with --archive: a temporary index, removed afterwards\n"
     "  -t, --technique T      only analytics of this ATT&CK technique (repeatable)\n"
-    "  -f, --format FMT       table (default), json (JSON Lines) or html (a\n"
+    "  -f, --format FMT       table (default), json (JSON Lines), csv or html\n"
+    "                         (csv: every hit under one header; html: a\n"
     "                         self-contained report)\n"
     "  -o, --output FILE      write the report to FILE instead of stdout\n"
+    "      --report-rows N    html: hits shown per analytic (default 100; 0: all);\n"
+    "                         the report says how many of how many\n"
     "      --since T          only events at or after T (also --earliest)\n"
     "      --until T          only events before T (also --latest)\n"
     "      --tz ZONE          zone for printed times, as search's (default $TZ, else UTC)\n"
@@ -60,7 +65,8 @@ static const char hunt_usage[] =
 
 typedef struct hunt_opts {
     cq_run_opts run;
-    int fail_on_hit, list, html, no_cache;
+    int fail_on_hit, list, html, csv, no_cache;
+    uint64_t report_rows;   /* html: hit rows kept per analytic, 0: all */
     const char *output;
     const char **techniques;
     size_t n_techniques;
@@ -74,6 +80,9 @@ typedef struct analytic {
     size_t report_len;
     uint64_t hits;
     int64_t first, last;
+    int64_t *times;         /* html: each hit's time, for the timeline */
+    size_t n_times;
+    char *time_cols;        /* the columns the times came from ("" if none) */
     int failed;
     int fixed;              /* the query chose its output columns */
     int named;              /* loaded from a path on the command line: ids do not filter it */
@@ -168,8 +177,9 @@ static void print_list(const hunt *h)
 
 /* Runs one analytic, formatting its hits into a->report.  Returns 0, or
  * CQ_EXIT_USAGE / CQ_EXIT_INPUT after printing the error. */
-static int run_one(analytic *a, cq_index *idx, const cq_run_opts *o)
+static int run_one(analytic *a, cq_index *idx, const hunt_opts *ho)
 {
+    const cq_run_opts *o = &ho->run;
     cq_query *q = cq_query_new(a->spl->query, a->spl->query_len, a->spl->path, a->spl->line_base);
     cq_query_opts qo = {o->earliest, o->latest, 0, NULL, o->lookups,
                         &o->limits, o->threads, o->geoip_db, o->n_geoip_db};
@@ -184,6 +194,10 @@ static int run_one(analytic *a, cq_index *idx, const cq_run_opts *o)
         a->fixed = q->plan->fixed_columns;
         cq_output *out = cq_output_new(o->format, mem, o->tz, q->plan->fixed_columns);
         cq_output_tag(out, "analytic_id", hdr(a, "id"));
+        if (ho->html) {
+            cq_output_keep(out, ho->report_rows);
+            cq_output_collect_times(out);
+        }
         q->bounds = o->bounds;      /* per analytic: its clock starts with its run */
         if (cq_query_run(q, idx, cq_output_sink(out), NULL)) {
             cq_query_print_error(q, stderr);
@@ -193,6 +207,8 @@ static int run_one(analytic *a, cq_index *idx, const cq_run_opts *o)
         }
         a->hits = cq_output_rows(out);
         cq_output_time_range(out, &a->first, &a->last);
+        a->time_cols = cq_xstrdup(cq_output_time_columns(out));
+        a->times = cq_output_take_times(out, &a->n_times);
         cq_output_free(out);
     }
     fclose(mem);
@@ -269,6 +285,20 @@ static void push(const char ***list, size_t *n, const char *v)
     (*list)[(*n)++] = v;
 }
 
+/* --report-rows N: a whole number, 0 for every hit. */
+static int report_rows(const char *val, uint64_t *n)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(val, &end, 10);
+    if (!*val || *val == '-' || *end || errno) {
+        cq_cli_error("--report-rows takes a whole number (0: every hit), not \"%s\"", val);
+        return -1;
+    }
+    *n = v;
+    return 0;
+}
+
 static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
 {
     static const struct option opts[] = {
@@ -282,6 +312,7 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
         {"lookups", required_argument, NULL, 'K'},  {"threads", required_argument, NULL, 'P'},
         {"geoip-db", required_argument, NULL, 'G'},
         {"timeout", required_argument, NULL, 'O'},  {"max-memory", required_argument, NULL, 'M'},
+        {"report-rows", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     cq_run_opts *o = &h->run;
@@ -289,6 +320,7 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
     o->latest = INT64_MAX;
     o->tz = cq_cli_default_tz();
     o->limits = CQ_LIMITS_SPLUNK;
+    h->report_rows = CQ_REPORT_ROWS;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "i:f:a:t:o:lh", opts, NULL)) != -1) {
@@ -314,15 +346,13 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
         case 'G': if (cq_cli_geoip_db(o, optarg)) return -1; break;
         case 'O': if (cq_cli_seconds(optarg, &o->bounds.timeout_s)) return -1; break;
         case 'M': if (cq_cli_size(optarg, &o->bounds.max_memory)) return -1; break;
+        case 'R': if (report_rows(optarg, &h->report_rows)) return -1; break;
         case 'h': fputs(hunt_usage, stdout); return 0;
         default: fputs(hunt_usage, stderr); return -1;
         }
     }
-    if (o->format == CQ_FMT_CSV && !h->html) {
-        cq_cli_error("not supported yet: hunt --format csv (use table, json or html)");
-        return -1;
-    }
-    if (h->html)
+    h->csv = o->format == CQ_FMT_CSV && !h->html;
+    if (h->html || h->csv)
         o->format = CQ_FMT_JSON;   /* hits are captured as JSON rows, then rendered */
     if (h->n_archive && o->index) {
         cq_cli_error("--index and --archive exclude each other");
@@ -336,6 +366,8 @@ static void hunt_free(hunt *h)
     for (size_t i = 0; i < h->n; i++) {
         cq_spl_free(h->a[i].spl);
         free(h->a[i].report);
+        free(h->a[i].times);
+        free(h->a[i].time_cols);
     }
     free(h->a);
 }
@@ -547,7 +579,34 @@ static void remove_temp_index(const char *dir)
 
 /* ------------------------------------------------------------- reports */
 
-/* Turns an analytic's captured JSON lines into rows for the HTML report. */
+/* An analytic's captured JSON lines as objects (NUL bytes kept: a value
+ * may hold them).  *n receives the count. */
+static json_t **captured_rows(const analytic *a, size_t *n)
+{
+    json_t **rows = NULL;
+    *n = 0;
+    const char *p = a->report, *end = a->report ? a->report + a->report_len : NULL;
+    while (p && p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        json_t *row = json_loadb(p, len, JSON_ALLOW_NUL, NULL);
+        if (row) {
+            rows = cq_xrealloc(rows, (*n + 1) * sizeof *rows);
+            rows[(*n)++] = row;
+        }
+        p += len + 1;
+    }
+    return rows;
+}
+
+static void free_rows(json_t **rows, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        json_decref(rows[k]);
+    free(rows);
+}
+
+/* What the HTML report shows of an analytic. */
 static void to_result(const analytic *a, cq_hunt_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -556,37 +615,198 @@ static void to_result(const analytic *a, cq_hunt_result *r)
     r->technique = hdr(a, "technique");
     r->severity = hdr(a, "severity");
     r->description = hdr(a, "description");
-    r->file = a->spl->path;
+    r->query = a->spl->query;
     r->failed = a->failed;
     r->fixed_columns = a->fixed;
     r->hits = a->hits;
     r->first = a->first;
     r->last = a->last;
-    const char *p = a->report, *end = a->report ? a->report + a->report_len : NULL;
-    while (p && p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        json_t *row = json_loadb(p, len, 0, NULL);
-        if (row) {
-            r->rows = cq_xrealloc(r->rows, (r->n_rows + 1) * sizeof *r->rows);
-            r->rows[r->n_rows++] = row;
-        }
-        p += len + 1;
-    }
+    r->time_cols = a->time_cols ? a->time_cols : "";
+    r->times = a->times;
+    r->n_times = a->n_times;
+    r->rows = captured_rows(a, &r->n_rows);
 }
 
-static void print_html_report(const hunt *h, const hunt_opts *ho, const char *source, FILE *out)
+/* When the report was made: $SOURCE_DATE_EPOCH (seconds) when it is set,
+ * as reproducible builds do, so that a report can be made again byte for
+ * byte (the regression cases rely on it); else now. */
+static int64_t report_time(void)
+{
+    const char *s = getenv("SOURCE_DATE_EPOCH");
+    if (s && *s) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (!*end && !errno && v >= 0 && v < 253402300800LL)
+            return (int64_t)v * 1000000;
+        cq_cli_error("SOURCE_DATE_EPOCH: not a number of seconds (\"%s\"); the report says now",
+                     s);
+    }
+    return cq_time_now_us();
+}
+
+static void add_sourcetype(void *ctx, const cq_sourcetype_summary *st)
+{
+    cq_report_info *in = ctx;
+    in->events += (uint64_t)st->events;
+    if (!st->events)
+        return;
+    if (in->data_first == INT64_MIN || st->t_min < in->data_first)
+        in->data_first = st->t_min;
+    if (in->data_last == INT64_MIN || st->t_max > in->data_last)
+        in->data_last = st->t_max;
+}
+
+static void print_html_report(const hunt *h, const hunt_opts *ho, const cq_report_info *info,
+                              FILE *out)
 {
     cq_hunt_result *r = cq_xcalloc(h->n + 1, sizeof *r);
     for (size_t i = 0; i < h->n; i++)
         to_result(&h->a[i], &r[i]);
-    cq_report_html(out, r, h->n, source, ho->run.tz);
-    for (size_t i = 0; i < h->n; i++) {
-        for (size_t k = 0; k < r[i].n_rows; k++)
-            json_decref(r[i].rows[k]);
-        free(r[i].rows);
-    }
+    (void)ho;
+    cq_report_html(out, r, h->n, info);
+    for (size_t i = 0; i < h->n; i++)
+        free_rows(r[i].rows, r[i].n_rows);
     free(r);
+}
+
+/* ------------------------------------------------------------- CSV */
+
+typedef struct csv_cols {
+    const char **name;      /* borrowed from the rows' keys */
+    size_t n, cap;
+} csv_cols;
+
+static int has_col(const csv_cols *c, const char *name)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->name[i], name))
+            return 1;
+    return 0;
+}
+
+static void add_col(csv_cols *c, const char *name)
+{
+    if (has_col(c, name))
+        return;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->name = cq_xrealloc(c->name, c->cap * sizeof *c->name);
+    }
+    c->name[c->n++] = name;
+}
+
+static const char *const csv_leading[] = {"analytic_id", "analytic_technique", "analytic_severity"};
+static const char *const csv_event_view[] = {
+    "_time", "sourcetype", "host", "user", "src_ip", "action", "command", "namespace",
+    "pod", "container", "container_id", "image", "exec_command",
+};
+
+static int by_str(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* The fields of one analytic's rows not yet in cols: in the query's order
+ * when it chose its columns, else (events) by name, as search's CSV. */
+static void add_analytic_cols(csv_cols *cols, json_t **rows, size_t n, int fixed)
+{
+    csv_cols mine = {0};
+    for (size_t k = 0; k < n; k++) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(rows[k], key, v)
+            if (strcmp(key, "analytic_id") && strcmp(key, "_raw") && !has_col(cols, key))
+                add_col(&mine, key);
+    }
+    if (!fixed && mine.n)
+        qsort(mine.name, mine.n, sizeof *mine.name, by_str);
+    for (size_t i = 0; i < mine.n; i++)
+        add_col(cols, mine.name[i]);
+    free(mine.name);
+}
+
+static void csv_value(FILE *out, json_t *v, cq_strbuf *sb, int tty)
+{
+    cq_strbuf_reset(sb);
+    if (json_is_string(v)) {
+        cq_strbuf_add(sb, json_string_value(v), json_string_length(v));
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) {
+            if (i)
+                cq_strbuf_addc(sb, '\n');      /* Splunk's multivalue cells */
+            if (json_is_string(e))
+                cq_strbuf_add(sb, json_string_value(e), json_string_length(e));
+        }
+    }
+    cq_csv_cell(out, cq_strbuf_str(sb), sb->len, 0, tty);
+}
+
+/* Every hit of every analytic (in the order they ran) under one header:
+ * analytic_id, analytic_technique, analytic_severity (prefixed, so no
+ * field of a hit can take their place), _time and the event view's
+ * normalized fields that any hit has, then every other field in the order
+ * the analytics bring them (an analytic's chosen columns in its order, an
+ * event analytic's fields by name), _raw last.  A cell is empty where a
+ * hit has no such field; no hits at all print nothing, as search. */
+static void print_csv_report(const hunt *h, FILE *out)
+{
+    json_t ***rows = cq_xcalloc(h->n + 1, sizeof *rows);
+    size_t *n_rows = cq_xcalloc(h->n + 1, sizeof *n_rows), total = 0;
+    csv_cols cols = {0};
+    for (size_t c = 0; c < sizeof csv_leading / sizeof *csv_leading; c++)
+        add_col(&cols, csv_leading[c]);
+    for (size_t i = 0; i < h->n; i++) {
+        rows[i] = captured_rows(&h->a[i], &n_rows[i]);
+        total += n_rows[i];
+    }
+    for (size_t c = 0; c < sizeof csv_event_view / sizeof *csv_event_view; c++)
+        for (size_t i = 0; i < h->n && !has_col(&cols, csv_event_view[c]); i++)
+            for (size_t k = 0; k < n_rows[i]; k++)
+                if (json_object_get(rows[i][k], csv_event_view[c])) {
+                    add_col(&cols, csv_event_view[c]);
+                    break;
+                }
+    for (size_t i = 0; i < h->n; i++)
+        add_analytic_cols(&cols, rows[i], n_rows[i], h->a[i].fixed);
+    for (size_t i = 0; i < h->n && !has_col(&cols, "_raw"); i++)
+        for (size_t k = 0; k < n_rows[i]; k++)
+            if (json_object_get(rows[i][k], "_raw")) {
+                add_col(&cols, "_raw");
+                break;
+            }
+    int tty = isatty(fileno(out));
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    for (size_t c = 0; total && c < cols.n; c++) {
+        if (c)
+            fputc(',', out);
+        cq_csv_cell(out, cols.name[c], strlen(cols.name[c]), 0, tty);
+    }
+    if (total)
+        fputc('\n', out);
+    for (size_t i = 0; i < h->n; i++) {
+        const char *lead[] = {hdr(&h->a[i], "id"), hdr(&h->a[i], "technique"),
+                              hdr(&h->a[i], "severity")};
+        for (size_t k = 0; k < n_rows[i]; k++) {
+            for (size_t c = 0; c < cols.n; c++) {
+                if (c)
+                    fputc(',', out);
+                if (c < 3)
+                    cq_csv_cell(out, lead[c], strlen(lead[c]), 0, tty);
+                else
+                    csv_value(out, json_object_get(rows[i][k], cols.name[c]), &sb, tty);
+            }
+            fputc('\n', out);
+        }
+    }
+    cq_strbuf_free(&sb);
+    free(cols.name);
+    for (size_t i = 0; i < h->n; i++)
+        free_rows(rows[i], n_rows[i]);
+    free(rows);
+    free(n_rows);
 }
 
 static int run_all(hunt *h, const hunt_opts *ho, const char *path, FILE *out)
@@ -600,19 +820,36 @@ static int run_all(hunt *h, const hunt_opts *ho, const char *path, FILE *out)
     int rc = CQ_EXIT_OK;
     uint64_t total = 0;
     for (size_t i = 0; i < h->n; i++) {
-        int r = run_one(&h->a[i], idx, &ho->run);
+        int r = run_one(&h->a[i], idx, ho);
         if (r > rc)
             rc = r;
         total += h->a[i].hits;
     }
+    cq_report_info info = {ho->n_archive ? "archive" : "index", path, ho->run.tz, 0, 0,
+                           INT64_MIN, INT64_MIN, ho->run.earliest, ho->run.latest,
+                           ho->report_rows};
+    cq_strbuf archives = CQ_STRBUF_INIT;
+    if (ho->html) {
+        info.generated = report_time();
+        if (cq_index_sourcetypes(idx, add_sourcetype, &info))
+            cq_cli_error("%s: %s (the report's data range is left out)", path,
+                         cq_index_errmsg(idx));
+        for (size_t i = 0; i < ho->n_archive; i++)
+            cq_strbuf_addf(&archives, "%s%s", i ? ", " : "", ho->archive[i]);
+        if (ho->n_archive)
+            info.source = cq_strbuf_str(&archives);
+    }
     cq_index_close(idx);
     const char *source = ho->n_archive ? ho->archive[0] : path;
     if (ho->html)
-        print_html_report(h, ho, source, out);
+        print_html_report(h, ho, &info, out);
+    else if (ho->csv)
+        print_csv_report(h, out);
     else if (ho->run.format == CQ_FMT_JSON)
         print_json_report(h, &ho->run, out);
     else
         print_table_report(h, &ho->run, source, out);
+    cq_strbuf_free(&archives);
     if (fflush(out) || ferror(out)) {
         cq_cli_error("cannot write the report%s%s", ho->output ? " to " : "",
                      ho->output ? ho->output : "");

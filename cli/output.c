@@ -55,6 +55,11 @@ struct cq_output {
     row *rows;
     uint64_t n_rows, cap_rows, n_seen;
     int64_t t_first, t_last;
+    uint64_t keep_max;      /* JSON: rows written at most (0: all); the rest are counted */
+    int collect_times;      /* keep each row's time in times[] */
+    int64_t *times;
+    size_t n_times, cap_times;
+    char time_cols[96];     /* names of the time columns seen, ", "-separated */
     const char *tag_name;   /* JSON: a field put first in every row (hunt) */
     const char *tag_value;
 };
@@ -124,25 +129,97 @@ static text cell_text(cq_output *o, const cq_col *c, uint32_t r, uint32_t k)
     return (text){cq_arena_strndup(&o->arena, v.p ? v.p : "", n), n};
 }
 
-/* Widens the range of _time seen (any order: stats output is not sorted by
- * time), from a time column or epoch seconds. */
-static void note_time(cq_output *o, const cq_col *c, uint32_t r)
+/* A column whose values are times: _time, or one of the names analytics
+ * give the times of an aggregate (stats min(_time) as firstTime, first_time,
+ * earliest, last_seen, ...), compared without case and underscores. */
+static int time_column(const char *name)
 {
-    int64_t t;
+    static const char *const names[] = {
+        "firsttime", "lasttime", "firstseen", "lastseen", "earliest", "latest",
+        "earliesttime", "latesttime", "starttime", "endtime", "mintime", "maxtime",
+    };
+    if (!strcmp(name, "_time"))
+        return 1;
+    char folded[24];
+    size_t n = 0;
+    for (const char *p = name; *p; p++) {
+        if (*p == '_')
+            continue;
+        if (n + 1 == sizeof folded)
+            return 0;
+        folded[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    }
+    folded[n] = '\0';
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(folded, names[i]))
+            return 1;
+    return 0;
+}
+
+/* The time in row r of c: a time column, epoch seconds (a number or its
+ * text) or an ISO 8601 text (strftime's "%Y-%m-%dT%H:%M:%S%z").  0 or -1. */
+static int value_time(cq_output *o, const cq_col *c, uint32_t r, int64_t *t)
+{
     double secs;
     cq_sv v;
-    if (c->kind == CQ_COL_TIME)
-        t = c->times[r];
-    else if (c->kind == CQ_COL_NUM && c->nums[r] == c->nums[r])
-        t = (int64_t)(c->nums[r] * 1e6);
-    else if ((v = cq_col_text(c, r, 0, &o->arena)).p && cq_parse_num(v.p, v.len, &secs))
-        t = (int64_t)(secs * 1e6);
-    else
+    if (c->kind == CQ_COL_TIME) {
+        *t = c->times[r];
+        return 0;
+    }
+    if (c->kind == CQ_COL_NUM) {
+        if (c->nums[r] != c->nums[r])
+            return -1;
+        *t = (int64_t)(c->nums[r] * 1e6);
+        return 0;
+    }
+    v = cq_col_text(c, r, 0, &o->arena);
+    if (!v.p)
+        return -1;
+    if (cq_parse_num(v.p, v.len, &secs)) {
+        *t = (int64_t)(secs * 1e6);
+        return 0;
+    }
+    return cq_time_parse_iso(v.p, v.len, t);
+}
+
+/* Remembers that column name held times (for "times from first_time"). */
+static void note_time_column(cq_output *o, const char *name)
+{
+    size_t len = strlen(o->time_cols), n = strlen(name);
+    for (const char *p = o->time_cols; *p;) {
+        size_t k = strcspn(p, ",");
+        if (k == n && !strncmp(p, name, n))
+            return;
+        p += k + (p[k] ? 2 : 0);
+    }
+    if (len + n + 3 < sizeof o->time_cols)
+        snprintf(o->time_cols + len, sizeof o->time_cols - len, "%s%s", len ? ", " : "", name);
+}
+
+/* Widens the range of times seen (any order: stats output is not sorted by
+ * time) and lowers *row_t, the row's earliest time. */
+static void note_time(cq_output *o, const char *name, const cq_col *c, uint32_t r,
+                      int64_t *row_t)
+{
+    int64_t t;
+    if (value_time(o, c, r, &t))
         return;
+    note_time_column(o, name);
     if (o->t_first == INT64_MIN || t < o->t_first)
         o->t_first = t;
     if (o->t_last == INT64_MIN || t > o->t_last)
         o->t_last = t;
+    if (t < *row_t)
+        *row_t = t;
+}
+
+static void keep_time(cq_output *o, int64_t t)
+{
+    if (o->n_times == o->cap_times) {
+        o->cap_times = o->cap_times ? o->cap_times * 2 : 1024;
+        o->times = cq_xrealloc(o->times, o->cap_times * sizeof *o->times);
+    }
+    o->times[o->n_times++] = t;
 }
 
 static void take_row(cq_output *o, const cq_batch *b, uint32_t r, row *out)
@@ -155,6 +232,7 @@ static void take_row(cq_output *o, const cq_batch *b, uint32_t r, row *out)
                 col_id(o, b->cols[i].name);
     out->cells = cq_arena_alloc(&o->arena, (b->n_cols + 1) * sizeof *out->cells);
     out->n_cells = 0;
+    int64_t row_t = INT64_MAX;
     for (uint32_t i = 0; i < b->n_cols; i++) {
         const cq_bcol *bc = &b->cols[i];
         if (!visible(bc->name))
@@ -162,8 +240,8 @@ static void take_row(cq_output *o, const cq_batch *b, uint32_t r, row *out)
         uint32_t nv = cq_col_nvals(&bc->col, r);
         if (!nv)
             continue;
-        if (!strcmp(bc->name, "_time"))
-            note_time(o, &bc->col, r);
+        if (time_column(bc->name))
+            note_time(o, bc->name, &bc->col, r, &row_t);
         cell *c = &out->cells[out->n_cells++];
         c->col = col_id(o, bc->name);
         c->n_vals = nv;
@@ -175,6 +253,8 @@ static void take_row(cq_output *o, const cq_batch *b, uint32_t r, row *out)
             c->vals[k] = cell_text(o, &bc->col, r, k);
         }
     }
+    if (o->collect_times && row_t != INT64_MAX)
+        keep_time(o, row_t);
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when s[0..len) does
@@ -290,7 +370,8 @@ static int out_batch(cq_sink *s, const cq_batch *b)
         take_row(o, b, cq_batch_row(b, i), &rw);
         o->n_seen++;
         if (o->fmt == CQ_FMT_JSON) {
-            json_row(o, &rw);
+            if (!o->keep_max || o->n_seen <= o->keep_max)
+                json_row(o, &rw);
             cq_arena_reset(&o->arena);
             /* columns live in the arena too: forget them with it */
             cq_strmap_clear(&o->col_ids);
@@ -336,6 +417,30 @@ void cq_output_csv_raw(cq_output *o, int raw)
 cq_sink *cq_output_sink(cq_output *o)
 {
     return &o->sink;
+}
+
+void cq_output_keep(cq_output *o, uint64_t max_rows)
+{
+    o->keep_max = max_rows;
+}
+
+void cq_output_collect_times(cq_output *o)
+{
+    o->collect_times = 1;
+}
+
+int64_t *cq_output_take_times(cq_output *o, size_t *n)
+{
+    int64_t *t = o->times;
+    *n = o->n_times;
+    o->times = NULL;
+    o->n_times = o->cap_times = 0;
+    return t;
+}
+
+const char *cq_output_time_columns(const cq_output *o)
+{
+    return o->time_cols;
 }
 
 uint64_t cq_output_rows(const cq_output *o)
@@ -579,12 +684,9 @@ static void csv_bytes(FILE *out, const char *s, size_t len, int tty)
     }
 }
 
-/* One CSV cell (RFC 4180 quoting); unless raw, a cell that looks like a
- * formula gets a leading ' so a spreadsheet shows it as text. */
-static void csv_field(const cq_output *o, const char *s, size_t len)
+void cq_csv_cell(FILE *out, const char *s, size_t len, int raw, int tty)
 {
-    FILE *out = o->out;
-    int defuse = !o->csv_raw && looks_like_formula(s);
+    int defuse = !raw && looks_like_formula(s);
     int quote = memchr(s, ',', len) || memchr(s, '"', len) || memchr(s, '\r', len) ||
                 memchr(s, '\n', len);
     if (quote)
@@ -594,13 +696,18 @@ static void csv_field(const cq_output *o, const char *s, size_t len)
     for (size_t i = 0; i < len;) {
         const char *q = quote ? memchr(s + i, '"', len - i) : NULL;
         size_t n = q ? (size_t)(q - (s + i)) + 1 : len - i;
-        csv_bytes(out, s + i, n, o->tty);
+        csv_bytes(out, s + i, n, tty);
         if (q)
             fputc('"', out);    /* "" is a quote inside a quoted cell */
         i += n;
     }
     if (quote)
         fputc('"', out);
+}
+
+static void csv_field(const cq_output *o, const char *s, size_t len)
+{
+    cq_csv_cell(o->out, s, len, o->csv_raw, o->tty);
 }
 
 static void print_csv(cq_output *o, const uint32_t *ord, uint32_t n)
@@ -769,6 +876,7 @@ void cq_output_free(cq_output *o)
     if (!o)
         return;
     free(o->rows);
+    free(o->times);
     free(o->cols);
     cq_strmap_free(&o->col_ids);
     cq_arena_free(&o->arena);

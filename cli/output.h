@@ -42,10 +42,27 @@ void cq_output_tag(cq_output *o, const char *name, const char *value);
 void cq_output_terminal(cq_output *o, unsigned cols, unsigned rows);
 /* Prints what was buffered (table, csv).  Returns 0, or -1 on a write error. */
 int cq_output_finish(cq_output *o);
+/* JSON only: writes the first max_rows rows (0: all); cq_output_rows() and
+ * the times still count every row (hunt's HTML report shows a few). */
+void cq_output_keep(cq_output *o, uint64_t max_rows);
+/* Keeps the earliest time of every row that has one, for
+ * cq_output_take_times() (malloc'ed, the caller frees it). */
+void cq_output_collect_times(cq_output *o);
+int64_t *cq_output_take_times(cq_output *o, size_t *n);
 uint64_t cq_output_rows(const cq_output *o);
-/* Oldest and newest _time seen (INT64_MIN when no row had _time). */
+/* Oldest and newest time seen (INT64_MIN when no row had one), from _time
+ * and from the columns that hold an aggregate's times: firstTime, lastTime,
+ * first_time, earliest, latest, last_seen, ... (case and _ aside), as a
+ * time, epoch seconds or ISO 8601 text.  cq_output_time_columns() names the
+ * columns that held them ("" if none). */
 void cq_output_time_range(const cq_output *o, int64_t *first, int64_t *last);
+const char *cq_output_time_columns(const cq_output *o);
 void cq_output_free(cq_output *o);
+
+/* Writes one CSV cell as CSV output does (RFC 4180 quoting, multivalues
+ * already joined with newlines): formula-like cells defused unless raw, and
+ * to a terminal (tty) controls escaped as cq_put_safe does. */
+void cq_csv_cell(FILE *out, const char *s, size_t len, int raw, int tty);
 
 /* Writes s to out so that log content can never drive the analyst's
  * terminal: C0 controls (ESC included) and DEL as \xNN, C1 controls and the

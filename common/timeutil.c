@@ -126,6 +126,11 @@ static int local_offset(int64_t us)
     return localtime_r(&t, &tm) ? (int)tm.tm_gmtoff : 0;
 }
 
+int cq_tz_offset_at(int64_t us, int tz_offset_s)
+{
+    return tz_offset_s == CQ_TZ_LOCAL ? local_offset(us) : tz_offset_s;
+}
+
 size_t cq_time_format(int64_t us, int tz_offset_s, char *buf)
 {
     if (tz_offset_s == CQ_TZ_LOCAL)

@@ -39,6 +39,10 @@ size_t cq_time_format(int64_t us, int tz_offset_s, char *buf);
 #define CQ_TZ_LOCAL INT_MIN
 int cq_tz_parse(const char *s, int *offset_s);
 
+/* The offset east of UTC, in seconds, that the zone of a --tz value has at
+ * the instant us (CQ_TZ_LOCAL: the local zone's, summer time included). */
+int cq_tz_offset_at(int64_t us, int tz_offset_s);
+
 /* Now, in microseconds. */
 int64_t cq_time_now_us(void);
 

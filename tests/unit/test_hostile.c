@@ -386,6 +386,17 @@ START_TEST(output_file_no_link)
     ck_assert_str_eq(o, "");    /* nothing on stdout */
     free(o);
     ck_assert(symlink(victim, link) == 0);
+    char spl[200];
+    tmp_path(&t, "users.spl", spl, sizeof spl);
+    spit(spl, "# id: X-1\n# title: users\n# severity: low\n* | table user\n");
+    const char *h[] = {"hunt", "--index", t.index, "-f", "csv", "-o", out, spl, NULL};
+    ck_assert_int_eq(cq_run(&t, h), 0);     /* hunt -f csv -o FILE: the hits there */
+    o = test_slurp(out, NULL);
+    ck_assert_str_eq(o, "analytic_id,analytic_technique,analytic_severity,user\nX-1,-,low,alice\n");
+    free(o);
+    o = test_slurp(t.out, NULL);
+    ck_assert_str_eq(o, "");
+    free(o);
     const char *b[] = {"search", "--index", t.index, "-o", link, "* | table user", NULL};
     ck_assert_int_eq(cq_run(&t, b), 3);
     const char *c[] = {"hunt", "--index", t.index, "-o", link, "T1609-001", NULL};
