@@ -9,6 +9,7 @@
  */
 #include "cli/cli.h"
 #include "cli/report_html.h"
+#include "cli/term.h"
 #include "cli/spl_file.h"
 #include "common/hash.h"
 #include "common/paths.h"
@@ -47,6 +48,8 @@ static const char hunt_usage[] =
     "                         (csv: every hit under one header; html: a\n"
     "                         self-contained report)\n"
     "  -o, --output FILE      write the report to FILE instead of stdout\n"
+    "      --no-pager         on a terminal, print a long table report without the\n"
+    "                         pager (tables there are cut to the width, as search's)\n"
     "      --report-rows N    html: hits shown per analytic (default 100; 0: all);\n"
     "                         the report says how many of how many\n"
     "      --since T          only events at or after T (also --earliest)\n"
@@ -67,6 +70,9 @@ typedef struct hunt_opts {
     cq_run_opts run;
     int fail_on_hit, list, html, csv, no_cache;
     uint64_t report_rows;   /* html: hit rows kept per analytic, 0: all */
+    int no_pager;           /* --no-pager */
+    unsigned term_cols;     /* table to a terminal: its width (0: not a terminal) */
+    unsigned term_rows;     /* ... and its height, when the report may be paged */
     const char *output;
     const char **techniques;
     size_t n_techniques;
@@ -194,6 +200,8 @@ static int run_one(analytic *a, cq_index *idx, const hunt_opts *ho)
         a->fixed = q->plan->fixed_columns;
         cq_output *out = cq_output_new(o->format, mem, o->tz, q->plan->fixed_columns);
         cq_output_tag(out, "analytic_id", hdr(a, "id"));
+        if (ho->term_cols)
+            cq_output_terminal(out, ho->term_cols, 0);  /* the whole report pages */
         if (ho->html) {
             cq_output_keep(out, ho->report_rows);
             cq_output_collect_times(out);
@@ -225,33 +233,113 @@ static const char *fmt_time(int64_t us, int tz, char *buf)
     return buf;
 }
 
-static void print_table_report(const hunt *h, const cq_run_opts *o, const char *index,
-                               FILE *out)
+/* One line of the table report's summary, its cells cut to w[]. */
+static void summary_line(FILE *out, const char *const *cell, const size_t *w, uint32_t n)
 {
-    char b1[CQ_TIME_BUFLEN], b2[CQ_TIME_BUFLEN], hits[24];
-    fprintf(out, "cquery hunt: %zu analytic%s over %s\n\n", h->n, h->n == 1 ? "" : "s", index);
-    fprintf(out, "%-12s %-10s %6s  %-29s  %-29s  %s\n", "id", "technique", "hits", "first", "last",
-           "title");
-    for (size_t i = 0; i < h->n; i++) {
-        const analytic *a = &h->a[i];
-        const char *tech = hdr(a, "technique");
-        if (a->failed)
-            snprintf(hits, sizeof hits, "error");
-        else
-            snprintf(hits, sizeof hits, "%llu", (unsigned long long)a->hits);
-        fprintf(out, "%-12s %-10.*s %6s  %-29s  %-29s  %s\n", hdr(a, "id"), (int)strcspn(tech, " "),
-               tech, hits, fmt_time(a->first, o->tz, b1), fmt_time(a->last, o->tz, b2),
-               hdr(a, "title"));
+    for (uint32_t j = 0; j < n; j++) {
+        int right = j == 2;     /* hits */
+        size_t cw = cq_safe_width(cell[j], strlen(cell[j]));
+        for (size_t k = cw; right && k < w[j]; k++)
+            fputc(' ', out);
+        size_t pw = cq_put_cut(out, cell[j], strlen(cell[j]), w[j]);
+        for (size_t k = pw; !right && j + 1 < n && k < w[j]; k++)
+            fputc(' ', out);
+        if (j + 1 < n)
+            fputs("  ", out);
     }
+    fputc('\n', out);
+}
+
+#define SUMMARY_COLS 6
+
+static void summary_cells(const analytic *a, const cq_run_opts *o, char bufs[3][CQ_TIME_BUFLEN],
+                          const char **cell)
+{
+    const char *tech = hdr(a, "technique");
+    snprintf(bufs[0], CQ_TIME_BUFLEN, "%.*s", (int)strcspn(tech, " "), tech);
+    if (a->failed)
+        snprintf(bufs[1], CQ_TIME_BUFLEN, "error");
+    else
+        snprintf(bufs[1], CQ_TIME_BUFLEN, "%llu", (unsigned long long)a->hits);
+    cell[0] = hdr(a, "id");
+    cell[1] = bufs[0];
+    cell[2] = bufs[1];
+    cell[3] = fmt_time(a->first, o->tz, bufs[2]);
+    cell[4] = NULL;     /* set by the caller: two times need two buffers */
+    cell[5] = hdr(a, "title");
+}
+
+/* The summary: one line per analytic, columns as wide as their widest
+ * cell, cut to the terminal's width when there is one. */
+static void print_summary(const hunt *h, const hunt_opts *ho, FILE *out)
+{
+    static const char *const head[SUMMARY_COLS] = {"id", "technique", "hits", "first", "last",
+                                                   "title"};
+    size_t w[SUMMARY_COLS];
+    for (uint32_t j = 0; j < SUMMARY_COLS; j++)
+        w[j] = strlen(head[j]);
+    char bufs[3][CQ_TIME_BUFLEN], last[CQ_TIME_BUFLEN];
+    const char *cell[SUMMARY_COLS];
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass) {
+            if (ho->term_cols)
+                cq_fit_widths(w, SUMMARY_COLS, ho->term_cols);
+            summary_line(out, head, w, SUMMARY_COLS);
+        }
+        for (size_t i = 0; i < h->n; i++) {
+            summary_cells(&h->a[i], &ho->run, bufs, cell);
+            cell[4] = fmt_time(h->a[i].last, ho->run.tz, last);
+            for (uint32_t j = 0; j < SUMMARY_COLS && !pass; j++) {
+                size_t cw = cq_safe_width(cell[j], strlen(cell[j]));
+                w[j] = cw > w[j] ? cw : w[j];
+            }
+            if (pass)
+                summary_line(out, cell, w, SUMMARY_COLS);
+        }
+    }
+}
+
+static void print_table_report(const hunt *h, const hunt_opts *ho, const char *index, FILE *out)
+{
+    fprintf(out, "cquery hunt: %zu analytic%s over %s\n\n", h->n, h->n == 1 ? "" : "s", index);
+    print_summary(h, ho, out);
+    cq_strbuf sb = CQ_STRBUF_INIT;
     for (size_t i = 0; i < h->n; i++) {
         const analytic *a = &h->a[i];
         if (a->failed)
             continue;
-        fprintf(out, "\n== %s: %s (%llu hit%s)\n", hdr(a, "id"), hdr(a, "title"),
-               (unsigned long long)a->hits, a->hits == 1 ? "" : "s");
+        cq_strbuf_reset(&sb);
+        cq_strbuf_addf(&sb, "== %s: %s (%llu hit%s)", hdr(a, "id"), hdr(a, "title"),
+                       (unsigned long long)a->hits, a->hits == 1 ? "" : "s");
+        fputc('\n', out);
+        cq_put_cut(out, cq_strbuf_str(&sb), sb.len, ho->term_cols ? ho->term_cols : SIZE_MAX);
+        fputc('\n', out);
         if (a->hits)
             fwrite(a->report, 1, a->report_len, out);
     }
+    cq_strbuf_free(&sb);
+}
+
+/* The table report, through the pager when it is longer than the screen. */
+static void page_table_report(const hunt *h, const hunt_opts *ho, const char *index, FILE *out)
+{
+    char *text = NULL;
+    size_t len = 0, lines = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem)
+        cq_oom();
+    print_table_report(h, ho, index, mem);
+    fclose(mem);
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    FILE *pager = lines + 1 > ho->term_rows ? cq_pager_open() : NULL;
+    if (pager) {
+        fwrite(text, 1, len, pager);
+        cq_pager_close(pager);     /* quitting the pager early is no error */
+    } else {
+        fwrite(text, 1, len, out);
+    }
+    free(text);
 }
 
 static void print_json_report(const hunt *h, const cq_run_opts *o, FILE *out)
@@ -313,6 +401,7 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
         {"geoip-db", required_argument, NULL, 'G'},
         {"timeout", required_argument, NULL, 'O'},  {"max-memory", required_argument, NULL, 'M'},
         {"report-rows", required_argument, NULL, 'R'},
+        {"no-pager", no_argument, NULL, 'Q'},
         {NULL, 0, NULL, 0},
     };
     cq_run_opts *o = &h->run;
@@ -337,6 +426,7 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
         case 'z': if (cq_cli_tz(optarg, &o->tz)) return -1; break;
         case 'F': h->fail_on_hit = 1; break;
         case 'l': h->list = 1; break;
+        case 'Q': h->no_pager = 1; break;
         case 'a': push(&h->archive, &h->n_archive, optarg); break;
         case 'N': h->no_cache = 1; break;
         case 't': push(&h->techniques, &h->n_techniques, optarg); break;
@@ -847,8 +937,10 @@ static int run_all(hunt *h, const hunt_opts *ho, const char *path, FILE *out)
         print_csv_report(h, out);
     else if (ho->run.format == CQ_FMT_JSON)
         print_json_report(h, &ho->run, out);
+    else if (ho->term_rows)
+        page_table_report(h, ho, source, out);
     else
-        print_table_report(h, &ho->run, source, out);
+        print_table_report(h, ho, source, out);
     cq_strbuf_free(&archives);
     if (fflush(out) || ferror(out)) {
         cq_cli_error("cannot write the report%s%s", ho->output ? " to " : "",
@@ -905,6 +997,12 @@ int cq_cmd_hunt(int argc, char **argv)
         rc = CQ_EXIT_OK;
     if (rc == CQ_EXIT_OK) {
         FILE *out = ho.output ? cq_cli_create(ho.output) : stdout;
+        unsigned cols, rows;
+        if (out && !ho.html && !ho.csv && ho.run.format == CQ_FMT_TABLE &&
+            cq_term_size(out, &cols, &rows)) {
+            ho.term_cols = cols;
+            ho.term_rows = ho.no_pager ? 0 : rows;
+        }
         if (!out) {
             rc = CQ_EXIT_INPUT;
         } else {

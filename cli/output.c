@@ -772,7 +772,7 @@ static void put_cell(FILE *out, text t, size_t width, int last)
  * cap such that every column at most cap wide fits, and no cap
  * below TABLE_MIN_WIDTH (past that, lines are wider than the terminal and
  * `less -S` scrolls them sideways). */
-static void fit_widths(size_t *w, uint32_t n, unsigned cols)
+void cq_fit_widths(size_t *w, uint32_t n, unsigned cols)
 {
     size_t budget = cols > 2 * (n - 1) ? cols - 2 * (n - 1) : 0, total = 0, widest = 0;
     for (uint32_t j = 0; j < n; j++) {
@@ -817,7 +817,7 @@ static void print_table(cq_output *o, FILE *out, const uint32_t *ord, uint32_t n
         }
     }
     if (o->term_cols)
-        fit_widths(w, n, o->term_cols);
+        cq_fit_widths(w, n, o->term_cols);
     for (uint32_t j = 0; j < n; j++)
         put_cell(out, text_of(o->cols[ord[j]]), w[j], j + 1 == n);
     fputc('\n', out);

@@ -40,6 +40,10 @@ void cq_output_tag(cq_output *o, const char *name, const char *value);
  * `cols` characters, and with rows > 0 a table longer than `rows` lines
  * goes through the pager (cli/term.h). */
 void cq_output_terminal(cq_output *o, unsigned cols, unsigned rows);
+/* Cuts the widths w[0..n) of a table's columns (two spaces apart) so that
+ * a row fits `cols` characters: the last column first, then the widest
+ * ones, none below 8 (past that, rows are wider than the terminal). */
+void cq_fit_widths(size_t *w, uint32_t n, unsigned cols);
 /* Prints what was buffered (table, csv).  Returns 0, or -1 on a write error. */
 int cq_output_finish(cq_output *o);
 /* JSON only: writes the first max_rows rows (0: all); cq_output_rows() and

@@ -67,5 +67,17 @@ n=$((n + 1))
 on_tty 40 40 "'$cq' search -f csv --index '$tmp/i.db' 'sourcetype=docker:daemon | head 2 | table _raw'"
 grep -q '…' "$tmp/out" && bad "csv on a terminal was cut"
 
+# 7. hunt's table report: cut to the width, paged as a whole
+n=$((n + 1))
+on_tty 80 20 "PAGER='sed s/^/PAGED:/' '$cq' hunt --index '$tmp/i.db'"
+grep -E '^PAGED:(T1|SIG-)' "$tmp/out" | sed 's/^PAGED://' > "$tmp/summary"
+[ "$(wc -l < "$tmp/summary")" -gt 20 ] || bad "hunt: the summary has $(wc -l < "$tmp/summary") lines"
+[ "$(widest "$tmp/summary")" -le 80 ] || bad "hunt: a summary line is wider than 80: $(widest "$tmp/summary")"
+grep -q '^PAGED:id  *technique  *hits  *first' "$tmp/out" || bad "hunt: the summary was not paged"
+[ "$(grep -vc '^PAGED:' "$tmp/out")" = 0 ] || bad "hunt: lines outside the pager"
+on_tty 80 20 "'$cq' hunt --no-pager --index '$tmp/i.db' T1609-001"
+grep -q '^== T1609-001: Container administration command' "$tmp/out" || bad "hunt --no-pager: $(head -3 "$tmp/out")"
+grep -qE '^_time +sourcetype +_raw$' "$tmp/out" || bad "hunt: the event view on a terminal"
+
 [ "$fail" = 0 ] && echo "check-terminal: $n terminal checks pass"
 exit "$fail"
