@@ -479,16 +479,29 @@ static shell *shell_of(EditLine *el)
 static void text_to_cursor(shell *sh, EditLine *el, cq_strbuf *t, int whole_line)
 {
     const LineInfo *li = el_line(el);
-    cq_strbuf_add(t, sh->query.buf ? sh->query.buf : "", sh->query.len);
+    cq_strbuf_grow(t, 1);
+    t->buf[t->len] = '\0';         /* a string even when nothing is typed */
+    cq_strbuf_add(t, cq_strbuf_str(&sh->query), sh->query.len);
     if (sh->query.len)
         cq_strbuf_addc(t, '\n');
     const char *end = whole_line ? li->lastchar : li->cursor;
     cq_strbuf_add(t, li->buffer, (size_t)(end - li->buffer));
 }
 
+/* Whether a name or value from the logs may go into the edit line: no
+ * control character, which the terminal would act on. */
+static int printable(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return 0;
+    return len > 0;
+}
+
 static void add_field(void *ctx, const char *name)
 {
-    words_add(ctx, name, strlen(name), "");
+    if (printable(name, strlen(name)))
+        words_add(ctx, name, strlen(name), "");
 }
 
 static words *index_fields(shell *sh)
@@ -540,7 +553,7 @@ static int take_values(cq_sink *s, const cq_batch *b)
     const cq_col *c = cq_batch_get(b, vs->field);
     for (uint32_t i = 0; c && i < b->n_sel; i++) {
         cq_sv v = cq_col_text(c, cq_batch_row(b, i), 0, &vs->arena);
-        if (v.p && !memchr(v.p, '\n', v.len) && !memchr(v.p, '\0', v.len))
+        if (v.p && printable(v.p, v.len))
             add_value(vs->out, v.p, v.len);
     }
     cq_arena_reset(&vs->arena);
@@ -787,8 +800,8 @@ static void list_words(const words *w)
     size_t width = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 80;
     size_t longest = 1;
     for (size_t i = 0; i < w->n && i < MAX_LISTED; i++)
-        if (strlen(w->v[i]) > longest)
-            longest = strlen(w->v[i]);
+        if (cq_safe_width(w->v[i], strlen(w->v[i])) > longest)
+            longest = cq_safe_width(w->v[i], strlen(w->v[i]));
     size_t per_line = width / (longest + 2) ? width / (longest + 2) : 1;
     fputc('\n', stdout);
     for (size_t i = 0; i < w->n && i < MAX_LISTED; i++) {
@@ -811,7 +824,7 @@ static unsigned char key_complete(EditLine *el, int ch)
     cq_strbuf t = CQ_STRBUF_INIT;
     text_to_cursor(sh, el, &t, 0);
     comp c;
-    find_context(t.buf ? t.buf : "", t.len, &c);
+    find_context(t.buf, t.len, &c);
     size_t line_start = t.len - (size_t)(el_line(el)->cursor - el_line(el)->buffer);
     unsigned char rc = CC_ERROR;
     if (c.kind == C_NONE || c.word < line_start) {
@@ -854,7 +867,7 @@ static unsigned char key_explain(EditLine *el, int ch)
     text_to_cursor(sh, el, &t, 1);
     fputc('\n', stdout);
     fflush(stdout);
-    if (blank(t.buf ? t.buf : "", t.len))
+    if (blank(cq_strbuf_str(&t), t.len))
         cq_cli_error("nothing to explain yet");
     else
         run_query(sh, t.buf, t.len, 1);
