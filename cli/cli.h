@@ -8,6 +8,7 @@
 
 #include "cli/output.h"
 #include "engine/plan.h"
+#include "engine/query.h"
 
 enum {
     CQ_EXIT_OK = 0,
@@ -23,6 +24,7 @@ int cq_cmd_search(int argc, char **argv);
 int cq_cmd_explain(int argc, char **argv);
 int cq_cmd_hunt(int argc, char **argv);
 int cq_cmd_sources(int argc, char **argv);
+int cq_cmd_shell(int argc, char **argv);
 
 /* --index, else $CQUERY_INDEX, else ./cquery.db */
 const char *cq_cli_index_path(const char *opt);
@@ -68,5 +70,18 @@ int cq_cli_seconds(const char *val, double *out);
 int cq_cli_size(const char *val, uint64_t *out);
 /* --geoip-db PATH: one more database for iplocation. */
 int cq_cli_geoip_db(cq_run_opts *o, const char *path);
+
+/* Parses the options of search, explain and shell (cmd_search.c) into *o.
+ * takes_query: a QUERY or -q FILE must follow (search, explain), else no
+ * argument may (shell).  Returns the index of the query's first argument
+ * (argc with -q), 0 after printing --help, -1 after a usage error. */
+int cq_cli_run_opts_parse(int argc, char **argv, cq_run_opts *o, const char *usage,
+                          int takes_query);
+/* Compiles q with o's times, lookups and limits; on error prints the caret
+ * diagnostic to stderr and returns -1. */
+int cq_cli_compile(cq_query *q, const cq_run_opts *o);
+/* Runs compiled q over o's index and prints its results as `cquery search`
+ * does (format, -o FILE, "(no results)").  Returns the exit status. */
+int cq_cli_search_run(cq_query *q, const cq_run_opts *o);
 
 #endif

@@ -91,8 +91,8 @@ static int limit_arg(const char *opt, const char *val, uint64_t *out)
     return 0;
 }
 
-/* Parses the options of search/explain; returns optind, -1 on error, 0 for --help. */
-static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usage)
+int cq_cli_run_opts_parse(int argc, char **argv, cq_run_opts *o, const char *usage,
+                          int takes_query)
 {
     memset(o, 0, sizeof *o);
     o->earliest = INT64_MIN;
@@ -129,6 +129,13 @@ static int parse_run_opts(int argc, char **argv, cq_run_opts *o, const char *usa
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return -1;
         }
+    }
+    if (!takes_query) {
+        if (optind == argc && !o->query_file)
+            return argc;
+        cq_cli_error("unexpected argument \"%s\"", optind < argc ? argv[optind] : "-q");
+        fputs(usage, stderr);
+        return -1;
     }
     if (o->query_file && optind < argc) {
         cq_cli_error("give the query either with -q FILE or as arguments, not both");
@@ -170,7 +177,7 @@ static cq_query *query_from_args(int argc, char **argv, int first, const cq_run_
     return q;
 }
 
-static int compile_or_report(cq_query *q, const cq_run_opts *o)
+int cq_cli_compile(cq_query *q, const cq_run_opts *o)
 {
     cq_query_opts qo = {o->earliest, o->latest, 0, NULL, o->lookups,
                         &o->limits, o->threads, o->geoip_db, o->n_geoip_db};
@@ -184,35 +191,36 @@ static int compile_or_report(cq_query *q, const cq_run_opts *o)
 int cq_cmd_search(int argc, char **argv)
 {
     cq_run_opts o;
-    int first = parse_run_opts(argc, argv, &o, search_usage);
+    int first = cq_cli_run_opts_parse(argc, argv, &o, search_usage, 1);
     if (first <= 0)
         return first ? CQ_EXIT_USAGE : CQ_EXIT_OK;
     cq_query *q = query_from_args(argc, argv, first, &o);
     if (!q)
         return CQ_EXIT_USAGE;
-    if (compile_or_report(q, &o)) {
-        cq_query_free(q);
-        return CQ_EXIT_USAGE;
-    }
+    int rc = cq_cli_compile(q, &o) ? CQ_EXIT_USAGE : cq_cli_search_run(q, &o);
+    cq_query_free(q);
+    return rc;
+}
+
+int cq_cli_search_run(cq_query *q, const cq_run_opts *o)
+{
     char err[600];
     cq_index *idx;
-    if (cq_index_open(cq_cli_index_path(o.index), CQ_INDEX_READ, &idx, err, sizeof err)) {
+    if (cq_index_open(cq_cli_index_path(o->index), CQ_INDEX_READ, &idx, err, sizeof err)) {
         cq_cli_error("%s", err);
-        cq_query_free(q);
         return CQ_EXIT_INPUT;
     }
-    FILE *dest = o.output ? cq_cli_create(o.output) : stdout;
+    FILE *dest = o->output ? cq_cli_create(o->output) : stdout;
     if (!dest) {
         cq_index_close(idx);
-        cq_query_free(q);
         return CQ_EXIT_INPUT;
     }
-    cq_output *out = cq_output_new(o.format, dest, o.tz, q->plan->fixed_columns);
-    cq_output_csv_raw(out, o.csv_raw);
+    cq_output *out = cq_output_new(o->format, dest, o->tz, q->plan->fixed_columns);
+    cq_output_csv_raw(out, o->csv_raw);
     unsigned cols, rows;
-    if (o.format == CQ_FMT_TABLE && cq_term_size(dest, &cols, &rows))
-        cq_output_terminal(out, cols, o.no_pager ? 0 : rows);
-    q->bounds = o.bounds;
+    if (o->format == CQ_FMT_TABLE && cq_term_size(dest, &cols, &rows))
+        cq_output_terminal(out, cols, o->no_pager ? 0 : rows);
+    q->bounds = o->bounds;
     int rc = CQ_EXIT_OK;
     if (cq_query_run(q, idx, cq_output_sink(out), NULL)) {
         cq_query_print_error(q, stderr);
@@ -221,18 +229,17 @@ int cq_cmd_search(int argc, char **argv)
         cq_cli_error("cannot write the results");
         rc = CQ_EXIT_INPUT;
     } else if (!cq_output_rows(out)) {
-        if (o.format == CQ_FMT_TABLE)
+        if (o->format == CQ_FMT_TABLE)
             fputs("(no results)\n", stderr);
-        if (o.fail_on_empty)
+        if (o->fail_on_empty)
             rc = CQ_EXIT_HITS;
     }
     cq_output_free(out);
     if (dest != stdout && fclose(dest) && rc != CQ_EXIT_INPUT) {
-        cq_cli_error("%s: %s", o.output, strerror(errno));
+        cq_cli_error("%s: %s", o->output, strerror(errno));
         rc = CQ_EXIT_INPUT;
     }
     cq_index_close(idx);
-    cq_query_free(q);
     return rc;
 }
 
@@ -249,13 +256,13 @@ static const char explain_usage[] =
 int cq_cmd_explain(int argc, char **argv)
 {
     cq_run_opts o;
-    int first = parse_run_opts(argc, argv, &o, explain_usage);
+    int first = cq_cli_run_opts_parse(argc, argv, &o, explain_usage, 1);
     if (first <= 0)
         return first ? CQ_EXIT_USAGE : CQ_EXIT_OK;
     cq_query *q = query_from_args(argc, argv, first, &o);
     if (!q)
         return CQ_EXIT_USAGE;
-    int rc = compile_or_report(q, &o) ? CQ_EXIT_USAGE : CQ_EXIT_OK;
+    int rc = cq_cli_compile(q, &o) ? CQ_EXIT_USAGE : CQ_EXIT_OK;
     if (!rc)
         cq_query_explain(q, stdout);
     cq_query_free(q);

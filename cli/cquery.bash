@@ -66,6 +66,7 @@ _cquery() {
         words=$(cquery sources --fields $(_cquery_index_args) 2>/dev/null)
         COMPREPLY=($(compgen -W "$words" -- "$cur"))
         ;;
+    shell | sources) ;;     # options only
     *)
         compopt -o default 2>/dev/null
         COMPREPLY=($(compgen -f -- "$cur"))

@@ -101,6 +101,8 @@ int cq_exec_check_bounds(cq_exec_ctx *ctx)
     const cq_bounds *b = ctx->bounds;
     if (!b || ctx->diag->set)
         return ctx->diag->set ? -1 : 0;
+    if (b->stop && *b->stop)
+        return cq_diag_set(ctx->diag, CQ_SPAN_NONE, "search stopped: interrupted (Ctrl-C)");
     if (b->timeout_s > 0 && mono_s() - ctx->t_start > b->timeout_s)
         return cq_diag_set(ctx->diag, CQ_SPAN_NONE,
                            "search stopped: it ran longer than %g s (--timeout)", b->timeout_s);

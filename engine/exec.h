@@ -9,6 +9,8 @@
 #ifndef CQ_ENGINE_EXEC_H
 #define CQ_ENGINE_EXEC_H
 
+#include <signal.h>
+
 #include "common/diag.h"
 #include "engine/batch.h"
 #include "engine/plan.h"
@@ -35,10 +37,13 @@ typedef struct cq_exec_stats {
  * so a run stops within one block of crossing them, with a clear error and
  * no span.  Memory is the process's peak resident set (getrusage), which
  * counts every operator's tables without each allocator keeping a tally.
+ * `stop`, when set, is a flag a signal handler raises (Ctrl-C in `cquery
+ * shell`): the run stops at the same check, and the shell goes on.
  */
 typedef struct cq_bounds {
     double timeout_s;           /* wall-clock seconds from the start of the run */
     uint64_t max_memory;        /* bytes of peak resident memory */
+    const volatile sig_atomic_t *stop; /* nonzero: stop now (NULL: never) */
 } cq_bounds;
 
 /* cq_exec_run within bounds b (NULL: none). */

@@ -30,7 +30,7 @@ static const cq_fn_def fn_table[] = {
 };
 
 static const cq_cmd_def cmd_table[] = {
-#define CMD(name, grammar, mode, engine, flags, options, help) {#name, options, help},
+#define CMD(name, grammar, mode, engine, flags, options, help) {#name, options, help, #grammar, #mode},
 #include "grammar/commands.def"
 #undef CMD
 };

@@ -43,6 +43,8 @@ typedef struct cq_cmd_def {
     const char *name;
     const char *options;        /* space-separated option names */
     const char *help;
+    const char *grammar;        /* its grammar column: STATS, EVAL, OPTFIELDS ... */
+    const char *mode;           /* its lexer mode: SEARCH, EVAL or ARGS */
 } cq_cmd_def;
 
 /* The tables, for explain and --help; *n gets the number of entries. */

@@ -26,6 +26,8 @@ expect() {   # expect WORD CMDLINE...  (the last word is the one completed)
 }
 expect hunt cquery hu
 expect sources cquery so
+expect shell cquery sh
+expect --timeout cquery shell --ti
 expect --fail-on-empty cquery search --fail
 expect --query-file cquery explain --que
 expect --no-cache cquery hunt --no
