@@ -57,7 +57,7 @@ typedef struct cq_run_opts {
 
 /* Parses --earliest/--latest/--tz/--format values.  Returns 0 or prints an
  * error and returns -1. */
-int cq_cli_time(const char *opt, const char *val, int64_t *us);
+int cq_cli_time(const char *opt, const char *val, int tz, int64_t *us);
 int cq_cli_tz(const char *val, int *tz);
 /* The zone times print in without --tz: $TZ when set, else UTC. */
 int cq_cli_default_tz(void);

@@ -188,7 +188,7 @@ static int run_one(analytic *a, cq_index *idx, const hunt_opts *ho)
     const cq_run_opts *o = &ho->run;
     cq_query *q = cq_query_new(a->spl->query, a->spl->query_len, a->spl->path, a->spl->line_base);
     cq_query_opts qo = {o->earliest, o->latest, 0, NULL, o->lookups,
-                        &o->limits, o->threads, o->geoip_db, o->n_geoip_db};
+                        &o->limits, o->threads, o->geoip_db, o->n_geoip_db, o->tz};
     int rc = 0;
     FILE *mem = open_memstream(&a->report, &a->report_len);
     if (!mem)
@@ -411,6 +411,7 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
     o->limits = CQ_LIMITS_SPLUNK;
     h->report_rows = CQ_REPORT_ROWS;
     int c;
+    const char *since = NULL, *until = NULL;
     optind = 1;
     while ((c = getopt_long(argc, argv, "i:f:a:t:o:lh", opts, NULL)) != -1) {
         switch (c) {
@@ -421,8 +422,8 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
             else if (cq_cli_format(optarg, &o->format))
                 return -1;
             break;
-        case 'E': if (cq_cli_time("--since", optarg, &o->earliest)) return -1; break;
-        case 'L': if (cq_cli_time("--until", optarg, &o->latest)) return -1; break;
+        case 'E': since = optarg; break;
+        case 'L': until = optarg; break;
         case 'z': if (cq_cli_tz(optarg, &o->tz)) return -1; break;
         case 'F': h->fail_on_hit = 1; break;
         case 'l': h->list = 1; break;
@@ -441,6 +442,10 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
         default: fputs(hunt_usage, stderr); return -1;
         }
     }
+    /* after the loop: a time without a zone is read in --tz's, wherever it is */
+    if ((since && cq_cli_time("--since", since, o->tz, &o->earliest)) ||
+        (until && cq_cli_time("--until", until, o->tz, &o->latest)))
+        return -1;
     h->csv = o->format == CQ_FMT_CSV && !h->html;
     if (h->html || h->csv)
         o->format = CQ_FMT_JSON;   /* hits are captured as JSON rows, then rendered */

@@ -100,6 +100,7 @@ int cq_cli_run_opts_parse(int argc, char **argv, cq_run_opts *o, const char *usa
     o->tz = cq_cli_default_tz();
     o->limits = CQ_LIMITS_SPLUNK;
     int c;
+    const char *earliest = NULL, *latest = NULL;
     optind = 1;
     while ((c = getopt_long(argc, argv, "i:f:q:o:h", run_opts, NULL)) != -1) {
         switch (c) {
@@ -109,8 +110,8 @@ int cq_cli_run_opts_parse(int argc, char **argv, cq_run_opts *o, const char *usa
         case 'o': o->output = optarg; break;
         case 'i': o->index = optarg; break;
         case 'f': if (cq_cli_format(optarg, &o->format)) return -1; break;
-        case 'E': if (cq_cli_time("--earliest", optarg, &o->earliest)) return -1; break;
-        case 'L': if (cq_cli_time("--latest", optarg, &o->latest)) return -1; break;
+        case 'E': earliest = optarg; break;
+        case 'L': latest = optarg; break;
         case 'z': if (cq_cli_tz(optarg, &o->tz)) return -1; break;
         case 'R': o->csv_raw = 1; break;
         case 'O': if (cq_cli_seconds(optarg, &o->bounds.timeout_s)) return -1; break;
@@ -137,6 +138,10 @@ int cq_cli_run_opts_parse(int argc, char **argv, cq_run_opts *o, const char *usa
         fputs(usage, stderr);
         return -1;
     }
+    /* after the loop: a time without a zone is read in --tz's, wherever it is */
+    if ((earliest && cq_cli_time("--earliest", earliest, o->tz, &o->earliest)) ||
+        (latest && cq_cli_time("--latest", latest, o->tz, &o->latest)))
+        return -1;
     if (o->query_file && optind < argc) {
         cq_cli_error("give the query either with -q FILE or as arguments, not both");
         return -1;
@@ -180,7 +185,7 @@ static cq_query *query_from_args(int argc, char **argv, int first, const cq_run_
 int cq_cli_compile(cq_query *q, const cq_run_opts *o)
 {
     cq_query_opts qo = {o->earliest, o->latest, 0, NULL, o->lookups,
-                        &o->limits, o->threads, o->geoip_db, o->n_geoip_db};
+                        &o->limits, o->threads, o->geoip_db, o->n_geoip_db, o->tz};
     if (cq_query_compile(q, &qo)) {
         cq_query_print_error(q, stderr);
         return -1;

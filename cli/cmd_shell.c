@@ -582,7 +582,7 @@ static words *field_values(shell *sh, const char *field)
     char err[600];
     value_sink vs = {{take_values, &vs}, field, &sh->values, {0}};
     cq_arena_init(&vs.arena);
-    cq_query_opts qo = {o.earliest, o.latest, 0, NULL, o.lookups, &o.limits, 1, NULL, 0};
+    cq_query_opts qo = {o.earliest, o.latest, 0, NULL, o.lookups, &o.limits, 1, NULL, 0, o.tz};
     if (!cq_query_compile(q, &qo) &&
         !cq_index_open(cq_cli_index_path(o.index), CQ_INDEX_READ, &idx, err, sizeof err)) {
         q->bounds.timeout_s = 2;

@@ -53,12 +53,35 @@ const char *cq_cli_index_path(const char *opt)
     return env && *env ? env : "cquery.db";
 }
 
-int cq_cli_time(const char *opt, const char *val, int64_t *us)
+/* An ISO time without a zone ("2026-03-03", "2026-03-03T10:00"): read in
+ * the zone of --tz, as Splunk reads times in the user's zone. */
+static int zoneless(const char *val)
 {
-    if (cq_time_parse_iso(val, strlen(val), us) == 0 ||
-        cq_time_modifier(val, cq_time_now_us(), us) == 0)
+    size_t n = strlen(val);
+    return n >= 10 && !strpbrk(val + 10, "Zz+-");
+}
+
+int cq_cli_time(const char *opt, const char *val, int tz, int64_t *us)
+{
+    char date[24];
+    const char *iso = val;
+    size_t n = strlen(val);
+    if (n == 10 && val[4] == '-' && val[7] == '-') {    /* a bare date: its midnight */
+        snprintf(date, sizeof date, "%sT00:00:00", val);
+        iso = date;
+    }
+    if (cq_time_parse_iso(iso, strlen(iso), us) == 0) {
+        if (zoneless(val) && tz) {
+            /* the offset of the zone at that wall-clock time (summer time) */
+            int64_t guess = *us - (int64_t)cq_tz_offset_at(*us, tz) * 1000000;
+            *us -= (int64_t)cq_tz_offset_at(guess, tz) * 1000000;
+        }
         return 0;
-    cq_cli_error("%s: bad time \"%s\" (use ISO 8601, epoch seconds, -24h, -7d@d, now)", opt, val);
+    }
+    if (cq_time_modifier(val, cq_time_now_us(), us) == 0)
+        return 0;
+    cq_cli_error("%s: bad time \"%s\" (use ISO 8601, a date such as 2026-03-03, epoch "
+                 "seconds, -24h, -7d@d, now)", opt, val);
     return -1;
 }
 

@@ -47,6 +47,7 @@ typedef struct cq_plan {
      * columns and their order; 0: results are events (default event view). */
     int fixed_columns;
     int64_t now_us;             /* "now" of this query */
+    int tz;                     /* the user's zone (--tz) for eval's time formats */
     /* A generating first command (| inputlookup, | multisearch) replaces the
      * index scan; NULL: the scan. */
     cq_stage *source;
@@ -97,6 +98,7 @@ typedef struct cq_plan_opts {
     int64_t earliest;           /* --earliest, or INT64_MIN */
     int64_t latest;             /* --latest, or INT64_MAX */
     int64_t now_us;             /* "now" for relative time modifiers */
+    int tz;                     /* --tz: seconds east of UTC or CQ_TZ_LOCAL; 0: UTC */
     const char *lookups;        /* lookup directory (lookup, inputlookup), or NULL */
     const char *geoip_db;       /* iplocation's databases, ':'-separated, or NULL:
                                    the default paths (engine/ops/op_iplocation.c) */

@@ -278,6 +278,7 @@ int cq_plan_build(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o,
     p->earliest = o->earliest;
     p->latest = o->latest;
     p->now_us = o->now_us;
+    p->tz = o->tz;
     p->newest_first = 1;
     cq_tstats_info ts = {0};
     if (cq_tstats_is(pipeline->kids)) {
@@ -324,6 +325,7 @@ int cq_plan_stages(cq_arena *a, const cq_ast *pipeline, const cq_plan_opts *o, c
     p->earliest = o->earliest;
     p->latest = o->latest;
     p->now_us = o->now_us;
+    p->tz = o->tz;
     p->pd.earliest = p->earliest;
     p->pd.latest = p->latest;
     p->scan_threads = 1;

@@ -93,6 +93,7 @@ int cq_query_compile(cq_query *q, const cq_query_opts *o)
         .earliest = o ? o->earliest : INT64_MIN,
         .latest = o ? o->latest : INT64_MAX,
         .now_us = o && o->now_us ? o->now_us : cq_time_now_us(),
+        .tz = o ? o->tz : 0,
         .lookups = lookup_dir(q, o ? o->lookups : NULL),
         .geoip_db = geoip_dbs(q, o),
         .limits = o && o->limits ? *o->limits : CQ_LIMITS_SPLUNK,

@@ -48,6 +48,7 @@ typedef struct cq_query_opts {
                                $CQUERY_GEOIP_DB (':'-separated), else the
                                default paths of iplocation */
     size_t n_geoip_db;
+    int tz;                 /* --tz (common/timeutil.h): strftime() and friends; 0: UTC */
 } cq_query_opts;
 
 cq_query *cq_query_new(const char *text, size_t len, const char *source, unsigned line_base);

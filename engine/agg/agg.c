@@ -432,14 +432,14 @@ struct cq_agg_state {
 };
 
 void cq_aggset_init(cq_aggset *s, const cq_agg *aggs, uint32_t n_aggs, cq_diag *d,
-                    int64_t now_us)
+                    int64_t now_us, int tz)
 {
     memset(s, 0, sizeof *s);
     s->aggs = aggs;
     s->n_aggs = n_aggs;
     cq_arena_init(&s->arena);
     cq_arena_init(&s->scratch);
-    s->ec = (cq_eval_ctx){&s->scratch, d, now_us, NULL};
+    s->ec = (cq_eval_ctx){&s->scratch, d, now_us, NULL, tz};
     for (uint32_t k = 0; k < n_aggs; k++)
         if (aggs[k].arg && !aggs[k].field && !s->ec.regex)
             s->ec.regex = cq_regex_cache_new();

@@ -156,7 +156,7 @@ typedef struct cq_aggset {
 } cq_aggset;
 
 void cq_aggset_init(cq_aggset *s, const cq_agg *aggs, uint32_t n_aggs, cq_diag *d,
-                    int64_t now_us);
+                    int64_t now_us, int tz);
 void cq_aggset_free(cq_aggset *s);
 /* Makes room for groups 0..n_groups) (new ones start empty). */
 void cq_aggset_grow(cq_aggset *s, uint32_t n_groups);
@@ -230,7 +230,7 @@ typedef struct cq_grouper {
 
 void cq_grouper_init(cq_grouper *g, const char *const *keys, uint32_t n_keys,
                      const cq_agg *aggs, uint32_t n_aggs, uint32_t list_max, cq_diag *d,
-                     int64_t now_us);
+                     int64_t now_us, int tz);
 int cq_grouper_map(cq_grouper *g, const cq_batch *b, const uint16_t *rows, uint32_t n);
 int cq_grouper_fold(cq_grouper *g, const cq_batch *b, const uint16_t *rows, uint32_t n);
 /* The same, for a caller that does not read the pairs afterwards (stats,

@@ -149,11 +149,11 @@ int cq_aggset_emit(cq_aggset *s, const cq_groups *g, const uint32_t *ids, uint32
 
 void cq_grouper_init(cq_grouper *g, const char *const *keys, uint32_t n_keys,
                      const cq_agg *aggs, uint32_t n_aggs, uint32_t list_max, cq_diag *d,
-                     int64_t now_us)
+                     int64_t now_us, int tz)
 {
     memset(g, 0, sizeof *g);
     cq_groups_init(&g->groups, keys, n_keys);
-    cq_aggset_init(&g->set, aggs, n_aggs, d, now_us);
+    cq_aggset_init(&g->set, aggs, n_aggs, d, now_us, tz);
     g->set.list_max = list_max;
 }
 

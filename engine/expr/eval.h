@@ -46,6 +46,7 @@ typedef struct cq_eval_ctx {
     cq_diag *diag;              /* runtime errors (regex limits, ...) */
     int64_t now_us;             /* now() and relative_time() */
     cq_regex_cache *regex;      /* compiled patterns, by AST node */
+    int tz;                     /* strftime()/strptime()'s zone (--tz; 0: UTC) */
 } cq_eval_ctx;
 
 /* Evaluates e for rows[0..n) of b into out.  Returns 0, or -1 with diag set. */

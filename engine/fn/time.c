@@ -37,16 +37,30 @@ static int conv_width(const char *fmt, size_t *len)
     return w;
 }
 
-cq_sv cq_time_strftime(double t, const char *fmt, cq_arena *a)
+/* "+0200" (colon: "+02:00") for an offset east of UTC in seconds. */
+static void put_offset(cq_strbuf *out, int off, int colon)
+{
+    char buf[16];
+    int a = off < 0 ? -off : off;
+    snprintf(buf, sizeof buf, "%c%02d%s%02d", off < 0 ? '-' : '+', a / 3600, colon ? ":" : "",
+             a / 60 % 60);
+    cq_strbuf_adds(out, buf);
+}
+
+cq_sv cq_time_strftime(double t, const char *fmt, int tz, cq_arena *a)
 {
     if (!(t > -1e13 && t < 1e13))
         return (cq_sv){NULL, 0};
     double whole = floor(t);
     time_t secs = (time_t)whole;
     double frac = t - whole;
+    int off = tz ? cq_tz_offset_at((int64_t)secs * 1000000, tz) : 0;
+    time_t wall = secs + off;      /* the zone's wall clock, read as UTC */
     struct tm tm;
-    if (!gmtime_r(&secs, &tm))
+    if (!gmtime_r(&wall, &tm))
         return (cq_sv){NULL, 0};
+    struct tm ltm;
+    const char *abbr = tz == CQ_TZ_LOCAL && localtime_r(&secs, &ltm) ? ltm.tm_zone : NULL;
     cq_strbuf out = CQ_STRBUF_INIT;
     for (const char *p = fmt; *p; p++) {
         if (*p != '%' || !p[1]) {
@@ -73,13 +87,18 @@ cq_sv cq_time_strftime(double t, const char *fmt, cq_arena *a)
             cq_strbuf_adds(&out, buf);
             p++;
         } else if (c == 'z' && !dl) {
-            cq_strbuf_adds(&out, "+0000");
+            put_offset(&out, off, 0);
             p++;
         } else if (c == ':' && p[2] == 'z') {
-            cq_strbuf_adds(&out, "+00:00");
+            put_offset(&out, off, 1);
             p += 2;
         } else if (c == 'Z' && !dl) {
-            cq_strbuf_adds(&out, "UTC");
+            if (abbr)
+                cq_strbuf_adds(&out, abbr);
+            else if (off)
+                put_offset(&out, off, 1);
+            else
+                cq_strbuf_adds(&out, "UTC");
             p++;
         } else if (!dl && c) {
             char f[3] = {'%', c, '\0'};
@@ -132,7 +151,7 @@ static const char *read_zone(const char *s, long *off)
     return s;
 }
 
-int cq_time_strptime(cq_sv sv, const char *fmt, double *out)
+int cq_time_strptime(cq_sv sv, const char *fmt, int tz, double *out)
 {
     if (!sv.p || !fmt)
         return -1;
@@ -145,7 +164,7 @@ int cq_time_strptime(cq_sv sv, const char *fmt, double *out)
     tm.tm_year = 70;
     double frac = 0;
     long zone = 0;
-    int have_epoch = 0;
+    int have_epoch = 0, have_zone = 0;
     long long epoch = 0;
     const char *s = s0;
     cq_strbuf seg = CQ_STRBUF_INIT;
@@ -191,6 +210,7 @@ int cq_time_strptime(cq_sv sv, const char *fmt, double *out)
             p += 2;
         } else if (c == 'z' || c == ':') {
             s = read_zone(s, &zone);
+            have_zone = 1;
             p += c == ':' ? 3 : 2;
         } else if (c == 'Z') {
             while (isalpha((unsigned char)*s))
@@ -207,6 +227,12 @@ int cq_time_strptime(cq_sv sv, const char *fmt, double *out)
     if (!ok)
         return -1;
     double t = have_epoch ? (double)epoch : (double)timegm(&tm) - (double)zone;
+    if (!have_epoch && !have_zone && tz) {
+        /* a wall-clock time of the user's zone: its offset then (summer time) */
+        int64_t us = (int64_t)t * 1000000;
+        int64_t guess = us - (int64_t)cq_tz_offset_at(us, tz) * 1000000;
+        t -= cq_tz_offset_at(guess, tz);
+    }
     *out = t + frac;
     return 0;
 }
@@ -231,7 +257,7 @@ int cq_fn_strftime(cq_fn_call *fc)
             continue;
         }
         const char *fmt = cq_arena_strndup(ARENA, f.p, f.len);
-        fc->out[i] = cq_val_from_sv(cq_time_strftime(t, fmt, ARENA));
+        fc->out[i] = cq_val_from_sv(cq_time_strftime(t, fmt, fc->c->tz, ARENA));
     }
     return 0;
 }
@@ -244,7 +270,7 @@ int cq_fn_strptime(cq_fn_call *fc)
         fc->out[i] = (cq_val){0};
         if (A(0, i).t == CQ_V_NULL || !f.p)
             continue;
-        if (!cq_time_strptime(s, cq_arena_strndup(ARENA, f.p, f.len), &t))
+        if (!cq_time_strptime(s, cq_arena_strndup(ARENA, f.p, f.len), fc->c->tz, &t))
             fc->out[i] = cq_val_number(t);
     }
     return 0;

@@ -454,7 +454,7 @@ cq_oper *cq_open_chart(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     c->cfg = cfg;
     c->span = c->cfg->span;
     cq_grouper_init(&c->g, c->cfg->keys, c->cfg->n_keys, c->cfg->ac.aggs, c->cfg->ac.n_aggs,
-                    c->cfg->ac.list_max, ctx->diag, ctx->now_us);
+                    c->cfg->ac.list_max, ctx->diag, ctx->now_us, ctx->plan->tz);
     cq_rows_init(&c->store);
     cq_arena_init(&c->scratch);
     cq_oper_out(&c->base, &c->arena, &c->out);

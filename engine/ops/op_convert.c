@@ -164,7 +164,8 @@ static int lead_num(cq_sv s, double *out, cq_sv *rest)
 }
 
 /* Converts one value; returns 1 with *out set, 0 to keep it, -1 to drop it. */
-static int convert_value(const convert_cfg *cc, int fn, cq_sv v, cq_sv *out, cq_arena *a)
+static int convert_value(const convert_cfg *cc, int fn, cq_sv v, int tz, cq_sv *out,
+                         cq_arena *a)
 {
     double d;
     cq_sv rest;
@@ -172,10 +173,10 @@ static int convert_value(const convert_cfg *cc, int fn, cq_sv v, cq_sv *out, cq_
     case CQ_CONV_CTIME:
         if (!cq_parse_num(v.p, v.len, &d))
             return 0;
-        *out = cq_time_strftime(d, cc->timeformat, a);
+        *out = cq_time_strftime(d, cc->timeformat, tz, a);
         return out->p ? 1 : 0;
     case CQ_CONV_MKTIME:
-        if (cq_time_strptime(v, cc->timeformat, &d))
+        if (cq_time_strptime(v, cc->timeformat, tz, &d))
             return 0;
         break;
     case CQ_CONV_DUR2SEC:
@@ -246,7 +247,7 @@ static void convert_col(convert_op *x, const cq_col *c, const conv *cv, uint32_t
         off[r] = k;
         for (uint32_t j = 0, nv = sel[r] ? cq_col_nvals(c, r) : 0; j < nv; j++) {
             cq_sv in = cq_col_text(c, r, j, &x->arena), res;
-            int rc = convert_value(x->cfg, cv->fn, in, &res, &x->arena);
+            int rc = convert_value(x->cfg, cv->fn, in, x->base.ctx->plan->tz, &res, &x->arena);
             if (rc >= 0)
                 v[k++] = rc ? res : in;
         }

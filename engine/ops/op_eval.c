@@ -136,7 +136,7 @@ static cq_oper *eval_new(const void *cfg, cq_oper *child, cq_exec_ctx *ctx,
     eval_op *e = cq_oper_new(sizeof *e, next, eval_free, child, ctx);
     e->cmd = cfg;
     cq_oper_out(&e->base, &e->arena, &e->view);
-    e->ec = (cq_eval_ctx){&e->arena, ctx->diag, ctx->now_us, cq_regex_cache_new()};
+    e->ec = (cq_eval_ctx){&e->arena, ctx->diag, ctx->now_us, cq_regex_cache_new(), ctx->plan->tz};
     return &e->base;
 }
 

@@ -129,7 +129,7 @@ cq_oper *cq_open_eventstats(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     evs_op *e = cq_oper_new(sizeof *e, evs_next, evs_free, child, ctx);
     e->cfg = cfg;
     cq_grouper_init(&e->g, e->cfg->by, e->cfg->n_by, e->cfg->aggs, e->cfg->n_aggs,
-                    e->cfg->list_max, ctx->diag, ctx->now_us);
+                    e->cfg->list_max, ctx->diag, ctx->now_us, ctx->plan->tz);
     cq_rows_init(&e->store);
     cq_oper_out(&e->base, &e->arena, &e->out);
     return &e->base;

@@ -118,7 +118,7 @@ cq_oper *cq_open_stats(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     stats_op *s = cq_oper_new(sizeof *s, stats_next, stats_free, child, ctx);
     const cq_aggcmd *c = s->cfg = cfg;
     cq_grouper_init(&s->g, c->by, c->n_by, c->aggs, c->n_aggs, c->list_max, ctx->diag,
-                    ctx->now_us);
+                    ctx->now_us, ctx->plan->tz);
     if (!child && ctx->par) {
         s->par = ctx->par;
         ctx->par = NULL;
@@ -127,7 +127,7 @@ cq_oper *cq_open_stats(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
         for (unsigned w = 0; w < n; w++) {
             const cq_exec_ctx *wc = cq_par_ctx(s->par, w);
             cq_grouper_init(&s->parts[w], c->by, c->n_by, c->aggs, c->n_aggs, c->list_max,
-                            wc->diag, wc->now_us);
+                            wc->diag, wc->now_us, wc->plan->tz);
         }
     }
     cq_oper_out(&s->base, &s->out_arena, &s->out);

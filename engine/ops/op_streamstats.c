@@ -104,7 +104,7 @@ cq_oper *cq_open_streamstats(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     sst_op *s = cq_oper_new(sizeof *s, sst_next, sst_free, child, ctx);
     s->cfg = cfg;
     cq_grouper_init(&s->g, s->cfg->ac.by, s->cfg->ac.n_by, s->cfg->ac.aggs, s->cfg->ac.n_aggs,
-                    s->cfg->ac.list_max, ctx->diag, ctx->now_us);
+                    s->cfg->ac.list_max, ctx->diag, ctx->now_us, ctx->plan->tz);
     cq_oper_out(&s->base, &s->arena, &s->view);
     return &s->base;
 }

@@ -218,7 +218,7 @@ cq_oper *cq_open_top(const void *cfg, cq_oper *child, cq_exec_ctx *ctx)
     top_op *t = cq_oper_new(sizeof *t, top_next, top_free, child, ctx);
     t->cfg = cfg;
     cq_grouper_init(&t->g, t->cfg->keys, t->cfg->n_by + t->cfg->n_fields, &t->cfg->count, 1, 0,
-                    ctx->diag, ctx->now_us);
+                    ctx->diag, ctx->now_us, ctx->plan->tz);
     cq_oper_out(&t->base, &t->out_arena, &t->out);
     return &t->base;
 }

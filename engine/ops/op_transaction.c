@@ -190,7 +190,8 @@ static int run_filter(txn_op *t, const txn_filter *f, const cq_batch *b, const u
             }
         return 0;
     }
-    cq_eval_ctx ec = {&t->arena, t->base.ctx->diag, t->base.ctx->now_us, t->regex};
+    cq_eval_ctx ec = {&t->arena, t->base.ctx->diag, t->base.ctx->now_us, t->regex,
+                      t->base.ctx->plan->tz};
     cq_val *v = cq_arena_alloc(&t->arena, (n + 1) * sizeof *v);
     if (cq_eval(f->expr, &ec, b, rows, n, v))
         return -1;

@@ -117,7 +117,7 @@ static void make_index(void)
     fclose(null);
     remove(log);
     cq_query *q = cq_query_new("| rex field=s \"(?<x>a)\"", 23, "query", 0);
-    cq_query_opts qo = {INT64_MIN, INT64_MAX, 0, NULL, NULL, NULL, 0, NULL, 0};
+    cq_query_opts qo = {INT64_MIN, INT64_MAX, 0, NULL, NULL, NULL, 0, NULL, 0, 0};
     have_rex = cq_query_compile(q, &qo) == 0;
     cq_query_free(q);
 }
@@ -159,7 +159,7 @@ static void through_query(const char *pat, size_t pat_len, const char *subj, siz
         cq_strbuf_adds(&sb, "\"");
     }
     cq_query *q = cq_query_new(cq_strbuf_str(&sb), sb.len, "query", 0);
-    cq_query_opts qo = {INT64_MIN, INT64_MAX, 1767225600000000LL, NULL, NULL, NULL, 0, NULL, 0};
+    cq_query_opts qo = {INT64_MIN, INT64_MAX, 1767225600000000LL, NULL, NULL, NULL, 0, NULL, 0, 0};
     cq_sink sink = {discard, NULL};
     if (cq_query_compile(q, &qo) || cq_query_run(q, idx, &sink, NULL)) {
         if (!q->diag.set)

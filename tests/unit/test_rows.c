@@ -7,8 +7,11 @@
 #include "engine/expr/jsonpath.h"
 #include "engine/rowstore.h"
 #include "engine/fn/timefmt.h"
+#include "common/timeutil.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 /* ------------------------------------------------------------ row store */
@@ -137,22 +140,52 @@ START_TEST(time_formats)
 {
     cq_arena a;
     cq_arena_init(&a);
-    cq_sv s = cq_time_strftime(1700000000.25, "%Y-%m-%dT%H:%M:%S.%3N%z", &a);
+    cq_sv s = cq_time_strftime(1700000000.25, "%Y-%m-%dT%H:%M:%S.%3N%z", 0, &a);
     ck_assert_str_eq(s.p, "2023-11-14T22:13:20.250+0000");
-    s = cq_time_strftime(1700000000.123456, "%6N %Q %s", &a);
+    s = cq_time_strftime(1700000000.123456, "%6N %Q %s", 0, &a);
     ck_assert_str_eq(s.p, "123456 123 1700000000");
-    ck_assert_ptr_null(cq_time_strftime(1e300, "%Y", &a).p);
+    ck_assert_ptr_null(cq_time_strftime(1e300, "%Y", 0, &a).p);
     double t;
-    ck_assert_int_eq(cq_time_strptime((cq_sv){"2023-11-14T22:13:20.250+0000", 28},
-                                      "%Y-%m-%dT%H:%M:%S.%3N%z", &t), 0);
+    ck_assert_int_eq(cq_time_strptime((cq_sv){"2023-11-14T22:13:20.250+0000", 28}, "%Y-%m-%dT%H:%M:%S.%3N%z", 0, &t), 0);
     ck_assert(fabs(t - 1700000000.25) < 1e-6);
-    ck_assert_int_eq(cq_time_strptime((cq_sv){"11/14/2023 23:13:20 +01:00", 26},
-                                      "%m/%d/%Y %H:%M:%S %:z", &t), 0);
+    ck_assert_int_eq(cq_time_strptime((cq_sv){"11/14/2023 23:13:20 +01:00", 26}, "%m/%d/%Y %H:%M:%S %:z", 0, &t), 0);
     ck_assert(t == 1700000000);
-    ck_assert_int_eq(cq_time_strptime((cq_sv){"1700000000", 10}, "%s", &t), 0);
+    ck_assert_int_eq(cq_time_strptime((cq_sv){"1700000000", 10}, "%s", 0, &t), 0);
     ck_assert(t == 1700000000);
-    ck_assert_int_eq(cq_time_strptime((cq_sv){"yesterday", 9}, "%Y-%m-%d", &t), -1);
-    ck_assert_int_eq(cq_time_strptime((cq_sv){"2023-11-14", 10}, "%Y-%m-%d %H", &t), -1);
+    ck_assert_int_eq(cq_time_strptime((cq_sv){"yesterday", 9}, "%Y-%m-%d", 0, &t), -1);
+    ck_assert_int_eq(cq_time_strptime((cq_sv){"2023-11-14", 10}, "%Y-%m-%d %H", 0, &t), -1);
+    cq_arena_free(&a);
+}
+END_TEST
+
+/* --tz applies to eval's formats, as the user's zone does in Splunk: a
+ * fixed offset, and a tz database zone across a summer-time change. */
+START_TEST(time_formats_in_zone)
+{
+    cq_arena a;
+    cq_arena_init(&a);
+    cq_sv s = cq_time_strftime(1700000000, "%F %T %z %:z %Z", 7200, &a);
+    ck_assert_str_eq(s.p, "2023-11-15 00:13:20 +0200 +02:00 +02:00");
+    s = cq_time_strftime(1700000000, "%H:%M %z", -19800, &a);
+    ck_assert_str_eq(s.p, "16:43 -0530");
+    double t;
+    ck_assert_int_eq(cq_time_strptime((cq_sv){"2023-11-15 00:13:20", 19}, "%F %T", 7200, &t), 0);
+    ck_assert(t == 1700000000);
+    /* a zone in the text wins over --tz */
+    ck_assert_int_eq(cq_time_strptime((cq_sv){"2023-11-14 22:13:20 +0000", 25}, "%F %T %z", 7200,
+                                      &t), 0);
+    ck_assert(t == 1700000000);
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    s = cq_time_strftime(1700000000, "%F %T %z %Z", CQ_TZ_LOCAL, &a);    /* winter */
+    ck_assert_str_eq(s.p, "2023-11-14 23:13:20 +0100 CET");
+    s = cq_time_strftime(1690000000, "%F %T %z %Z", CQ_TZ_LOCAL, &a);    /* summer */
+    ck_assert_str_eq(s.p, "2023-07-22 06:26:40 +0200 CEST");
+    ck_assert_int_eq(cq_time_strptime((cq_sv){"2023-07-22 06:26:40", 19}, "%F %T", CQ_TZ_LOCAL,
+                                      &t), 0);
+    ck_assert(t == 1690000000);
+    unsetenv("TZ");
+    tzset();
     cq_arena_free(&a);
 }
 END_TEST
@@ -164,6 +197,7 @@ Suite *rows_suite(void)
     tcase_add_test(tc, rows_copy_keep_emit);
     tcase_add_test(tc, json_paths);
     tcase_add_test(tc, time_formats);
+    tcase_add_test(tc, time_formats_in_zone);
     suite_add_tcase(s, tc);
     return s;
 }
