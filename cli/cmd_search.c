@@ -9,6 +9,8 @@
 #include "cli/term.h"
 
 #include <errno.h>
+#include <unistd.h>
+#include <jansson.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -275,68 +277,166 @@ int cq_cmd_explain(int argc, char **argv)
 }
 
 static const char sources_usage[] =
-    "usage: cquery sources [--index PATH] [--fields]\n"
+    "usage: cquery sources [--index PATH] [--format table|csv|json] [--tz ZONE] [--fields]\n"
     "\n"
     "Lists what the index holds: events per sourcetype with their time range,\n"
     "and the files ingested; with --fields, the name of every stored field,\n"
-    "one a line (what shell completion offers).\n";
+    "one a line (what shell completion offers).\n"
+    "\n"
+    "  -i, --index PATH     index file (default $CQUERY_INDEX, else ./cquery.db)\n"
+    "  -f, --format FMT     table (default); csv: one header, a row per sourcetype\n"
+    "                       and per file, told apart by the type column; json: an\n"
+    "                       object per line with a \"type\" key (sourcetype, file,\n"
+    "                       field)\n"
+    "      --tz ZONE        zone of the printed times, as search's\n"
+    "      --fields         the stored fields' names\n"
+    "  -h, --help           this text\n";
 
-static void print_time(int64_t us)
+typedef struct sources_out {
+    cq_out_format fmt;
+    int tz;
+    int tty;                /* stdout is a terminal: CSV escapes controls */
+} sources_out;
+
+/* The columns of sources' CSV: a sourcetype row fills the first five, a
+ * file row type, sourcetype, events and the last three. */
+static const char *const sources_cols[] = {"type", "sourcetype", "events", "earliest",
+                                           "latest", "path", "bytes", "malformed"};
+#define N_SOURCES_COLS (sizeof sources_cols / sizeof sources_cols[0])
+
+static void csv_line(const sources_out *so, const char *const *cell)
 {
-    char buf[CQ_TIME_BUFLEN];
-    cq_time_format(us, 0, buf);
-    fputs(buf, stdout);
+    for (size_t j = 0; j < N_SOURCES_COLS; j++) {
+        if (j)
+            fputc(',', stdout);
+        if (cell[j])
+            cq_csv_cell(stdout, cell[j], strlen(cell[j]), 0, so->tty);
+    }
+    fputc('\n', stdout);
+}
+
+static void json_line(json_t *o)
+{
+    char *txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    if (!txt)
+        cq_oom();
+    puts(txt);
+    free(txt);
+    json_decref(o);
 }
 
 static void print_sourcetype(void *ctx, const cq_sourcetype_summary *s)
 {
-    (void)ctx;
-    printf("%-24s %10lld  ", s->sourcetype, (long long)s->events);
-    print_time(s->t_min);
-    fputs("  ", stdout);
-    print_time(s->t_max);
-    fputc('\n', stdout);
+    const sources_out *so = ctx;
+    char a[CQ_TIME_BUFLEN], b[CQ_TIME_BUFLEN], n[24];
+    cq_time_format(s->t_min, so->tz, a);
+    cq_time_format(s->t_max, so->tz, b);
+    if (so->fmt == CQ_FMT_TABLE) {
+        printf("%-24s %10lld  %-29s  %s\n", s->sourcetype, (long long)s->events, a, b);
+    } else if (so->fmt == CQ_FMT_CSV) {
+        snprintf(n, sizeof n, "%lld", (long long)s->events);
+        const char *cell[N_SOURCES_COLS] = {"sourcetype", s->sourcetype, n, a, b};
+        csv_line(so, cell);
+    } else {
+        json_t *o = json_object();
+        json_object_set_new(o, "type", json_string("sourcetype"));
+        json_object_set_new(o, "sourcetype", cq_out_json_text(s->sourcetype, strlen(s->sourcetype)));
+        json_object_set_new(o, "events", json_integer(s->events));
+        json_object_set_new(o, "earliest", json_string(a));
+        json_object_set_new(o, "latest", json_string(b));
+        json_line(o);
+    }
 }
 
 static void print_file(void *ctx, const cq_file_summary *f)
 {
-    (void)ctx;
-    printf("%-10lld %-24s %10lld %10lld  ", (long long)f->bytes, f->sourcetype,
-           (long long)f->records, (long long)f->malformed);
-    cq_put_safe(stdout, f->path, strlen(f->path));
-    fputc('\n', stdout);
+    const sources_out *so = ctx;
+    char n[24], bytes[24], bad[24];
+    if (so->fmt == CQ_FMT_TABLE) {
+        printf("%-10lld %-24s %10lld %10lld  ", (long long)f->bytes, f->sourcetype,
+               (long long)f->records, (long long)f->malformed);
+        cq_put_safe(stdout, f->path, strlen(f->path));
+        fputc('\n', stdout);
+    } else if (so->fmt == CQ_FMT_CSV) {
+        snprintf(n, sizeof n, "%lld", (long long)f->records);
+        snprintf(bytes, sizeof bytes, "%lld", (long long)f->bytes);
+        snprintf(bad, sizeof bad, "%lld", (long long)f->malformed);
+        const char *cell[N_SOURCES_COLS] = {"file", f->sourcetype, n, NULL, NULL, f->path,
+                                            bytes, bad};
+        csv_line(so, cell);
+    } else {
+        json_t *o = json_object();
+        json_object_set_new(o, "type", json_string("file"));
+        json_object_set_new(o, "path", cq_out_json_text(f->path, strlen(f->path)));
+        json_object_set_new(o, "sourcetype", cq_out_json_text(f->sourcetype, strlen(f->sourcetype)));
+        json_object_set_new(o, "events", json_integer(f->records));
+        json_object_set_new(o, "bytes", json_integer(f->bytes));
+        json_object_set_new(o, "malformed", json_integer(f->malformed));
+        json_line(o);
+    }
 }
 
-static int list_sources(cq_index *idx)
+static int list_sources(cq_index *idx, sources_out *so)
 {
-    printf("%-24s %10s  %-29s  %s\n", "sourcetype", "events", "earliest", "latest");
-    if (cq_index_sourcetypes(idx, print_sourcetype, NULL))
+    if (so->fmt == CQ_FMT_TABLE)
+        printf("%-24s %10s  %-29s  %s\n", "sourcetype", "events", "earliest", "latest");
+    else if (so->fmt == CQ_FMT_CSV)
+        csv_line(so, sources_cols);
+    if (cq_index_sourcetypes(idx, print_sourcetype, so))
         return -1;
-    printf("\n%-10s %-24s %10s %10s  %s\n", "bytes", "sourcetype", "events", "malformed", "file");
-    return cq_index_files(idx, print_file, NULL);
+    if (so->fmt == CQ_FMT_TABLE)
+        printf("\n%-10s %-24s %10s %10s  %s\n", "bytes", "sourcetype", "events", "malformed",
+               "file");
+    return cq_index_files(idx, print_file, so);
 }
 
 static void print_field(void *ctx, const char *name)
 {
-    (void)ctx;
-    cq_put_safe(stdout, name, strlen(name));
-    fputc('\n', stdout);
+    const sources_out *so = ctx;
+    if (so->fmt == CQ_FMT_JSON) {
+        json_t *o = json_object();
+        json_object_set_new(o, "type", json_string("field"));
+        json_object_set_new(o, "name", cq_out_json_text(name, strlen(name)));
+        json_line(o);
+    } else if (so->fmt == CQ_FMT_CSV) {
+        cq_csv_cell(stdout, name, strlen(name), 0, so->tty);
+        fputc('\n', stdout);
+    } else {
+        cq_put_safe(stdout, name, strlen(name));
+        fputc('\n', stdout);
+    }
+}
+
+static int list_fields(cq_index *idx, sources_out *so)
+{
+    if (so->fmt == CQ_FMT_CSV)
+        puts("field");
+    return cq_index_fields(idx, print_field, so);
 }
 
 int cq_cmd_sources(int argc, char **argv)
 {
     const char *index = NULL;
     int c, fields = 0;
+    sources_out so = {CQ_FMT_TABLE, cq_cli_default_tz(), isatty(STDOUT_FILENO)};
     optind = 1;
     static const struct option opts[] = {{"index", required_argument, NULL, 'i'},
                                          {"fields", no_argument, NULL, 'F'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"tz", required_argument, NULL, 'z'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
-    while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:f:h", opts, NULL)) != -1) {
         if (c == 'i') {
             index = optarg;
         } else if (c == 'F') {
             fields = 1;
+        } else if (c == 'f') {
+            if (cq_cli_format(optarg, &so.fmt))
+                return CQ_EXIT_USAGE;
+        } else if (c == 'z') {
+            if (cq_cli_tz(optarg, &so.tz))
+                return CQ_EXIT_USAGE;
         } else if (c == 'h') {
             fputs(sources_usage, stdout);
             return CQ_EXIT_OK;
@@ -345,17 +445,23 @@ int cq_cmd_sources(int argc, char **argv)
             return CQ_EXIT_USAGE;
         }
     }
+    if (optind < argc) {
+        cq_cli_error("sources takes no arguments (\"%s\"); see cquery sources --help",
+                     argv[optind]);
+        return CQ_EXIT_USAGE;
+    }
     char err[600];
     cq_index *idx;
     if (cq_index_open(cq_cli_index_path(index), CQ_INDEX_READ, &idx, err, sizeof err)) {
         cq_cli_error("%s", err);
         return CQ_EXIT_INPUT;
     }
-    int rc = (fields ? cq_index_fields(idx, print_field, NULL) : list_sources(idx))
-                 ? CQ_EXIT_INPUT
-                 : CQ_EXIT_OK;
+    int rc = (fields ? list_fields(idx, &so) : list_sources(idx, &so)) ? CQ_EXIT_INPUT
+                                                                         : CQ_EXIT_OK;
     if (rc)
         cq_cli_error("cannot read the index: %s", cq_index_errmsg(idx));
+    else if (fflush(stdout) || ferror(stdout))
+        rc = CQ_EXIT_INPUT;     /* a full disk or a closed pipe: not a listing */
     cq_index_close(idx);
     return rc;
 }

@@ -332,6 +332,16 @@ static json_t *json_text(text t, cq_strbuf *sb)
     return json_stringn(t.p, t.len);
 }
 
+json_t *cq_out_json_text(const char *s, size_t len)
+{
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    json_t *j = json_text((text){s, len}, &sb);
+    cq_strbuf_free(&sb);
+    if (!j)
+        cq_oom();
+    return j;
+}
+
 static void json_row(cq_output *o, const row *rw)
 {
     cq_strbuf sb = CQ_STRBUF_INIT, key = CQ_STRBUF_INIT;

@@ -63,6 +63,10 @@ void cq_output_time_range(const cq_output *o, int64_t *first, int64_t *last);
 const char *cq_output_time_columns(const cq_output *o);
 void cq_output_free(cq_output *o);
 
+/* A JSON string of s[0..len) as JSON output makes it: bytes that are not
+ * UTF-8 become U+FFFD, a NUL \u0000.  Never NULL (out of memory aborts). */
+typedef struct json_t json_t;
+json_t *cq_out_json_text(const char *s, size_t len);
 /* Writes one CSV cell as CSV output does (RFC 4180 quoting, multivalues
  * already joined with newlines): formula-like cells defused unless raw, and
  * to a terminal (tty) controls escaped as cq_put_safe does. */
