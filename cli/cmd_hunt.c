@@ -615,7 +615,8 @@ static int ingest_archive(const hunt_opts *ho, const char *idx_path)
     char err[600];
     cq_ingest_opts io = {0};
     io.err = stderr;
-    io.progress = isatty(STDERR_FILENO);
+    unsigned cols, rows;
+    io.progress = cq_term_size(stderr, &cols, &rows) ? (int)cols : 0;
     signal(SIGPIPE, SIG_IGN);  /* a closed stderr must not lose the archive's ingest */
     cq_ingest *g;
     if (cq_ingest_new(&io, &g, err, sizeof err)) {

@@ -3,6 +3,7 @@
  */
 #include "cli/cli.h"
 #include "ingest/ingest.h"
+#include "cli/term.h"
 
 #include <getopt.h>
 #include <sys/stat.h>
@@ -74,7 +75,8 @@ int cq_cmd_ingest(int argc, char **argv)
      * with SIGPIPE ignored a report to a closed pipe fails quietly and every
      * file is still committed. */
     signal(SIGPIPE, SIG_IGN);
-    io.progress = !quiet && isatty(STDERR_FILENO);
+    unsigned cols, rows;
+    io.progress = !quiet && cq_term_size(stderr, &cols, &rows) ? (int)cols : 0;
     /* reports quote file names and log lines: never let them drive the terminal */
     io.err = cq_safe_stream(stderr);
     char err[600];

@@ -25,7 +25,8 @@ typedef struct cq_ingest_opts {
     const char *sourcetype;   /* forced sourcetype, or NULL to detect from content */
     const char *conf_path;    /* sourcetypes.conf; NULL: cq_find_data("sourcetypes.conf") */
     int verbose;              /* report every malformed line, not only the first few */
-    int progress;             /* progress on stderr (the caller sets it when stderr is a TTY) */
+    int progress;             /* progress on stderr: the terminal's width in columns
+                                 (the caller sets it when stderr is a TTY), 0: none */
     FILE *err;                /* where reports go */
 } cq_ingest_opts;
 

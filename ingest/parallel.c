@@ -366,23 +366,60 @@ static void retire(wr *W, cq_pipe *p)
         W->res->per_st[i] += p->per_st[i];
 }
 
+/* The progress line's path: printable ASCII as it is and any other byte
+ * as '?' (the line goes to the terminal straight, around the escaping
+ * report stream), only its last `room` characters, "..." first when cut. */
+static void progress_path(cq_strbuf *sb, const char *path, size_t room)
+{
+    size_t n = strlen(path), from = 0;
+    if (n > room) {
+        if (room < 4)
+            return;
+        cq_strbuf_adds(sb, "...");
+        from = n - (room - 3);
+    }
+    for (size_t i = from; i < n; i++) {
+        unsigned char c = (unsigned char)path[i];
+        cq_strbuf_addc(sb, c >= 0x20 && c < 0x7F ? (char)c : '?');
+    }
+}
+
+/* One line on stderr, redrawn in place: the file, percent of its bytes,
+ * MB, records, rate and ETA, never wider than the terminal (a wrapped line
+ * would leave a half-line behind at every redraw). */
 static void progress(wr *W, const job *j, int done)
 {
     cq_ingest *g = W->P->g;
-    if (!g->o.progress)
+    size_t cols = (size_t)g->o.progress;
+    if (!cols)
         return;
     int64_t now = cq_time_now_us();
     if (!done && now - W->last_progress_us < 250000)
         return;
     W->last_progress_us = now;
     double secs = (double)(now - g->t_start_us) / 1e6;
-    double mb = (double)(g->st.n_bytes + j->raw_pos) / 1e6;
     uint64_t size = cq_input_raw_size(W->P->in);
-    double rate = secs > 0 ? mb / secs : 0;
-    fprintf(stderr, "\r\033[K%s: %.1f MB, %llu records, %.1f MB/s", W->P->path, mb,
-            g->st.n_records + W->res->n_records, rate);
+    double mb = (double)j->raw_pos / 1e6, all_mb = (double)(g->st.n_bytes + j->raw_pos) / 1e6;
+    double rate = secs > 0 ? all_mb / secs : 0;
+    char stats[160];
+    int k = 0;
+    if (size && j->raw_pos <= size)
+        k = snprintf(stats, sizeof stats, "  %3.0f%% of %.1f MB", 100.0 * (double)j->raw_pos /
+                     (double)size, (double)size / 1e6);
+    else
+        k = snprintf(stats, sizeof stats, "  %.1f MB", mb);
+    k += snprintf(stats + k, sizeof stats - (size_t)k, ", %llu records, %.1f MB/s",
+                  (unsigned long long)(g->st.n_records + W->res->n_records), rate);
     if (size && j->raw_pos < size && rate > 0)
-        fprintf(stderr, ", ETA %.0f s", (double)(size - j->raw_pos) / 1e6 / rate);
+        snprintf(stats + k, sizeof stats - (size_t)k, ", ETA %.0f s",
+                 (double)(size - j->raw_pos) / 1e6 / rate);
+    size_t width = cols - 1, n_stats = strlen(stats);  /* the last column would wrap */
+    cq_strbuf line = CQ_STRBUF_INIT;
+    progress_path(&line, W->P->path, width > n_stats + 12 ? width - n_stats : 12);
+    cq_strbuf_adds(&line, stats);
+    fprintf(stderr, "\r\033[K%.*s", (int)(line.len < width ? line.len : width),
+            cq_strbuf_str(&line));
+    cq_strbuf_free(&line);
     if (done)
         fputs("\r\033[K", stderr);
     fflush(stderr);

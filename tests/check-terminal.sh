@@ -16,12 +16,13 @@ fail=0 n=0
 bad() { echo "check-terminal: $*"; fail=1; }
 
 # on_tty COLS ROWS CMD: runs CMD with stdout on a COLS x ROWS terminal and
-# leaves what the terminal showed in $tmp/out (CRs dropped).
+# leaves what the terminal showed in $tmp/out (CRs dropped; $tmp/raw: as is).
 on_tty() {
     local cols=$1 rows=$2
     shift 2
     printf '%s\n' "stty cols $cols rows $rows" "$*" > "$tmp/cmd.sh"
-    timeout 60 script -qec "bash $tmp/cmd.sh" /dev/null < /dev/null | tr -d '\r' > "$tmp/out"
+    timeout 60 script -qec "bash $tmp/cmd.sh" /dev/null < /dev/null > "$tmp/raw"
+    tr -d '\r' < "$tmp/raw" > "$tmp/out"
 }
 widest() { LC_ALL=C.UTF-8 wc -L < "$1"; }   # in characters, not bytes
 
@@ -78,6 +79,17 @@ grep -q '^PAGED:id  *technique  *hits  *first' "$tmp/out" || bad "hunt: the summ
 on_tty 80 20 "'$cq' hunt --no-pager --index '$tmp/i.db' T1609-001"
 grep -q '^== T1609-001: Container administration command' "$tmp/out" || bad "hunt --no-pager: $(head -3 "$tmp/out")"
 grep -qE '^_time +sourcetype +_raw$' "$tmp/out" || bad "hunt: the event view on a terminal"
+
+# 8. ingest's progress line: percent of the file's bytes, never wider than
+# the terminal (no half-lines left at each redraw), the path cut from the left
+n=$((n + 1))
+gen=$build/data/cquery-gen
+"$gen" audit --count 150000 --seed 5 > "$tmp/a rather long file name for the progress line.json"
+on_tty 60 20 "'$cq' ingest --index '$tmp/p.db' '$tmp/a rather long file name for the progress line.json' 2>&1 >/dev/null"
+tr '\r' '\n' < "$tmp/raw" | sed 's/\x1b\[K//g' > "$tmp/lines"
+grep -qE '^\.\.\..* +[0-9]+% of [0-9.]+ MB, [0-9]+ records' "$tmp/lines" ||
+    bad "ingest: no progress line with a percent: $(head -3 "$tmp/lines")"
+[ "$(widest "$tmp/lines")" -le 59 ] || bad "ingest: a line wider than the terminal: $(widest "$tmp/lines")"
 
 [ "$fail" = 0 ] && echo "check-terminal: $n terminal checks pass"
 exit "$fail"
