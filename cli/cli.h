@@ -20,6 +20,7 @@ enum {
 };
 
 int cq_cmd_ingest(int argc, char **argv);
+int cq_cmd_forget(int argc, char **argv);
 int cq_cmd_search(int argc, char **argv);
 int cq_cmd_explain(int argc, char **argv);
 int cq_cmd_hunt(int argc, char **argv);

@@ -28,6 +28,7 @@ static const char usage[] =
     "  hunt [ANALYTIC...]  run saved analytics (.spl files; default: the bundled library)\n"
     "  sources             list what the index holds\n"
     "  shell               an interactive prompt for queries\n"
+    "  forget FILE...      remove ingested files from the index (--source PATTERN)\n"
     "\n"
     "The index is --index PATH, else $CQUERY_INDEX, else ./cquery.db.\n"
     "`cquery COMMAND --help` describes each command.\n"
@@ -208,6 +209,7 @@ int main(int argc, char **argv)
         {"ingest", cq_cmd_ingest}, {"search", cq_cmd_search}, {"explain", cq_cmd_explain},
         {"hunt", cq_cmd_hunt},     {"sources", cq_cmd_sources}, {"info", cq_cmd_sources},
         {"shell", cq_cmd_shell},
+        {"forget", cq_cmd_forget},
     };
     if (argc < 2) {
         fputs(usage, stderr);

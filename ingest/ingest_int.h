@@ -395,7 +395,6 @@ struct cq_ingest {
     unsigned long n_shown;      /* malformed lines reported so far */
     int64_t t_start_us;
     char *chunk;                /* the reused read buffer */
-    size_t chunk_cap;
 };
 
 /* State of one input while its lines are read. */
