@@ -277,11 +277,12 @@ int cq_cmd_explain(int argc, char **argv)
 }
 
 static const char sources_usage[] =
-    "usage: cquery sources [--index PATH] [--format table|csv|json] [--tz ZONE] [--fields]\n"
+    "usage: cquery sources [--index PATH] [--format table|csv|json] [--tz ZONE] [--fields | --files]\n"
     "\n"
     "Lists what the index holds: events per sourcetype with their time range,\n"
     "and the files ingested; with --fields, the name of every stored field,\n"
-    "one a line (what shell completion offers).\n"
+    "with --files, the path of every file ingested, one a line (what shell\n"
+    "completion offers).\n"
     "\n"
     "  -i, --index PATH     index file (default $CQUERY_INDEX, else ./cquery.db)\n"
     "  -f, --format FMT     table (default); csv: one header, a row per sourcetype\n"
@@ -290,6 +291,7 @@ static const char sources_usage[] =
     "                       field)\n"
     "      --tz ZONE        zone of the printed times, as search's\n"
     "      --fields         the stored fields' names\n"
+    "      --files          the stored paths of the files ingested (what forget takes)\n"
     "  -h, --help           this text\n";
 
 typedef struct sources_out {
@@ -390,6 +392,24 @@ static int list_sources(cq_index *idx, sources_out *so)
     return cq_index_files(idx, print_file, so);
 }
 
+/* --files: a stored path a line (csv: a cell; json: {"type":"file","path":...}). */
+static void print_path(void *ctx, const cq_file_summary *f)
+{
+    const sources_out *so = ctx;
+    if (so->fmt == CQ_FMT_JSON) {
+        json_t *o = json_object();
+        json_object_set_new(o, "type", json_string("file"));
+        json_object_set_new(o, "path", cq_out_json_text(f->path, strlen(f->path)));
+        json_line(o);
+        return;
+    }
+    if (so->fmt == CQ_FMT_CSV)
+        cq_csv_cell(stdout, f->path, strlen(f->path), 0, so->tty);
+    else
+        cq_put_safe(stdout, f->path, strlen(f->path));
+    fputc('\n', stdout);
+}
+
 static void print_field(void *ctx, const char *name)
 {
     const sources_out *so = ctx;
@@ -417,13 +437,14 @@ static int list_fields(cq_index *idx, sources_out *so)
 int cq_cmd_sources(int argc, char **argv)
 {
     const char *index = NULL;
-    int c, fields = 0;
+    int c, fields = 0, files = 0;
     sources_out so = {CQ_FMT_TABLE, cq_cli_default_tz(), isatty(STDOUT_FILENO)};
     optind = 1;
     static const struct option opts[] = {{"index", required_argument, NULL, 'i'},
                                          {"fields", no_argument, NULL, 'F'},
                                          {"format", required_argument, NULL, 'f'},
                                          {"tz", required_argument, NULL, 'z'},
+                                         {"files", no_argument, NULL, 'P'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
     while ((c = getopt_long(argc, argv, "i:f:h", opts, NULL)) != -1) {
@@ -437,6 +458,8 @@ int cq_cmd_sources(int argc, char **argv)
         } else if (c == 'z') {
             if (cq_cli_tz(optarg, &so.tz))
                 return CQ_EXIT_USAGE;
+        } else if (c == 'P') {
+            files = 1;
         } else if (c == 'h') {
             fputs(sources_usage, stdout);
             return CQ_EXIT_OK;
@@ -456,8 +479,11 @@ int cq_cmd_sources(int argc, char **argv)
         cq_cli_error("%s", err);
         return CQ_EXIT_INPUT;
     }
-    int rc = (fields ? list_fields(idx, &so) : list_sources(idx, &so)) ? CQ_EXIT_INPUT
-                                                                         : CQ_EXIT_OK;
+    int rc = (fields  ? list_fields(idx, &so)
+              : files ? cq_index_files(idx, print_path, &so)
+                      : list_sources(idx, &so))
+                 ? CQ_EXIT_INPUT
+                 : CQ_EXIT_OK;
     if (rc)
         cq_cli_error("cannot read the index: %s", cq_index_errmsg(idx));
     else if (fflush(stdout) || ferror(stdout))

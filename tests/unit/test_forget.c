@@ -477,6 +477,18 @@ START_TEST(test_cli_force_killed)
 }
 END_TEST
 
+/* What fails changes nothing: forget never makes an index; the summary
+ * of an ingest counts every file that failed. */
+START_TEST(test_cli_failures)
+{
+    ck_assert_int_eq(sh("cd '%s' && '%s' forget -i idx.db x.log 2>err; test $? = 3 && grep -q 'index idx.db"
+                        " does not exist' err && test ! -e idx.db", dir, bin()), 0);
+    ck_assert_int_eq(sh("cd '%s' && '%s' ingest -i idx.db a-missing b-missing 2>err;"
+                        " test $? = 3 && grep -q '^2 files: .*, 2 failed$' err && test ! -e idx.db",
+                        dir, bin()), 0);
+}
+END_TEST
+
 Suite *forget_suite(void)
 {
     Suite *s = suite_create("forget");
@@ -489,6 +501,7 @@ Suite *forget_suite(void)
     tcase_add_test(tc, test_cli_forget_and_again);
     tcase_add_test(tc, test_cli_force_fixes_time);
     tcase_add_test(tc, test_cli_force_killed);
+    tcase_add_test(tc, test_cli_failures);
     suite_add_tcase(s, tc);
     return s;
 }
