@@ -26,7 +26,7 @@ _cquery() {
         return
     fi
     case $prev in
-    -i | --index | -o | --output | -q | --query-file | --conf | --geoip-db)
+    -i | --index | -o | --output | -q | --query-file | --conf | --geoip-db | --follow)
         compopt -o default 2>/dev/null
         COMPREPLY=($(compgen -f -- "$cur"))
         return

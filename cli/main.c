@@ -34,7 +34,8 @@ static const char usage[] =
     "`cquery COMMAND --help` describes each command.\n"
     "exit status: 0 ok, 1 hunt --fail-on-hit found hits (search --fail-on-empty: none),\n"
     "2 bad usage or query, 3 input or index error,\n"
-    "4 ingest or hunt --archive: a damaged file went in only up to its damage\n";
+    "4 ingest or hunt --archive: a damaged file went in only up to its damage,\n"
+    "130/143 --follow stopped by SIGINT/SIGTERM\n";
 
 void cq_cli_error(const char *fmt, ...)
 {
@@ -183,6 +184,16 @@ int cq_cli_geoip_db(cq_run_opts *o, const char *path)
         return -1;
     }
     o->geoip_db[o->n_geoip_db++] = path;
+    return 0;
+}
+
+int cq_cli_follow_file(cq_run_opts *o, const char *path)
+{
+    if (o->follow.n_files == CQ_FOLLOW_MAX_FILES) {
+        cq_cli_error("--follow given more than %d times", CQ_FOLLOW_MAX_FILES);
+        return -1;
+    }
+    o->follow.files[o->follow.n_files++] = path;
     return 0;
 }
 

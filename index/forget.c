@@ -178,6 +178,17 @@ int cq_index_read_block_floor(cq_index *idx)
     return 0;
 }
 
+void cq_index_set_scan_range(cq_index *idx, int64_t after, int64_t upto)
+{
+    idx->scan_after = after;
+    idx->scan_upto = upto;
+}
+
+int cq_index_last_block(cq_index *idx, int64_t *id)
+{
+    return run_int(idx, "SELECT coalesce(max(id), 0) FROM blocks WHERE " CQ_SQL_BLOCK_DONE, -1, id);
+}
+
 /* ---- listing ---- */
 
 int cq_index_list_files(cq_index *idx, cq_indexed_file **out, size_t *n)

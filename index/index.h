@@ -143,6 +143,15 @@ int cq_index_file_commit(cq_index *idx, const cq_file_commit *c);
 /* Drops everything since cq_index_file_begin(). */
 void cq_index_file_rollback(cq_index *idx);
 
+/* --- following growing files (`search --follow`) --- */
+
+/* From now on, scans of idx see only the blocks with an id above `after`
+ * and at most `upto` (0, 0: all): the events committed between two looks
+ * at cq_index_last_block().  Block ids only grow (forget.c). */
+void cq_index_set_scan_range(cq_index *idx, int64_t after, int64_t upto);
+/* The highest block id of a finished file, 0 when none.  Returns 0 or -1. */
+int cq_index_last_block(cq_index *idx, int64_t *id);
+
 /* --- forgetting files (`cquery forget`, `ingest --force`) --- */
 
 typedef struct cq_indexed_file {

@@ -80,6 +80,8 @@ struct cq_index {
     uint64_t chunk_limit;       /* commit a chunk past this many bytes */
     cq_ckpt *ckpt;              /* background checkpoints, or NULL */
     int64_t block_floor;        /* the next block's id must exceed this (forget.c), or 0 */
+    int64_t scan_after;         /* readers skip blocks with ids up to this (--follow) */
+    int64_t scan_upto;          /* ... and above this, unless 0 */
 };
 
 /* Records an error message (printf-style) and returns -1. */

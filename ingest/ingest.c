@@ -334,15 +334,34 @@ done:
     return rc;
 }
 
+static int ingest_opened(cq_ingest *g, cq_index *idx, cq_input *in, const char *path);
+
 static int ingest_file(cq_ingest *g, cq_index *idx, const char *path)
 {
     cq_input *in;
-    char err[256];
     if (cq_input_open(path, &in)) {
         fprintf(g->o.err, "%s: %s\n", path, strerror(errno));
         g->st.n_files_failed++;
         return -1;
     }
+    return ingest_opened(g, idx, in, path);
+}
+
+int cq_ingest_fd(cq_ingest *g, cq_index *idx, int fd, uint64_t limit, const char *path)
+{
+    cq_input *in;
+    if (cq_input_open_fd(fd, limit, &in)) {
+        fprintf(g->o.err, "%s: %s\n", path, strerror(errno));
+        g->st.n_files_failed++;
+        return -1;
+    }
+    return ingest_opened(g, idx, in, path);
+}
+
+/* One opened input, one transaction (closes in). */
+static int ingest_opened(cq_ingest *g, cq_index *idx, cq_input *in, const char *path)
+{
+    char err[256];
     head *h = cq_xmalloc(sizeof *h);
     resume rs;
     /* The check runs inside the file's transaction: a concurrent ingest of

@@ -49,6 +49,15 @@ int cq_ingest_new(const cq_ingest_opts *o, cq_ingest **out, char *err, size_t er
 int cq_ingest_path(cq_ingest *g, cq_index *idx, const char *path);
 
 /*
+ * Ingests the file open on fd as cq_ingest_path does a file (the fd is not
+ * moved or closed: a duplicate is read from the start), recorded under
+ * path, reading at most limit bytes (0: to the end): `search --follow`
+ * reads a growing file up to its last complete line, and a rotated file
+ * through the descriptor it had open.
+ */
+int cq_ingest_fd(cq_ingest *g, cq_index *idx, int fd, uint64_t limit, const char *path);
+
+/*
  * The files row whose content this file's content starts with: what ingest
  * would skip (the whole file) or resume (a prefix), wherever it was read
  * from.  Returns 1 with *id set, 0 (none, *id 0), or -1 with err set (the
