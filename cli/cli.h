@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "cli/follow.h"
 #include "cli/output.h"
 #include "engine/plan.h"
 #include "engine/query.h"
@@ -20,6 +21,7 @@ enum {
 };
 
 int cq_cmd_ingest(int argc, char **argv);
+int cq_cmd_forget(int argc, char **argv);
 int cq_cmd_search(int argc, char **argv);
 int cq_cmd_explain(int argc, char **argv);
 int cq_cmd_hunt(int argc, char **argv);
@@ -53,6 +55,7 @@ typedef struct cq_run_opts {
     unsigned threads;       /* --threads (0: one per CPU) */
     const char *geoip_db[CQ_CLI_MAX_GEOIP_DB]; /* --geoip-db PATH, repeatable */
     size_t n_geoip_db;
+    cq_follow_opts follow;  /* --follow FILE (repeatable), --follow-interval MS */
 } cq_run_opts;
 
 /* Parses --earliest/--latest/--tz/--format values.  Returns 0 or prints an
@@ -70,6 +73,8 @@ int cq_cli_seconds(const char *val, double *out);
 int cq_cli_size(const char *val, uint64_t *out);
 /* --geoip-db PATH: one more database for iplocation. */
 int cq_cli_geoip_db(cq_run_opts *o, const char *path);
+/* --follow FILE: one more file to follow. */
+int cq_cli_follow_file(cq_run_opts *o, const char *path);
 
 /* Parses the options of search, explain and shell (cmd_search.c) into *o.
  * takes_query: a QUERY or -q FILE must follow (search, explain), else no

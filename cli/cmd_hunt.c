@@ -63,6 +63,12 @@ static const char hunt_usage[] =
     "      --fail-on-hit      exit 1 when any analytic found something (cron, CI)\n"
     "      --timeout S        stop an analytic after S seconds (the next one runs; exit 3)\n"
     "      --max-memory SIZE  stop an analytic past SIZE of peak memory (512M, 2G; exit 3)\n"
+    "      --follow FILE      follow FILE as it grows (repeatable; rotation-aware):\n"
+    "                         ingest its new lines into the index and run the\n"
+    "                         analytics over each batch of them, printing new hits,\n"
+    "                         until Ctrl-C (an aggregating analytic counts within\n"
+    "                         each batch)\n"
+    "      --follow-interval MS  look at the files every MS milliseconds (default 1000)\n"
     "  -l, --list             list the analytics with their metadata, run nothing\n"
     "  -h, --help             this text\n";
 
@@ -402,6 +408,7 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
         {"timeout", required_argument, NULL, 'O'},  {"max-memory", required_argument, NULL, 'M'},
         {"report-rows", required_argument, NULL, 'R'},
         {"no-pager", no_argument, NULL, 'Q'},
+        {"follow", required_argument, NULL, 'W'},   {"follow-interval", required_argument, NULL, 'I'},
         {NULL, 0, NULL, 0},
     };
     cq_run_opts *o = &h->run;
@@ -410,6 +417,7 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
     o->tz = cq_cli_default_tz();
     o->limits = CQ_LIMITS_SPLUNK;
     h->report_rows = CQ_REPORT_ROWS;
+    o->follow.interval_ms = 1000;
     int c;
     const char *since = NULL, *until = NULL;
     optind = 1;
@@ -438,6 +446,8 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
         case 'O': if (cq_cli_seconds(optarg, &o->bounds.timeout_s)) return -1; break;
         case 'M': if (cq_cli_size(optarg, &o->bounds.max_memory)) return -1; break;
         case 'R': if (report_rows(optarg, &h->report_rows)) return -1; break;
+        case 'W': if (cq_cli_follow_file(o, optarg)) return -1; break;
+        case 'I': if (cq_follow_interval(optarg, &o->follow.interval_ms)) return -1; break;
         case 'h': fputs(hunt_usage, stdout); return 0;
         default: fputs(hunt_usage, stderr); return -1;
         }
@@ -451,6 +461,11 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
         o->format = CQ_FMT_JSON;   /* hits are captured as JSON rows, then rendered */
     if (h->n_archive && o->index) {
         cq_cli_error("--index and --archive exclude each other");
+        return -1;
+    }
+    if (o->follow.n_files && (h->n_archive || h->html)) {
+        cq_cli_error("--follow goes with an --index, and a table or json, not %s",
+                     h->n_archive ? "--archive" : "an html report");
         return -1;
     }
     return optind;
@@ -958,6 +973,56 @@ static int run_all(hunt *h, const hunt_opts *ho, const char *path, FILE *out)
     return rc;
 }
 
+/* hunt --follow: the analytics over each batch of new events. */
+typedef struct hunt_follow {
+    hunt *h;
+    const hunt_opts *ho;
+    FILE *out;
+} hunt_follow;
+
+/* Prints the analytics that found something in this batch, as the report
+ * does (json: their summary lines and hits), and nothing for the others. */
+static int hunt_batch(void *ctx, cq_index *idx)
+{
+    hunt_follow *hf = ctx;
+    for (size_t i = 0; i < hf->h->n; i++) {
+        analytic *a = &hf->h->a[i];
+        free(a->report);
+        free(a->time_cols);
+        free(a->times);
+        a->report = NULL;
+        a->time_cols = NULL;
+        a->times = NULL;
+        run_one(a, idx, hf->ho);            /* an error is said; the others run */
+    }
+    for (size_t i = 0; i < hf->h->n; i++) {
+        const analytic *a = &hf->h->a[i];
+        if (a->failed || !a->hits)
+            continue;
+        if (hf->ho->run.format == CQ_FMT_JSON) {
+            hunt one = {(analytic *)a, 1, 1};
+            print_json_report(&one, &hf->ho->run, hf->out);
+        } else {
+            fprintf(hf->out, "== %s: %s (%llu new hit%s)\n", hdr(a, "id"), hdr(a, "title"),
+                    (unsigned long long)a->hits, a->hits == 1 ? "" : "s");
+            fwrite(a->report, 1, a->report_len, hf->out);
+        }
+    }
+    if (fflush(hf->out) || ferror(hf->out)) {
+        cq_cli_error("cannot write the hits");
+        return CQ_EXIT_INPUT;
+    }
+    return 0;
+}
+
+static int hunt_follow_run(hunt *h, const hunt_opts *ho, FILE *out)
+{
+    hunt_follow hf = {h, ho, out};
+    cq_follow_opts fo = ho->run.follow;
+    fo.index = ho->run.index;
+    return cq_follow_run(&fo, hunt_batch, &hf);
+}
+
 static void hunt_opts_free(hunt_opts *ho)
 {
     free(ho->techniques);
@@ -1012,7 +1077,7 @@ int cq_cmd_hunt(int argc, char **argv)
         if (!out) {
             rc = CQ_EXIT_INPUT;
         } else {
-            rc = run_all(&h, &ho, path, out);
+            rc = ho.run.follow.n_files ? hunt_follow_run(&h, &ho, out) : run_all(&h, &ho, path, out);
             if (out != stdout && fclose(out) && rc == CQ_EXIT_OK)
                 rc = CQ_EXIT_INPUT;
         }

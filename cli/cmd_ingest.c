@@ -21,10 +21,15 @@ static const char ingest_usage[] =
     "A file already ingested is skipped; a file that grew is read from where it\n"
     "ended.  Each file is one transaction: an interrupted ingest leaves the index\n"
     "as it was before that file, and running it again finishes the job.\n"
+    "With --force a file already ingested is read again from its start, and what\n"
+    "the index held of it is replaced in the same transaction (`cquery forget`\n"
+    "removes a file).\n"
     "\n"
     "  -i, --index PATH       index file (default $CQUERY_INDEX, else ./cquery.db)\n"
     "  -s, --sourcetype ST    sourcetype of every input (default: detected from content)\n"
     "      --conf FILE        sourcetype definitions (default: the bundled sourcetypes.conf)\n"
+    "      --force            read files already ingested again, replacing their events\n"
+    "                         (after a wrong --sourcetype, for instance)\n"
     "  -v, --verbose          report every malformed line, not only the first few\n"
     "  -q, --quiet            no progress and no summary\n"
     "  -h, --help             this text\n";
@@ -48,6 +53,7 @@ int cq_cmd_ingest(int argc, char **argv)
         {"index", required_argument, NULL, 'i'}, {"sourcetype", required_argument, NULL, 's'},
         {"conf", required_argument, NULL, 'c'},  {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
+        {"force", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     cq_ingest_opts io = {0};
@@ -61,6 +67,7 @@ int cq_cmd_ingest(int argc, char **argv)
         case 's': io.sourcetype = optarg; break;
         case 'c': io.conf_path = optarg; break;
         case 'v': io.verbose = 1; break;
+        case 'F': io.force = 1; break;
         case 'q': quiet = 1; break;
         case 'h': fputs(ingest_usage, stdout); return CQ_EXIT_OK;
         default: fputs(ingest_usage, stderr); return CQ_EXIT_USAGE;

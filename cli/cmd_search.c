@@ -40,6 +40,11 @@ static const char search_usage[] =
     "                       ($PAGER, else less -S); tables on a terminal show\n"
     "                       _time, sourcetype, host and _raw for events and are\n"
     "                       cut to its width: pipes and files get every column\n"
+    "      --follow FILE    follow FILE as it grows (repeatable; rotation-aware, as\n"
+    "                       tail -F): ingest its new lines into the index and print\n"
+    "                       the query's results over them, batch by batch, until\n"
+    "                       Ctrl-C; row-by-row queries only (no stats, sort, head)\n"
+    "      --follow-interval MS  look at the files every MS milliseconds (default 1000)\n"
     "  -o, --output FILE    write the results to FILE (created 0644 or truncated,\n"
     "                       never through a symbolic link) instead of stdout\n"
     "      --csv-raw        CSV: print cells starting with = + - @ as they are (by\n"
@@ -75,6 +80,8 @@ static const struct option run_opts[] = {
     {"fail-on-empty", no_argument, NULL, 'e'},
     {"output", required_argument, NULL, 'o'},
     {"no-pager", no_argument, NULL, 'N'},
+    {"follow", required_argument, NULL, 'W'},
+    {"follow-interval", required_argument, NULL, 'I'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -101,6 +108,7 @@ int cq_cli_run_opts_parse(int argc, char **argv, cq_run_opts *o, const char *usa
     o->latest = INT64_MAX;
     o->tz = cq_cli_default_tz();
     o->limits = CQ_LIMITS_SPLUNK;
+    o->follow.interval_ms = 1000;
     int c;
     const char *earliest = NULL, *latest = NULL;
     optind = 1;
@@ -123,6 +131,8 @@ int cq_cli_run_opts_parse(int argc, char **argv, cq_run_opts *o, const char *usa
         case 'J': if (limit_arg("--join-maxout", optarg, &o->limits.join_maxout)) return -1; break;
         case 'P': if (cq_cli_threads(optarg, &o->threads)) return -1; break;
         case 'G': if (cq_cli_geoip_db(o, optarg)) return -1; break;
+        case 'W': if (cq_cli_follow_file(o, optarg)) return -1; break;
+        case 'I': if (cq_follow_interval(optarg, &o->follow.interval_ms)) return -1; break;
         case 'T': {
             uint64_t secs;
             if (limit_arg("--subsearch-maxtime", optarg, &secs)) return -1;
@@ -195,6 +205,52 @@ int cq_cli_compile(cq_query *q, const cq_run_opts *o)
     return 0;
 }
 
+/* search --follow: each batch of new events through the query. */
+typedef struct follow_ctx {
+    cq_query *q;
+    const cq_run_opts *o;
+    FILE *dest;
+} follow_ctx;
+
+static int follow_batch(void *ctx, cq_index *idx)
+{
+    follow_ctx *fc = ctx;
+    cq_output *out = cq_output_new(fc->o->format, fc->dest, fc->o->tz, fc->q->plan->fixed_columns);
+    cq_output_csv_raw(out, fc->o->csv_raw);
+    int rc = 0;
+    if (cq_query_run(fc->q, idx, cq_output_sink(out), NULL)) {
+        cq_query_print_error(fc->q, stderr);
+        rc = CQ_EXIT_INPUT;
+    } else if (cq_output_finish(out) || fflush(fc->dest)) {
+        cq_cli_error("cannot write the results");
+        rc = CQ_EXIT_INPUT;
+    }
+    cq_output_free(out);
+    return rc;
+}
+
+/* Follows o->follow's files with q (compiled).  A query that needs all
+ * the events (stats, sort, head, ...) is refused rather than run again
+ * over everything per batch: its answer is not "the new results", and
+ * printing a fresh table each second would repeat every row before. */
+static int search_follow(cq_query *q, const cq_run_opts *o, FILE *dest)
+{
+    const cq_ast *bad = cq_query_not_streaming(q);
+    if (bad) {
+        cq_diag_set(&q->diag, bad->span, "not supported with --follow: %s needs all the events,"
+                    " not each batch of new ones", bad->name ? bad->name : "this command");
+        cq_diag_hint(&q->diag, "--follow runs row-by-row commands (search, where, eval, fields,"
+                     " rex, table, ...); run the rest without it over the index it fills");
+        cq_query_print_error(q, stderr);
+        return CQ_EXIT_USAGE;
+    }
+    cq_follow_opts fo = o->follow;
+    fo.index = o->index;
+    follow_ctx fc = {q, o, dest};
+    q->bounds = o->bounds;
+    return cq_follow_run(&fo, follow_batch, &fc);
+}
+
 int cq_cmd_search(int argc, char **argv)
 {
     cq_run_opts o;
@@ -204,7 +260,19 @@ int cq_cmd_search(int argc, char **argv)
     cq_query *q = query_from_args(argc, argv, first, &o);
     if (!q)
         return CQ_EXIT_USAGE;
-    int rc = cq_cli_compile(q, &o) ? CQ_EXIT_USAGE : cq_cli_search_run(q, &o);
+    if (cq_cli_compile(q, &o)) {
+        cq_query_free(q);
+        return CQ_EXIT_USAGE;
+    }
+    int rc;
+    if (o.follow.n_files) {
+        FILE *dest = o.output ? cq_cli_create(o.output) : stdout;
+        rc = dest ? search_follow(q, &o, dest) : CQ_EXIT_INPUT;
+        if (dest && dest != stdout)
+            fclose(dest);
+    } else {
+        rc = cq_cli_search_run(q, &o);
+    }
     cq_query_free(q);
     return rc;
 }
@@ -270,6 +338,10 @@ int cq_cmd_explain(int argc, char **argv)
     if (!q)
         return CQ_EXIT_USAGE;
     int rc = cq_cli_compile(q, &o) ? CQ_EXIT_USAGE : CQ_EXIT_OK;
+    if (!rc && o.follow.n_files) {
+        cq_cli_error("--follow is an option of search and hunt, not explain");
+        rc = CQ_EXIT_USAGE;
+    }
     if (!rc)
         cq_query_explain(q, stdout);
     cq_query_free(q);
@@ -277,11 +349,12 @@ int cq_cmd_explain(int argc, char **argv)
 }
 
 static const char sources_usage[] =
-    "usage: cquery sources [--index PATH] [--format table|csv|json] [--tz ZONE] [--fields]\n"
+    "usage: cquery sources [--index PATH] [--format table|csv|json] [--tz ZONE] [--fields | --files]\n"
     "\n"
     "Lists what the index holds: events per sourcetype with their time range,\n"
     "and the files ingested; with --fields, the name of every stored field,\n"
-    "one a line (what shell completion offers).\n"
+    "with --files, the path of every file ingested, one a line (what shell\n"
+    "completion offers).\n"
     "\n"
     "  -i, --index PATH     index file (default $CQUERY_INDEX, else ./cquery.db)\n"
     "  -f, --format FMT     table (default); csv: one header, a row per sourcetype\n"
@@ -290,6 +363,7 @@ static const char sources_usage[] =
     "                       field)\n"
     "      --tz ZONE        zone of the printed times, as search's\n"
     "      --fields         the stored fields' names\n"
+    "      --files          the stored paths of the files ingested (what forget takes)\n"
     "  -h, --help           this text\n";
 
 typedef struct sources_out {
@@ -390,6 +464,24 @@ static int list_sources(cq_index *idx, sources_out *so)
     return cq_index_files(idx, print_file, so);
 }
 
+/* --files: a stored path a line (csv: a cell; json: {"type":"file","path":...}). */
+static void print_path(void *ctx, const cq_file_summary *f)
+{
+    const sources_out *so = ctx;
+    if (so->fmt == CQ_FMT_JSON) {
+        json_t *o = json_object();
+        json_object_set_new(o, "type", json_string("file"));
+        json_object_set_new(o, "path", cq_out_json_text(f->path, strlen(f->path)));
+        json_line(o);
+        return;
+    }
+    if (so->fmt == CQ_FMT_CSV)
+        cq_csv_cell(stdout, f->path, strlen(f->path), 0, so->tty);
+    else
+        cq_put_safe(stdout, f->path, strlen(f->path));
+    fputc('\n', stdout);
+}
+
 static void print_field(void *ctx, const char *name)
 {
     const sources_out *so = ctx;
@@ -417,13 +509,14 @@ static int list_fields(cq_index *idx, sources_out *so)
 int cq_cmd_sources(int argc, char **argv)
 {
     const char *index = NULL;
-    int c, fields = 0;
+    int c, fields = 0, files = 0;
     sources_out so = {CQ_FMT_TABLE, cq_cli_default_tz(), isatty(STDOUT_FILENO)};
     optind = 1;
     static const struct option opts[] = {{"index", required_argument, NULL, 'i'},
                                          {"fields", no_argument, NULL, 'F'},
                                          {"format", required_argument, NULL, 'f'},
                                          {"tz", required_argument, NULL, 'z'},
+                                         {"files", no_argument, NULL, 'P'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
     while ((c = getopt_long(argc, argv, "i:f:h", opts, NULL)) != -1) {
@@ -437,6 +530,8 @@ int cq_cmd_sources(int argc, char **argv)
         } else if (c == 'z') {
             if (cq_cli_tz(optarg, &so.tz))
                 return CQ_EXIT_USAGE;
+        } else if (c == 'P') {
+            files = 1;
         } else if (c == 'h') {
             fputs(sources_usage, stdout);
             return CQ_EXIT_OK;
@@ -456,8 +551,11 @@ int cq_cmd_sources(int argc, char **argv)
         cq_cli_error("%s", err);
         return CQ_EXIT_INPUT;
     }
-    int rc = (fields ? list_fields(idx, &so) : list_sources(idx, &so)) ? CQ_EXIT_INPUT
-                                                                         : CQ_EXIT_OK;
+    int rc = (fields  ? list_fields(idx, &so)
+              : files ? cq_index_files(idx, print_path, &so)
+                      : list_sources(idx, &so))
+                 ? CQ_EXIT_INPUT
+                 : CQ_EXIT_OK;
     if (rc)
         cq_cli_error("cannot read the index: %s", cq_index_errmsg(idx));
     else if (fflush(stdout) || ferror(stdout))

@@ -3,7 +3,8 @@
 # Everything offered comes from cquery itself, so there is no second list
 # to keep: the subcommands from `cquery --help`, each one's options from
 # `cquery CMD --help`, analytic ids from `cquery hunt --list`, field names
-# from `cquery sources --fields` (of the index given with -i, or the default).
+# from `cquery sources --fields` and forget's --source paths from `cquery
+# sources --files` (of the index given with -i, or the default).
 
 _cquery_index_args() {
     local i
@@ -25,7 +26,7 @@ _cquery() {
         return
     fi
     case $prev in
-    -i | --index | -o | --output | -q | --query-file | --conf | --geoip-db)
+    -i | --index | -o | --output | -q | --query-file | --conf | --geoip-db | --follow)
         compopt -o default 2>/dev/null
         COMPREPLY=($(compgen -f -- "$cur"))
         return
@@ -44,6 +45,11 @@ _cquery() {
         words="docker:daemon kubernetes:apiserver kubernetes:container _json"
         COMPREPLY=($(compgen -W "$words" -- "$cur"))
         __ltrim_colon_completions "$cur" 2>/dev/null
+        return
+        ;;
+    --source)
+        words=$(cquery sources --files $(_cquery_index_args) 2>/dev/null)
+        COMPREPLY=($(compgen -W "$words" -- "$cur"))
         return
         ;;
     -t | --technique)

@@ -28,12 +28,14 @@ static const char usage[] =
     "  hunt [ANALYTIC...]  run saved analytics (.spl files; default: the bundled library)\n"
     "  sources             list what the index holds\n"
     "  shell               an interactive prompt for queries\n"
+    "  forget FILE...      remove ingested files from the index (--source PATTERN)\n"
     "\n"
     "The index is --index PATH, else $CQUERY_INDEX, else ./cquery.db.\n"
     "`cquery COMMAND --help` describes each command.\n"
     "exit status: 0 ok, 1 hunt --fail-on-hit found hits (search --fail-on-empty: none),\n"
     "2 bad usage or query, 3 input or index error,\n"
-    "4 ingest or hunt --archive: a damaged file went in only up to its damage\n";
+    "4 ingest or hunt --archive: a damaged file went in only up to its damage,\n"
+    "130/143 --follow stopped by SIGINT/SIGTERM\n";
 
 void cq_cli_error(const char *fmt, ...)
 {
@@ -185,6 +187,16 @@ int cq_cli_geoip_db(cq_run_opts *o, const char *path)
     return 0;
 }
 
+int cq_cli_follow_file(cq_run_opts *o, const char *path)
+{
+    if (o->follow.n_files == CQ_FOLLOW_MAX_FILES) {
+        cq_cli_error("--follow given more than %d times", CQ_FOLLOW_MAX_FILES);
+        return -1;
+    }
+    o->follow.files[o->follow.n_files++] = path;
+    return 0;
+}
+
 /* The version, then where each data file is found: what a user (and `make
  * installcheck`) reads to see which copy runs. */
 static void print_version(void)
@@ -208,6 +220,7 @@ int main(int argc, char **argv)
         {"ingest", cq_cmd_ingest}, {"search", cq_cmd_search}, {"explain", cq_cmd_explain},
         {"hunt", cq_cmd_hunt},     {"sources", cq_cmd_sources}, {"info", cq_cmd_sources},
         {"shell", cq_cmd_shell},
+        {"forget", cq_cmd_forget},
     };
     if (argc < 2) {
         fputs(usage, stderr);

@@ -1,6 +1,7 @@
 /* query.c - compile (expand macros, parse, resolve, plan) and run, with one
  * owner for everything. */
 #include "engine/query.h"
+#include "engine/op.h"
 #include "common/paths.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
@@ -115,6 +116,19 @@ int cq_query_run(cq_query *q, cq_index *idx, cq_sink *sink, cq_exec_stats *stats
 {
     cq_exec_stats local;
     return cq_exec_run_bounded(q->plan, idx, sink, &q->diag, stats ? stats : &local, &q->bounds);
+}
+
+const cq_ast *cq_query_not_streaming(const cq_query *q)
+{
+    const cq_plan *p = q->plan;
+    if (p->source)
+        return p->source->cmd;
+    for (size_t i = 0; i < p->n_stages; i++) {
+        unsigned flags = p->stages[i].def->flags;
+        if ((flags & (CQ_CMD_STREAMING | CQ_CMD_ORDERED)) != CQ_CMD_STREAMING)
+            return p->stages[i].cmd;
+    }
+    return NULL;
 }
 
 void cq_query_print_error(const cq_query *q, FILE *out)

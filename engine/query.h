@@ -57,6 +57,11 @@ cq_query *cq_query_new(const char *text, size_t len, const char *source, unsigne
 int cq_query_compile(cq_query *q, const cq_query_opts *o);
 /* Runs a compiled query.  Returns 0, or -1 with q->diag set. */
 int cq_query_run(cq_query *q, cq_index *idx, cq_sink *sink, cq_exec_stats *stats);
+/* The first command of a compiled query whose results depend on more than
+ * each event by itself (stats, sort, head, dedup, a generating command...),
+ * or NULL when every one is row by row: what `search --follow` can run on
+ * each batch of new events alone. */
+const cq_ast *cq_query_not_streaming(const cq_query *q);
 /* Prints q->diag as SOURCE:LINE:COL: error: ... with the caret. */
 void cq_query_print_error(const cq_query *q, FILE *out);
 /* Prints the AST and the plan (what went to SQLite, what stays in the engine). */

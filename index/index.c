@@ -2,7 +2,7 @@
  * index.c - opening the SQLite index, its schema, and the files table.
  *
  * Tables (README "Index layout" has the why):
- *   meta(key, value)            schema version
+ *   meta(key, value)            schema version; block_floor (forget.c: no block id reused)
  *   files(id, path, ...)        what was ingested, with content fingerprints
  *   fields(id, name, sum)       field-name dictionary
  *   blocks(id, file_id, sourcetype, source, host, t_min, t_max, n_rows, sum)
@@ -487,6 +487,11 @@ int cq_index_file_begin(cq_index *idx)
         writer_unlock(idx);
         return -1;
     }
+    if (cq_index_read_block_floor(idx)) {
+        sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+        writer_unlock(idx);
+        return -1;
+    }
     idx->file_id = 0;           /* the files row is made on first need */
     idx->in_file = 1;
     idx->n_added = 0;
@@ -551,6 +556,9 @@ static int write_file_row(cq_index *idx, const cq_file_commit *c)
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return cq_index_fail_db(idx, "record file");
+    cq_forget_counts gone;
+    if (c->n_replace && cq_index_forget_rows(idx, c->replace, c->n_replace, &gone))
+        return -1;
     if (c->resume_id) {
         /* Blocks of the resumed part belong to the original file row. */
         static const char *const moves[] = {
@@ -599,6 +607,23 @@ void cq_index_file_rollback(cq_index *idx)
     }
     idx->in_file = 0;
     writer_unlock(idx);
+}
+
+int cq_index_forget(cq_index *idx, const int64_t *ids, size_t n, cq_forget_counts *done)
+{
+    memset(done, 0, sizeof *done);
+    /* the writer lock and transaction of an ingest: no chunked ingest is
+     * between its commits meanwhile */
+    if (cq_index_file_begin(idx))
+        return -1;
+    if (cq_index_forget_rows(idx, ids, n, done) || exec_sql(idx, "COMMIT", "commit forget")) {
+        cq_index_file_rollback(idx);
+        return -1;
+    }
+    idx->in_file = 0;
+    writer_unlock(idx);
+    cq_ckpt_poke(idx->ckpt);
+    return 0;
 }
 
 /* ------------------------------------------------------------ summary */

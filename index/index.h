@@ -109,6 +109,8 @@ typedef struct cq_file_commit {
     uint64_t n_records;     /* added by this run */
     uint64_t n_malformed;   /* lines rejected by this run */
     const char *sourcetype; /* main sourcetype of the file, for `cquery sources` */
+    const int64_t *replace; /* files rows this one replaces (ingest --force): forgotten */
+    size_t n_replace;       /* in the commit's transaction, so old or new, never neither */
 } cq_file_commit;
 
 /*
@@ -140,5 +142,41 @@ void cq_index_set_chunk_bytes(cq_index *idx, uint64_t n);
 int cq_index_file_commit(cq_index *idx, const cq_file_commit *c);
 /* Drops everything since cq_index_file_begin(). */
 void cq_index_file_rollback(cq_index *idx);
+
+/* --- following growing files (`search --follow`) --- */
+
+/* From now on, scans of idx see only the blocks with an id above `after`
+ * and at most `upto` (0, 0: all): the events committed between two looks
+ * at cq_index_last_block().  Block ids only grow (forget.c). */
+void cq_index_set_scan_range(cq_index *idx, int64_t after, int64_t upto);
+/* The highest block id of a finished file, 0 when none.  Returns 0 or -1. */
+int cq_index_last_block(cq_index *idx, int64_t *id);
+
+/* --- forgetting files (`cquery forget`, `ingest --force`) --- */
+
+typedef struct cq_indexed_file {
+    int64_t id;             /* files row */
+    char *path;             /* as stored: the path ingest was given or walked to */
+    char *sourcetype;       /* main sourcetype, or NULL */
+    int64_t events, blocks; /* what it holds */
+} cq_indexed_file;
+
+/* Every finished file with its event and block counts, in path order.  The
+ * caller frees the array with cq_indexed_files_free(). */
+int cq_index_list_files(cq_index *idx, cq_indexed_file **out, size_t *n);
+void cq_indexed_files_free(cq_indexed_file *f, size_t n);
+
+typedef struct cq_forget_counts {
+    int64_t files, blocks, events;  /* removed */
+    int64_t fields;                 /* field names no block has any more, removed */
+} cq_forget_counts;
+
+/*
+ * Removes files rows ids[0..n) and everything stored from them (blocks,
+ * columns, term filters, field names left without a column) in one
+ * transaction, under the writer lock as an ingest.  *done says what went
+ * (an id that is no longer there counts nothing).  Returns 0 or -1.
+ */
+int cq_index_forget(cq_index *idx, const int64_t *ids, size_t n, cq_forget_counts *done);
 
 #endif

@@ -79,6 +79,9 @@ struct cq_index {
     uint64_t chunk_bytes;       /* bytes written since the last commit */
     uint64_t chunk_limit;       /* commit a chunk past this many bytes */
     cq_ckpt *ckpt;              /* background checkpoints, or NULL */
+    int64_t block_floor;        /* the next block's id must exceed this (forget.c), or 0 */
+    int64_t scan_after;         /* readers skip blocks with ids up to this (--follow) */
+    int64_t scan_upto;          /* ... and above this, unless 0 */
 };
 
 /* Records an error message (printf-style) and returns -1. */
@@ -94,6 +97,12 @@ int cq_index_field_id(cq_index *idx, const char *name, size_t len, int64_t *id);
 int cq_index_file_row(cq_index *idx);
 /* Commits the current chunk of a file and starts the next transaction. */
 int cq_index_chunk_commit(cq_index *idx);
+
+/* forget.c: removes files rows and all they hold; inside a write transaction. */
+int cq_index_forget_rows(cq_index *idx, const int64_t *ids, size_t n, cq_forget_counts *done);
+/* The id a block must exceed (meta key block_floor, when above every id
+ * in use), or 0: read at the start of each file. */
+int cq_index_read_block_floor(cq_index *idx);
 
 /* writer.c */
 void cq_writer_discard(cq_index *idx);

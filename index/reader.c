@@ -291,6 +291,9 @@ static int bind_pd(cq_scan *s, sqlite3_stmt *st, const cq_pushdown *pd)
 /* Adds the block of st's row; -1 if the row fails its checksum. */
 static int add_block_row(cq_scan *s, sqlite3_stmt *st, size_t *cap)
 {
+    int64_t id = sqlite3_column_int64(st, 0);
+    if (id <= s->idx->scan_after || (s->idx->scan_upto && id > s->idx->scan_upto))
+        return 0;               /* not this batch of search --follow */
     if (s->n_blocks == *cap) {
         *cap = *cap ? *cap * 2 : 64;
         s->blocks = cq_xrealloc(s->blocks, *cap * sizeof *s->blocks);

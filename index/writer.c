@@ -698,10 +698,13 @@ static int put_block(cq_index *idx, const cq_eblock *e, int64_t *id)
     if (cq_index_file_row(idx))
         return -1;
     if (cq_index_prepare(idx, &idx->st_block_put,
-                         "INSERT INTO blocks(file_id, sourcetype, source, host, t_min, t_max, n_rows)"
-                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"))
+                         "INSERT INTO blocks(id, file_id, sourcetype, source, host, t_min,"
+                         " t_max, n_rows) VALUES(?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)"))
         return -1;
     sqlite3_stmt *st = idx->st_block_put;
+    /* ?8 NULL: the next rowid; above a forgotten id once (forget.c) */
+    if (idx->block_floor)
+        sqlite3_bind_int64(st, 8, idx->block_floor + 1);
     sqlite3_bind_int64(st, 1, idx->file_id);
     sqlite3_bind_text(st, 2, e->sourcetype, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, e->source, -1, SQLITE_STATIC);
@@ -713,6 +716,7 @@ static int put_block(cq_index *idx, const cq_eblock *e, int64_t *id)
     if (sqlite3_step(st) != SQLITE_DONE)
         return cq_index_fail_db(idx, "write block");
     *id = sqlite3_last_insert_rowid(idx->db);
+    idx->block_floor = 0;
     return put_block_sum(idx, e, *id);
 }
 

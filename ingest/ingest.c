@@ -174,7 +174,7 @@ static int cmp_bytes(const void *a, const void *b)
  * length.  Sets *best to the longest match (or -1) and *at_end when the
  * content ends exactly there.  Returns 0 or -1 (read error, in err).
  */
-static int match_prefix(cq_ingest *g, cq_input *in, const head *h, cq_file_state *c, size_t n,
+static int match_prefix(char **chunk, cq_input *in, const head *h, cq_file_state *c, size_t n,
                         long *best, int *at_end, char *err, size_t errlen)
 {
     cq_hash hs;
@@ -184,10 +184,8 @@ static int match_prefix(cq_ingest *g, cq_input *in, const head *h, cq_file_state
     *best = -1;
     *at_end = 0;
     qsort(c, n, sizeof *c, cmp_bytes);
-    if (!g->chunk) {
-        g->chunk_cap = CHUNK;
-        g->chunk = cq_xmalloc(CHUNK);
-    }
+    if (!*chunk)
+        *chunk = cq_xmalloc(CHUNK);
     for (size_t i = 0; i < n; i++) {
         if (c[i].bytes <= h->len) {     /* within the head: no reading needed */
             if (cq_hash_bytes(h->buf, c[i].bytes) == c[i].full_hash)
@@ -196,12 +194,12 @@ static int match_prefix(cq_ingest *g, cq_input *in, const head *h, cq_file_state
         }
         while (pos < c[i].bytes) {
             uint64_t want = c[i].bytes - pos;
-            long r = cq_input_read(in, g->chunk, want < CHUNK ? (size_t)want : CHUNK, err, errlen);
+            long r = cq_input_read(in, *chunk, want < CHUNK ? (size_t)want : CHUNK, err, errlen);
             if (r < 0)
                 return -1;
             if (r == 0)
                 return 0;           /* shorter than this candidate, and the longer ones */
-            cq_hash_update(&hs, g->chunk, (size_t)r);
+            cq_hash_update(&hs, *chunk, (size_t)r);
             pos += (uint64_t)r;
         }
         if (pos == c[i].bytes && cq_hash_final(&hs) == c[i].full_hash)
@@ -238,8 +236,9 @@ typedef struct resume {
     uint64_t bytes;         /* already indexed content */
 } resume;
 
-/* Reads the head and decides: 1 skip (already indexed), 0 go on (with *rs). */
-static int fingerprint(cq_ingest *g, cq_index *idx, cq_input *in, head *h, resume *rs,
+/* Reads the head and decides: 1 skip (already indexed), 0 go on (with *rs;
+ * the input rewound).  *chunk: a read buffer, made on first need. */
+static int fingerprint(char **chunk, cq_index *idx, cq_input *in, head *h, resume *rs,
                        char *err, size_t errlen)
 {
     memset(rs, 0, sizeof *rs);
@@ -259,7 +258,7 @@ static int fingerprint(cq_ingest *g, cq_index *idx, cq_input *in, head *h, resum
     if (nc) {
         long best;
         int at_end;
-        rc = match_prefix(g, in, h, c, nc, &best, &at_end, err, errlen);
+        rc = match_prefix(chunk, in, h, c, nc, &best, &at_end, err, errlen);
         if (!rc && best >= 0) {
             rs->id = c[best].id;
             rs->bytes = c[best].bytes;
@@ -287,7 +286,7 @@ static void report_damage(cq_ingest *g, const cq_input *in, const char *path)
 
 /* Pass 2 inside one transaction.  Returns 0, or -1 (reported, rolled back). */
 static int ingest_input(cq_ingest *g, cq_index *idx, cq_input *in, const char *path,
-                        const head *h, const resume *rs)
+                        const head *h, const resume *rs, int64_t replace)
 {
     cq_par_result res = {.per_st = cq_xcalloc(g->conf->n_sts + 1, sizeof *res.per_st)};
     int rc = -1;
@@ -309,6 +308,7 @@ static int ingest_input(cq_ingest *g, cq_index *idx, cq_input *in, const char *p
         .bytes = res.consumed, .full_hash = cq_hash_final(&res.hash),
         .n_records = res.n_records, .n_malformed = res.n_malformed,
         .sourcetype = g->forced_name ? g->forced_name : main_sourcetype(g, res.per_st),
+        .replace = &replace, .n_replace = replace != 0,
     };
     if (cq_index_file_commit(idx, &fc)) {
         fprintf(g->o.err, "%s: index: %s\n", path, cq_index_errmsg(idx));
@@ -322,7 +322,9 @@ static int ingest_input(cq_ingest *g, cq_index *idx, cq_input *in, const char *p
     g->st.n_fixed += res.n_fixed;
     g->st.n_no_time += res.n_no_time;
     report_no_time(g, path, res.n_no_time, res.no_time_first, res.n_records);
-    if (rs->id)
+    if (replace)
+        g->st.n_files_replaced++;
+    else if (rs->id)
         g->st.n_files_resumed++;
     else
         g->st.n_files_new++;
@@ -332,15 +334,34 @@ done:
     return rc;
 }
 
+static int ingest_opened(cq_ingest *g, cq_index *idx, cq_input *in, const char *path);
+
 static int ingest_file(cq_ingest *g, cq_index *idx, const char *path)
 {
     cq_input *in;
-    char err[256];
     if (cq_input_open(path, &in)) {
         fprintf(g->o.err, "%s: %s\n", path, strerror(errno));
         g->st.n_files_failed++;
         return -1;
     }
+    return ingest_opened(g, idx, in, path);
+}
+
+int cq_ingest_fd(cq_ingest *g, cq_index *idx, int fd, uint64_t limit, const char *path)
+{
+    cq_input *in;
+    if (cq_input_open_fd(fd, limit, &in)) {
+        fprintf(g->o.err, "%s: %s\n", path, strerror(errno));
+        g->st.n_files_failed++;
+        return -1;
+    }
+    return ingest_opened(g, idx, in, path);
+}
+
+/* One opened input, one transaction (closes in). */
+static int ingest_opened(cq_ingest *g, cq_index *idx, cq_input *in, const char *path)
+{
+    char err[256];
     head *h = cq_xmalloc(sizeof *h);
     resume rs;
     /* The check runs inside the file's transaction: a concurrent ingest of
@@ -348,19 +369,54 @@ static int ingest_file(cq_ingest *g, cq_index *idx, const char *path)
     int rc = cq_index_file_begin(idx);
     if (rc) {
         fprintf(g->o.err, "%s: index: %s\n", path, cq_index_errmsg(idx));
-    } else if ((rc = fingerprint(g, idx, in, h, &rs, err, sizeof err)) < 0) {
+    } else if ((rc = fingerprint(&g->chunk, idx, in, h, &rs, err, sizeof err)) < 0) {
         fprintf(g->o.err, "%s: %s\n", path, err);
         cq_index_file_rollback(idx);
-    } else if (rc == 1) {
+    } else if (rc == 1 && !g->o.force) {
         cq_index_file_rollback(idx);
         g->st.n_files_skipped++;
         rc = 0;
+    } else if (g->o.force && rs.id) {
+        /* --force: what the index holds of this file is read again from
+         * the start and replaces the old rows in the commit, so an
+         * interrupted or failed run leaves the old ones */
+        int64_t old = rs.id;
+        memset(&rs, 0, sizeof rs);
+        if (rc == 1 && cq_input_rewind(in, err, sizeof err)) {
+            fprintf(g->o.err, "%s: %s\n", path, err);
+            cq_index_file_rollback(idx);
+            rc = -1;
+        } else {
+            rc = ingest_input(g, idx, in, path, h, &rs, old);
+        }
     } else {
-        rc = ingest_input(g, idx, in, path, h, &rs);
+        rc = ingest_input(g, idx, in, path, h, &rs, 0);
     }
     if (rc)
         g->st.n_files_failed++;
     g->st.n_bytes += cq_input_raw_pos(in);
+    free(h);
+    cq_input_close(in);
+    return rc;
+}
+
+int cq_ingest_identify(cq_index *idx, const char *path, int64_t *id, char *err, size_t errlen)
+{
+    *id = 0;
+    cq_input *in;
+    if (cq_input_open(path, &in)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    head *h = cq_xmalloc(sizeof *h);
+    char *chunk = NULL;
+    resume rs;
+    int rc = fingerprint(&chunk, idx, in, h, &rs, err, errlen);
+    if (rc >= 0) {
+        *id = rs.id;
+        rc = rs.id != 0;
+    }
+    free(chunk);
     free(h);
     cq_input_close(in);
     return rc;
@@ -474,10 +530,12 @@ void cq_ingest_summary(const cq_ingest *g, FILE *out)
     const cq_ingest_stats *s = &g->st;
     double secs = (double)(cq_time_now_us() - g->t_start_us) / 1e6;
     unsigned long files = s->n_files_new + s->n_files_skipped + s->n_files_resumed +
-                          s->n_files_failed;
+                          s->n_files_replaced + s->n_files_failed;
     fprintf(out, "%lu file%s: %lu new, %lu skipped (already ingested), %lu resumed",
             files, files == 1 ? "" : "s", s->n_files_new, s->n_files_skipped,
             s->n_files_resumed);
+    if (s->n_files_replaced)
+        fprintf(out, ", %lu re-ingested (--force)", s->n_files_replaced);
     if (s->n_files_partial)
         fprintf(out, ", %lu partial (damaged)", s->n_files_partial);
     if (s->n_files_failed)

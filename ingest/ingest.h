@@ -27,6 +27,7 @@ typedef struct cq_ingest_opts {
     int verbose;              /* report every malformed line, not only the first few */
     int progress;             /* progress on stderr: the terminal's width in columns
                                  (the caller sets it when stderr is a TTY), 0: none */
+    int force;                /* a file already indexed is read again, replacing its rows */
     FILE *err;                /* where reports go */
 } cq_ingest_opts;
 
@@ -46,6 +47,23 @@ int cq_ingest_new(const cq_ingest_opts *o, cq_ingest **out, char *err, size_t er
  * not errors.
  */
 int cq_ingest_path(cq_ingest *g, cq_index *idx, const char *path);
+
+/*
+ * Ingests the file open on fd as cq_ingest_path does a file (the fd is not
+ * moved or closed: a duplicate is read from the start), recorded under
+ * path, reading at most limit bytes (0: to the end): `search --follow`
+ * reads a growing file up to its last complete line, and a rotated file
+ * through the descriptor it had open.
+ */
+int cq_ingest_fd(cq_ingest *g, cq_index *idx, int fd, uint64_t limit, const char *path);
+
+/*
+ * The files row whose content this file's content starts with: what ingest
+ * would skip (the whole file) or resume (a prefix), wherever it was read
+ * from.  Returns 1 with *id set, 0 (none, *id 0), or -1 with err set (the
+ * file cannot be read).
+ */
+int cq_ingest_identify(cq_index *idx, const char *path, int64_t *id, char *err, size_t errlen);
 
 /* Final summary: files (new / skipped as already ingested / resumed),
    records per sourcetype, malformed lines, seconds, MB/s. */
@@ -73,6 +91,7 @@ const char *cq_ingest_sourcetype_name(const cq_ingest *g, const char *name_or_al
 typedef struct cq_ingest_stats {
     unsigned long n_files_new, n_files_skipped, n_files_resumed, n_files_failed;
     unsigned long n_files_partial;  /* ingested up to damage (a broken gzip stream) */
+    unsigned long n_files_replaced; /* re-ingested (--force) */
     unsigned long long n_records, n_malformed, n_bytes;
     unsigned long long n_fixed_events;  /* events kept with bad bytes replaced by U+FFFD */
     unsigned long long n_fixed;         /* the replacements in them */

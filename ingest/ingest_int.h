@@ -344,6 +344,9 @@ typedef struct cq_input cq_input;
 
 /* Opens path ("-": stdin).  Returns 0, or -1 with errno set. */
 int cq_input_open(const char *path, cq_input **out);
+/* Reads the file open on fd (a duplicate is taken; read from its start),
+ * at most limit raw bytes (0: all).  Returns 0, or -1 with errno set. */
+int cq_input_open_fd(int fd, uint64_t limit, cq_input **out);
 /*
  * Reads up to n content bytes (decompressed).  Returns the count, 0 at end,
  * -1 on error with a message in err.
@@ -395,7 +398,6 @@ struct cq_ingest {
     unsigned long n_shown;      /* malformed lines reported so far */
     int64_t t_start_us;
     char *chunk;                /* the reused read buffer */
-    size_t chunk_cap;
 };
 
 /* State of one input while its lines are read. */

@@ -40,6 +40,7 @@ struct cq_input {
     int raw_eof;
     uint64_t raw_total;     /* bytes read from fd so far */
     uint64_t size;          /* file size, 0 if unknown */
+    uint64_t limit;         /* read no raw byte past this (cq_input_limit), 0: none */
     int bom_checked;        /* the first content bytes were looked at */
     int utf16;              /* 0 none, 1 UTF-16LE, 2 UTF-16BE (from the BOM) */
     unsigned char pre[4];   /* bytes read to check the BOM, still to deliver */
@@ -53,13 +54,21 @@ struct cq_input {
     int replaying;
 };
 
+/* read(2) of the file, never past in->limit. */
+static ssize_t raw_read(cq_input *in, unsigned char *buf, size_t n)
+{
+    if (in->limit && in->raw_total + n > in->limit)
+        n = in->limit > in->raw_total ? (size_t)(in->limit - in->raw_total) : 0;
+    return n ? read(in->fd, buf, n) : 0;
+}
+
 static int fill_raw(cq_input *in)
 {
     if (in->raw_off < in->raw_len || in->raw_eof)
         return 0;
     ssize_t n;
     do
-        n = read(in->fd, in->raw, RAW_BUF);
+        n = raw_read(in, in->raw, RAW_BUF);
     while (n < 0 && errno == EINTR);
     if (n < 0)
         return -1;
@@ -76,7 +85,7 @@ static int sniff(cq_input *in)
     while (in->raw_len - in->raw_off < 2 && !in->raw_eof) {
         size_t have = in->raw_len - in->raw_off;
         memmove(in->raw, in->raw + in->raw_off, have);
-        ssize_t n = read(in->fd, in->raw + have, RAW_BUF - have);
+        ssize_t n = raw_read(in, in->raw + have, RAW_BUF - have);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -96,6 +105,8 @@ static int sniff(cq_input *in)
     return 0;
 }
 
+static int input_start(cq_input *in, cq_input **out);
+
 int cq_input_open(const char *path, cq_input **out)
 {
     cq_input *in = cq_xcalloc(1, sizeof *in);
@@ -105,7 +116,28 @@ int cq_input_open(const char *path, cq_input **out)
         free(in);
         return -1;
     }
-    struct stat st;
+    return input_start(in, out);
+}
+
+int cq_input_open_fd(int fd, uint64_t limit, cq_input **out)
+{
+    cq_input *in = cq_xcalloc(1, sizeof *in);
+    in->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (in->fd < 0 || lseek(in->fd, 0, SEEK_SET) < 0) {
+        int e = errno;
+        if (in->fd >= 0)
+            close(in->fd);
+        free(in);
+        errno = e;
+        return -1;
+    }
+    in->limit = limit;
+    return input_start(in, out);
+}
+
+/* The rest of an open: size, buffer, the gzip magic. */
+static int input_start(cq_input *in, cq_input **out)
+{    struct stat st;
     if (!in->is_stdin && fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode))
         in->size = (uint64_t)st.st_size;
     in->raw = cq_xmalloc(RAW_BUF);
@@ -132,7 +164,7 @@ static long want_raw(cq_input *in, size_t want)
     while (in->raw_len - in->raw_off < want && !in->raw_eof) {
         size_t have = in->raw_len - in->raw_off;
         memmove(in->raw, in->raw + in->raw_off, have);
-        ssize_t n = read(in->fd, in->raw + have, RAW_BUF - have);
+        ssize_t n = raw_read(in, in->raw + have, RAW_BUF - have);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)

@@ -38,5 +38,11 @@ expect kubernetes:apiserver cquery ingest -s kubernetes:a
 expect T1610 cquery hunt -t T161
 expect verb cquery search -i "$tmp/i.db" ver
 expect objectRef.namespace cquery explain --index "$tmp/i.db" objectRef.na
+expect forget cquery forg
+expect --dry-run cquery forget --dry
+expect --force cquery ingest --for
+expect --follow-interval cquery search --follow-
+expect --follow cquery hunt --fol
+expect "$src/data/sample/kubernetes/events.json" cquery forget -i "$tmp/i.db" --source "$src/data/sample/kubernetes/ev"
 [ "$fail" = 0 ] && echo "check-completion: $n completions offer what cquery has"
 exit "$fail"

@@ -56,7 +56,7 @@ static void add_events(cq_index *idx)
             abort();
     }
     cq_record_free(&r);
-    cq_file_commit c = {0, "/s", 10, 1, 100, 2, 20, 0, "t"};
+    cq_file_commit c = {0, "/s", 10, 1, 100, 2, 20, 0, "t", NULL, 0};
     if (cq_index_file_commit(idx, &c))
         abort();
 }

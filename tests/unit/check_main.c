@@ -111,7 +111,7 @@ static const struct {
     {"cases", cases_suite}, {"diff", diff_suite},
     {"macro", macro_suite},   {"resolve", resolve_suite}, {"corpus", corpus_suite},
     {"safety", safety_suite}, {"rows", rows_suite}, {"threads", threads_suite},
-    {"tstats", tstats_suite}, {"hostile", hostile_suite},
+    {"tstats", tstats_suite}, {"hostile", hostile_suite}, {"forget", forget_suite},
 };
 
 static int wanted(const char *name, int argc, char **argv)

@@ -23,6 +23,7 @@ Suite *rows_suite(void);
 Suite *threads_suite(void);
 Suite *tstats_suite(void);
 Suite *hostile_suite(void);
+Suite *forget_suite(void);
 
 /* Directory of the source tree (for fixtures), from $CQUERY_SRCDIR or ".". */
 const char *test_srcdir(void);

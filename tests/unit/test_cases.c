@@ -7,7 +7,10 @@
  *                    {index}, {srcdir} and {case} are replaced)
  *     cmd            optional: the whole cquery command line instead of
  *                    `search --format csv ARGS QUERY` ({index}, {srcdir} and
- *                    {case} are replaced)
+ *                    {case} are replaced); several lines are several
+ *                    commands run in turn (`forget`, then `search`), their
+ *                    outputs one after the other, the exit status the first
+ *                    one's that was not 0; lines starting with # are comments
  *     input/         log files, ingested into a fresh index first
  *     expected.out   exact stdout
  *     expected.err   for a failing case: exact stderr; exit status must be 2
@@ -15,7 +18,8 @@
  *                    note that a limit cut the results).  Without it,
  *                    stderr must be empty: notes are behaviour too.
  *     expected.plan  optional: `cquery explain --threads 2` output
- *     expected.rc    optional: the exit status (default 0 or 1; 2 with expected.err)
+ *     expected.rc    optional: the exit status (default 0 or 1; 2 with expected.err,
+ *                    0 with both expected files)
  *     stdin          optional: what cquery reads on stdin (else /dev/null)
  *
  * Every case runs the real binary ($CQUERY_BIN), with iplocation's
@@ -121,6 +125,18 @@ static int split_words(char *line, char **argv, int max)
     for (char *w = strtok(line, " \t\r\n"); w && n < max; w = strtok(NULL, " \t\r\n"))
         argv[n++] = w;
     return n;
+}
+
+/* Appends file from to file to. */
+static void append_file(const char *to, const char *from)
+{
+    size_t n;
+    char *text = test_slurp(from, &n);
+    FILE *f = fopen(to, "ab");
+    ck_assert_msg(f && text, "cannot append %s to %s", from, to);
+    fwrite(text, 1, n, f);
+    fclose(f);
+    free(text);
 }
 
 /* Runs argv with stdout/stderr to files; returns the exit status. */
@@ -245,15 +261,25 @@ START_TEST(test_case)
     snprintf(err, sizeof err, "%s/stderr", tmp);
     ingest_inputs(dir, index, tmp);
 
-    char *argv[64], *owned[64];
+    char *argv[64], *owned[256];
     int n = 0, n_owned = 0;
     char path[4096];
     snprintf(path, sizeof path, "%s/cmd", dir);
     char *cmdline = test_slurp(path, NULL), *query = NULL, *args = NULL;
+    char *line = cmdline, *next_line = NULL;
     argv[n++] = (char *)bin();
+    while (line && *line == '#') {      /* comment lines: what the case checks */
+        char *nl = strchr(line, '\n');
+        line = nl ? nl + 1 : line + strlen(line);
+    }
     if (cmdline) {
+        next_line = strchr(line, '\n');
+        if (next_line && next_line[strspn(next_line, " \t\r\n")])
+            *next_line++ = '\0';       /* more commands follow */
+        else
+            next_line = NULL;
         char *words[60];
-        int nw = split_words(cmdline, words, 60);
+        int nw = split_words(line, words, 60);
         for (int i = 0; i < nw; i++)
             argv[n++] = owned[n_owned++] = subst(words[i], index, dir);
     } else {
@@ -277,17 +303,44 @@ START_TEST(test_case)
     snprintf(path, sizeof path, "%s/stdin", dir);
     const char *in = access(path, R_OK) == 0 ? path : "/dev/null";
     int rc = test_wait(test_spawn_in(argv, in, out, err));
+    while (next_line) {                 /* the next commands of cmd */
+        line = next_line;
+        next_line = strchr(line, '\n');
+        if (next_line && next_line[strspn(next_line, " \t\r\n")])
+            *next_line++ = '\0';
+        else
+            next_line = NULL;
+        if (*line == '#')
+            continue;
+        char *words[60], more_out[220], more_err[220];
+        int nw = split_words(line, words, 60);
+        n = 1;
+        for (int i = 0; i < nw && n_owned < 250; i++)
+            argv[n++] = owned[n_owned++] = subst(words[i], index, dir);
+        argv[n] = NULL;
+        snprintf(more_out, sizeof more_out, "%s.more", out);
+        snprintf(more_err, sizeof more_err, "%s.more", err);
+        int r = test_wait(test_spawn_in(argv, in, more_out, more_err));
+        rc = rc ? rc : r;
+        append_file(out, more_out);
+        append_file(err, more_err);
+    }
     snprintf(path, sizeof path, "%s/expected.err", dir);
     char out_path[4200];
     snprintf(out_path, sizeof out_path, "%s/expected.out", dir);
+    char rc_path[4200];
+    snprintf(rc_path, sizeof rc_path, "%s/expected.rc", dir);
+    char *err_rc = exists(path) ? test_slurp(rc_path, NULL) : NULL;
     if (exists(path) && exists(out_path)) {
         /* results and notes (a limit that cut them): both checked, exit 0 */
         check_file(dir, "expected.err", err);
         check_file(dir, "expected.out", out);
-        ck_assert_msg(rc == 0, "%s: exit status %d, expected 0", dir, rc);
+        int want = err_rc ? atoi(err_rc) : 0;
+        ck_assert_msg(rc == want, "%s: exit status %d, expected %d", dir, rc, want);
     } else if (exists(path)) {
         check_file(dir, "expected.err", err);
-        ck_assert_msg(rc == 2, "%s: exit status %d, expected 2", dir, rc);
+        int want = err_rc ? atoi(err_rc) : 2;
+        ck_assert_msg(rc == want, "%s: exit status %d, expected %d", dir, rc, want);
     } else {
         char *e = test_slurp(err, NULL);
         snprintf(path, sizeof path, "%s/expected.rc", dir);
@@ -309,6 +362,7 @@ START_TEST(test_case)
         run(ea, out, err);
         check_file(dir, "expected.plan", out);
     }
+    free(err_rc);
     for (int i = 0; i < n_owned; i++)
         free(owned[i]);
     free(cmdline);

@@ -64,7 +64,7 @@ static void add_file(cq_index *idx, const char *st, int n, int64_t base, int com
     }
     cq_record_free(&r);
     if (commit) {
-        cq_file_commit c = {0, "/var/log/test.log", 10, 1234, 100, 5678, (uint64_t)n, 0, st};
+        cq_file_commit c = {0, "/var/log/test.log", 10, 1234, 100, 5678, (uint64_t)n, 0, st, NULL, 0};
         ck_assert_int_eq(cq_index_file_commit(idx, &c), 0);
     } else {
         cq_index_file_rollback(idx);
@@ -167,7 +167,7 @@ START_TEST(test_same_columns)
         ck_assert_int_eq(cq_index_add(idx, &r), 0);
     }
     cq_record_free(&r);
-    cq_file_commit fc = {0, "/s", 10, 1234, 100, 5678, 50, 0, "t"};
+    cq_file_commit fc = {0, "/s", 10, 1234, 100, 5678, 50, 0, "t", NULL, 0};
     ck_assert_int_eq(cq_index_file_commit(idx, &fc), 0);
     ck_assert_int_eq(raw_int("SELECT unicode(data) FROM cols JOIN fields f ON f.id=field_id "
                              "WHERE f.name='user'"), CQ_COL_SAME);
@@ -526,7 +526,7 @@ START_TEST(test_term_filter)
         ck_assert_int_eq(cq_index_add(idx, &r), 0);
     }
     cq_record_free(&r);
-    cq_file_commit c = {0, "/var/log/t.log", 10, 1, 100, 2, (uint64_t)n, 0, NULL};
+    cq_file_commit c = {0, "/var/log/t.log", 10, 1, 100, 2, (uint64_t)n, 0, NULL, NULL, 0};
     ck_assert_int_eq(cq_index_file_commit(idx, &c), 0);
 
     const char *rare[] = {"X35007Y"};   /* row 5001 only: block 4 (rows 4096..5119) */
@@ -625,7 +625,7 @@ START_TEST(test_chunks_unseen_until_commit)
     cq_index *rd;
     ck_assert_int_eq(cq_index_open(db_path, CQ_INDEX_READ, &rd, err, sizeof err), 0);
     ck_assert_uint_eq(count_rows(rd, NULL), 100);   /* the other reader: not yet */
-    cq_file_commit c = {0, "/var/log/big.log", 10, 99, 100, 98, 5000, 0, "docker:daemon"};
+    cq_file_commit c = {0, "/var/log/big.log", 10, 99, 100, 98, 5000, 0, "docker:daemon", NULL, 0};
     ck_assert_int_eq(cq_index_file_commit(idx, &c), 0);
     ck_assert_uint_eq(count_rows(rd, NULL), 5100);
     ck_assert_int_eq(raw_int("SELECT count(*) FROM files WHERE ingested_at IS NULL"), 0);
