@@ -41,11 +41,13 @@ wait_for() {
 }
 keys() { t send-keys -t shell "$@"; }
 type_() { t send-keys -t shell -l -- "$1"; }
+# libedit's own leak at exit, for the sanitizer build (tests/lsan-libedit.supp)
+lsan="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$src/tests/lsan-libedit.supp"
 # start ENV...: a shell on the index, its exit status into $tmp/rc
 start() {
     rm -f "$tmp/rc"
     t new-session -d -s shell -x 100 -y 40 \
-        "env HOME='$tmp' TZ= $* '$build/cquery' shell --index '$tmp/i.db'; echo \$? > '$tmp/rc'; sleep 60"
+        "env HOME='$tmp' TZ= LSAN_OPTIONS='$lsan' $* '$build/cquery' shell --index '$tmp/i.db'; echo \$? > '$tmp/rc'; sleep 60"
     wait_for "cquery shell on $tmp/i.db: .help for help, Ctrl-D to quit" &&
         wait_for "cquery>"
 }
