@@ -464,7 +464,7 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
         return -1;
     }
     if (o->follow.n_files && (h->n_archive || h->html)) {
-        cq_cli_error("--follow goes with an --index, and a table or json, not %s",
+        cq_cli_error("--follow goes with an --index, and a table, json or csv, not %s",
                      h->n_archive ? "--archive" : "an html report");
         return -1;
     }
@@ -981,21 +981,26 @@ typedef struct hunt_follow {
 } hunt_follow;
 
 /* Prints the analytics that found something in this batch, as the report
- * does (json: their summary lines and hits), and nothing for the others. */
+ * does (json: their summary lines and hits; csv: the batch's hits under one
+ * header), and nothing for the others. */
 static int hunt_batch(void *ctx, cq_index *idx)
 {
     hunt_follow *hf = ctx;
+    uint64_t total = 0;
     for (size_t i = 0; i < hf->h->n; i++) {
         analytic *a = &hf->h->a[i];
         free(a->report);
-        free(a->time_cols);
         free(a->times);
+        free(a->time_cols);
         a->report = NULL;
-        a->time_cols = NULL;
         a->times = NULL;
+        a->time_cols = NULL;
         run_one(a, idx, hf->ho);            /* an error is said; the others run */
+        total += a->failed ? 0 : a->hits;
     }
-    for (size_t i = 0; i < hf->h->n; i++) {
+    if (hf->ho->csv && total)
+        print_csv_report(hf->h, hf->out);
+    for (size_t i = 0; i < hf->h->n && !hf->ho->csv; i++) {
         const analytic *a = &hf->h->a[i];
         if (a->failed || !a->hits)
             continue;

@@ -952,6 +952,10 @@ int cq_cmd_shell(int argc, char **argv)
     int first = cq_cli_run_opts_parse(argc, argv, &sh.o, shell_usage, 0);
     if (first <= 0)
         return first ? CQ_EXIT_USAGE : CQ_EXIT_OK;
+    if (sh.o.follow.n_files) {
+        cq_cli_error("shell: --follow is an option of search and hunt");
+        return CQ_EXIT_USAGE;
+    }
     if (sh.o.output || sh.o.fail_on_empty) {
         cq_cli_error("shell: %s is an option of search only", sh.o.output ? "-o" : "--fail-on-empty");
         return CQ_EXIT_USAGE;

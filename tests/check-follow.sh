@@ -85,4 +85,18 @@ grep -q '"type":"summary","analytic_id":"T1609-001".*"hits":1' hout ||
     fail "hunt --follow: no summary of one hit: $(cat hout)"
 grep -q '"analytic_id":"T1609-001".*POST /v1.43/containers/ab12/exec' hout ||
     fail "hunt --follow: no hit: $(cat hout)"
+# csv: each batch's hits under one header (not the json it is captured as)
+"$cq" hunt --index h.db --follow d.log --follow-interval 20 --format csv T1609-001 \
+    > cout 2> err &
+pid=$!
+printf '%s\n' 'time="2026-03-01T10:02:00.000000000Z" level=debug msg="Calling POST /v1.43/containers/cd34/exec"' >> d.log
+wait_lines cout 2
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+pid=
+[ "$rc" = 130 ] || fail "hunt --follow --format csv: exit status $rc after SIGINT"
+head -1 cout | grep -q '^analytic_id,analytic_technique,analytic_severity,_time,' ||
+    fail "hunt --follow --format csv: no csv header: $(head -1 cout)"
+grep -q '^T1609-001,.*/containers/cd34/exec' cout || fail "hunt --follow --format csv: no hit: $(cat cout)"
 echo "check-follow: search and hunt --follow saw growth, a half line, rotation, truncation and signals"
