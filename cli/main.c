@@ -73,11 +73,8 @@ int cq_cli_time(const char *opt, const char *val, int tz, int64_t *us)
         iso = date;
     }
     if (cq_time_parse_iso(iso, strlen(iso), us) == 0) {
-        if (zoneless(val) && tz) {
-            /* the offset of the zone at that wall-clock time (summer time) */
-            int64_t guess = *us - (int64_t)cq_tz_offset_at(*us, tz) * 1000000;
-            *us -= (int64_t)cq_tz_offset_at(guess, tz) * 1000000;
-        }
+        if (zoneless(val) && tz)
+            *us = cq_tz_wall_to_utc(*us, tz);
         return 0;
     }
     if (cq_time_modifier(val, cq_time_now_us(), us) == 0)

@@ -131,6 +131,14 @@ int cq_tz_offset_at(int64_t us, int tz_offset_s)
     return tz_offset_s == CQ_TZ_LOCAL ? local_offset(us) : tz_offset_s;
 }
 
+int64_t cq_tz_wall_to_utc(int64_t wall_us, int tz_offset_s)
+{
+    /* the offset at the instant the wall time would be in UTC, then at the
+     * instant that offset gives: right on both sides of a summer-time change */
+    int64_t guess = wall_us - (int64_t)cq_tz_offset_at(wall_us, tz_offset_s) * 1000000;
+    return wall_us - (int64_t)cq_tz_offset_at(guess, tz_offset_s) * 1000000;
+}
+
 size_t cq_time_format(int64_t us, int tz_offset_s, char *buf)
 {
     if (tz_offset_s == CQ_TZ_LOCAL)

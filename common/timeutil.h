@@ -42,6 +42,9 @@ int cq_tz_parse(const char *s, int *offset_s);
 /* The offset east of UTC, in seconds, that the zone of a --tz value has at
  * the instant us (CQ_TZ_LOCAL: the local zone's, summer time included). */
 int cq_tz_offset_at(int64_t us, int tz_offset_s);
+/* The instant at which the zone's clocks show wall_us (a wall-clock time
+ * read as if it were UTC): the inverse of printing in that zone. */
+int64_t cq_tz_wall_to_utc(int64_t wall_us, int tz_offset_s);
 
 /* Now, in microseconds. */
 int64_t cq_time_now_us(void);

@@ -227,12 +227,8 @@ int cq_time_strptime(cq_sv sv, const char *fmt, int tz, double *out)
     if (!ok)
         return -1;
     double t = have_epoch ? (double)epoch : (double)timegm(&tm) - (double)zone;
-    if (!have_epoch && !have_zone && tz) {
-        /* a wall-clock time of the user's zone: its offset then (summer time) */
-        int64_t us = (int64_t)t * 1000000;
-        int64_t guess = us - (int64_t)cq_tz_offset_at(us, tz) * 1000000;
-        t -= cq_tz_offset_at(guess, tz);
-    }
+    if (!have_epoch && !have_zone && tz)    /* a wall-clock time of the user's zone */
+        t = (double)cq_tz_wall_to_utc((int64_t)t * 1000000, tz) / 1e6;
     *out = t + frac;
     return 0;
 }
