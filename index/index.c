@@ -579,6 +579,14 @@ static int write_file_row(cq_index *idx, const cq_file_commit *c)
     return 0;
 }
 
+/* After a writer's COMMIT: the lock goes, the checkpointer may run. */
+static void file_committed(cq_index *idx)
+{
+    idx->in_file = 0;
+    writer_unlock(idx);
+    cq_ckpt_poke(idx->ckpt);
+}
+
 int cq_index_file_commit(cq_index *idx, const cq_file_commit *c)
 {
     if (!idx->in_file)
@@ -588,9 +596,7 @@ int cq_index_file_commit(cq_index *idx, const cq_file_commit *c)
         cq_index_file_rollback(idx);
         return -1;
     }
-    idx->in_file = 0;
-    writer_unlock(idx);
-    cq_ckpt_poke(idx->ckpt);
+    file_committed(idx);
     return 0;
 }
 
@@ -620,9 +626,7 @@ int cq_index_forget(cq_index *idx, const int64_t *ids, size_t n, cq_forget_count
         cq_index_file_rollback(idx);
         return -1;
     }
-    idx->in_file = 0;
-    writer_unlock(idx);
-    cq_ckpt_poke(idx->ckpt);
+    file_committed(idx);
     return 0;
 }
 
