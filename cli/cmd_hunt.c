@@ -258,7 +258,7 @@ static void summary_line(FILE *out, const char *const *cell, const size_t *w, ui
 
 #define SUMMARY_COLS 6
 
-static void summary_cells(const analytic *a, const cq_run_opts *o, char bufs[3][CQ_TIME_BUFLEN],
+static void summary_cells(const analytic *a, const cq_run_opts *o, char bufs[4][CQ_TIME_BUFLEN],
                           const char **cell)
 {
     const char *tech = hdr(a, "technique");
@@ -271,7 +271,7 @@ static void summary_cells(const analytic *a, const cq_run_opts *o, char bufs[3][
     cell[1] = bufs[0];
     cell[2] = bufs[1];
     cell[3] = fmt_time(a->first, o->tz, bufs[2]);
-    cell[4] = NULL;     /* set by the caller: two times need two buffers */
+    cell[4] = fmt_time(a->last, o->tz, bufs[3]);
     cell[5] = hdr(a, "title");
 }
 
@@ -284,7 +284,7 @@ static void print_summary(const hunt *h, const hunt_opts *ho, FILE *out)
     size_t w[SUMMARY_COLS];
     for (uint32_t j = 0; j < SUMMARY_COLS; j++)
         w[j] = strlen(head[j]);
-    char bufs[3][CQ_TIME_BUFLEN], last[CQ_TIME_BUFLEN];
+    char bufs[4][CQ_TIME_BUFLEN];
     const char *cell[SUMMARY_COLS];
     for (int pass = 0; pass < 2; pass++) {
         if (pass) {
@@ -294,7 +294,6 @@ static void print_summary(const hunt *h, const hunt_opts *ho, FILE *out)
         }
         for (size_t i = 0; i < h->n; i++) {
             summary_cells(&h->a[i], &ho->run, bufs, cell);
-            cell[4] = fmt_time(h->a[i].last, ho->run.tz, last);
             for (uint32_t j = 0; j < SUMMARY_COLS && !pass; j++) {
                 size_t cw = cq_safe_width(cell[j], strlen(cell[j]));
                 w[j] = cw > w[j] ? cw : w[j];
