@@ -26,6 +26,7 @@ typedef struct jp {
     size_t errlen;
     int failed;
     int ref;                /* the text is the record's own _raw: values point into it */
+    const char *skip;       /* a top-level member left out (cq_json_flatten_skip), or NULL */
 } jp;
 
 /* One field: values taken from the text are referenced when it is _raw. */
@@ -376,7 +377,13 @@ static int object(jp *j, size_t name_len, int depth)
         if (j->p >= j->end || *j->p != ':')
             return fail(j, j->p >= j->end ? "truncated object" : "expected ':'");
         j->p++;
-        if (value(j, key_len, depth + 1))
+        cq_record *r = j->r;
+        if (!depth && j->skip && r && key_len == strlen(j->skip) &&
+            !memcmp(j->name->buf, j->skip, key_len))
+            j->r = NULL;            /* the member left out: checked, not added */
+        int rc = value(j, key_len, depth + 1);
+        j->r = r;
+        if (rc)
             return -1;
         skip_ws(j);
         if (j->p < j->end && *j->p == ',') {
@@ -512,6 +519,15 @@ int cq_json_flatten_raw(cq_record *r, cq_strbuf *scratch, char *err, size_t errl
     return flatten(&j, "", scratch);
 }
 
+int cq_json_flatten_skip(const char *s, size_t len, const char *skip, cq_record *r,
+                         cq_strbuf *scratch, char *err, size_t errlen)
+{
+    jp j;
+    jp_init(&j, s, len, r, scratch, err, errlen);
+    j.skip = skip;
+    return flatten(&j, "", scratch);
+}
+
 /* Skips one value, returning its start in *vs (after whitespace). */
 static int skip_value(jp *j, const char **vs)
 {
@@ -588,6 +604,58 @@ long cq_json_list_items(const char *s, size_t len, cq_json_item_fn fn, void *ctx
         const char *items = NULL;
         int is_list = 0;
         if (!list_members(&j, &items, &is_list) && is_list && items) {
+            j.p = items;
+            n = each_element(&j, fn, ctx);
+        }
+    }
+    cq_strbuf_free(&name);
+    cq_strbuf_free(&j.val);
+    return n;
+}
+
+/* Finds the array value of the top-level member `member` (j->p after '{'). */
+static const char *member_array(jp *j, const char *member)
+{
+    const char *found = NULL;
+    for (;;) {
+        skip_ws(j);
+        if (j->p < j->end && *j->p == '}')
+            return found;
+        if (j->p >= j->end || *j->p != '"')
+            return NULL;
+        j->p++;
+        cq_strbuf_reset(j->name);
+        if (string(j, j->name))
+            return NULL;
+        int is_it = !strcmp(j->name->buf ? j->name->buf : "", member);
+        skip_ws(j);
+        if (j->p >= j->end || *j->p++ != ':')
+            return NULL;
+        const char *vs;
+        if (skip_value(j, &vs))
+            return NULL;
+        if (is_it)
+            found = *vs == '[' ? vs : NULL;
+        skip_ws(j);
+        if (j->p < j->end && *j->p == ',')
+            j->p++;
+        else if (j->p >= j->end || *j->p != '}')
+            return NULL;
+    }
+}
+
+long cq_json_member_items(const char *s, size_t len, const char *member, cq_json_item_fn fn,
+                          void *ctx)
+{
+    cq_strbuf name = CQ_STRBUF_INIT;
+    jp j;
+    jp_init(&j, s, len, NULL, &name, NULL, 0);
+    long n = -1;
+    skip_ws(&j);
+    if (j.p < j.end && *j.p == '{') {
+        j.p++;
+        const char *items = member_array(&j, member);
+        if (items) {
             j.p = items;
             n = each_element(&j, fn, ctx);
         }

@@ -51,6 +51,7 @@ enum {
     CQ_ACT_JSON,        /* json dst = field key         (values of key in field's JSON text) */
     CQ_ACT_KV,          /* kv field                     (parse field as key=value pairs) */
     CQ_ACT_DROP,        /* drop field                   (remove a helper field) */
+    CQ_ACT_COPYTREE,    /* copytree dst = src           (every src.x also as dst.x) */
 };
 
 typedef struct cq_action {
@@ -108,6 +109,8 @@ typedef struct cq_log_format {
     const char *host;       /* field giving host, or NULL */
     const char *kv_field;   /* json: parse this field as key=value pairs too */
     cq_cond strip;          /* kv: optional prefix removed before parsing (re NULL: none) */
+    const char *unwrap;     /* json: this field holds the inner event (text or object), or NULL */
+    const char *split;      /* json: this top-level array member holds the events, or NULL */
 } cq_log_format;
 
 typedef struct cq_stdef {
@@ -127,6 +130,7 @@ typedef struct cq_conf {
     size_t n_after;         /* rules with an `after` line (slots of cq_after.q) */
     int *after_rules;       /* per slot: the index of its rule */
     size_t max_line;        /* longer lines are malformed */
+    size_t max_unwrap;      /* longer inner events (`unwrap` text) are malformed; 0: max_line */
     /* Every field name a condition tests, interned: normalize.c indexes an
      * event's fields by these slots once instead of scanning them per test. */
     const char **names;
@@ -280,6 +284,17 @@ int cq_json_flatten_raw(cq_record *r, cq_strbuf *scratch, char *err, size_t errl
  */
 typedef void (*cq_json_item_fn)(void *ctx, const char *item, size_t len);
 long cq_json_list_items(const char *s, size_t len, cq_json_item_fn fn, void *ctx);
+/*
+ * When s is a JSON object whose top-level member `member` is an array, calls
+ * fn for each element's text and returns the number of elements; returns -1
+ * otherwise (not an object, invalid JSON, no such member, not an array).
+ */
+long cq_json_member_items(const char *s, size_t len, const char *member, cq_json_item_fn fn,
+                          void *ctx);
+/* cq_json_flatten without the top-level member `skip` (its value is only
+ * checked to be valid JSON). */
+int cq_json_flatten_skip(const char *s, size_t len, const char *skip, cq_record *r,
+                         cq_strbuf *scratch, char *err, size_t errlen);
 
 /* Tracks brace depth over lines of a multi-line JSON document. */
 typedef struct cq_json_depth {
@@ -387,6 +402,10 @@ void cq_input_close(cq_input *in);
  * events hold a few hundred; 715k keys in one line (under the 8 MB line
  * limit) took about 1 GB each while indexed (issue 14). */
 #define CQ_MAX_RECORD_VALUES 10000
+/* Cloud envelopes (`unwrap`) around one event: AKS's record around its
+ * audit event is 1, a Pub/Sub message around a GKE LogEntry 1, a CloudWatch
+ * logEvents element 1; more than this is not a log any cloud writes. */
+#define CQ_MAX_ENVELOPES 4
 
 struct cq_ingest {
     cq_ingest_opts o;
@@ -435,6 +454,8 @@ typedef struct cq_pipe {
     cq_record probe_rec;
     cq_after after;             /* `after` rules: open events of this pipe */
     cq_strbuf fix;              /* a line repaired by cq_utf8_repair / cq_json_repair */
+    cq_record env;              /* `split`: the document's other members, added to each element */
+    int has_env;                /* env applies to the events being read */
     unsigned long long n_fixed_events;  /* events kept with bytes replaced */
     unsigned long long n_fixed;         /* replacements in them */
     unsigned long long n_no_time;       /* events without a time the format reads */

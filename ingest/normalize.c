@@ -460,6 +460,26 @@ static void act_json(const cq_action *a, cq_record *src, cq_record *dst, cq_strb
     cq_record_free(&tmp);
 }
 
+/* copytree F = G: each field G.x (or G{}...) of src is also dst's F.x, so a
+ * subtree keeps its shape under another name (GKE's protoPayload.request
+ * is the requestObject of an audit event). */
+static void act_copytree(const cq_action *a, cq_record *src, cq_record *dst, cq_strbuf *sb)
+{
+    size_t glen = strlen(a->arg), n = src->n_kv;
+    for (size_t i = 0; i < n; i++) {
+        const cq_kv *kv = &src->kv[i];  /* by index: dst may be src, and grow */
+        if (kv->name_len <= glen || memcmp(kv->name, a->arg, glen) ||
+            (kv->name[glen] != '.' && kv->name[glen] != '{'))
+            continue;
+        cq_strbuf_reset(sb);
+        cq_strbuf_adds(sb, a->dst);
+        cq_strbuf_add(sb, kv->name + glen, kv->name_len - glen);
+        const char *v = kv->val;
+        uint32_t vlen = kv->val_len;
+        cq_record_add(dst, sb->buf, sb->len, v, vlen);
+    }
+}
+
 /* x indexes src; an action that changes src leaves x to be checked again. */
 static void act_run(const cq_action *a, fidx *x, cq_record *src, cq_record *dst,
                     cq_strbuf *sb)
@@ -493,6 +513,9 @@ static void act_run(const cq_action *a, fidx *x, cq_record *src, cq_record *dst,
         break;
     case CQ_ACT_DROP:
         remove_field(dst, a->arg);
+        break;
+    case CQ_ACT_COPYTREE:
+        act_copytree(a, src, dst, sb);
         break;
     }
 }

@@ -31,6 +31,7 @@ void cq_pipe_init(cq_pipe *p, cq_ingest *g, const char *source, cq_ingest_sink s
     }
     p->per_st = cq_xcalloc(g->conf->n_sts + 1, sizeof *p->per_st);
     cq_record_init(&p->probe_rec);
+    cq_record_init(&p->env);
     cq_after_init(&p->after, g->conf);
 }
 
@@ -42,6 +43,7 @@ void cq_pipe_free(cq_pipe *p)
     }
     free(p->per_st);
     cq_record_free(&p->probe_rec);
+    cq_record_free(&p->env);
     cq_after_free(&p->after);
     cq_strbuf_free(&p->scratch);
     cq_strbuf_free(&p->scratch2);
@@ -181,8 +183,8 @@ static const cq_log_format *pick_format(cq_pipe *p, int type, const cq_record *r
         return &c->fmts[p->fmt];
     for (size_t i = 0; i < c->n_fmts; i++) {
         const cq_log_format *f = &c->fmts[i];
-        if (f->type != type || (p->g->forced_st >= 0 && f->st != p->g->forced_st))
-            continue;
+        if (f->type != type || f->split || (p->g->forced_st >= 0 && f->st != p->g->forced_st))
+            continue;               /* a split format takes documents (split_doc), not events */
         if (cq_log_format_detect(c, f, r)) {
             if (!p->probe_done) {
                 p->probe_done = 1;
@@ -190,12 +192,34 @@ static const cq_log_format *pick_format(cq_pipe *p, int type, const cq_record *r
                 p->first_fmt = (int)i;
                 p->first_mask = 0;
                 for (size_t k = i; k < c->n_fmts && k < 64; k++)
-                    if (c->fmts[k].type == type && cq_log_format_detect(c, &c->fmts[k], r))
+                    if (c->fmts[k].type == type && !c->fmts[k].split &&
+                        cq_log_format_detect(c, &c->fmts[k], r))
                         p->first_mask |= 1ull << k;
             }
             p->fmt = (int)i;
             return f;
         }
+    }
+    return NULL;
+}
+
+/* The format of an event inside an envelope (fields r->kv[base..]), among
+ * the JSON formats not in `used` (the envelopes around it), in file order.
+ * The pipe's last format and its first-pick probe stay the outermost's. */
+static const cq_log_format *pick_inner(const cq_pipe *p, const cq_record *r, size_t base,
+                                       uint64_t used)
+{
+    const cq_conf *c = p->g->conf;
+    cq_record view = *r;            /* read-only: only the inner event's fields */
+    view.kv = r->kv + base;
+    view.n_kv = r->n_kv - base;
+    for (size_t i = 0; i < c->n_fmts; i++) {
+        const cq_log_format *f = &c->fmts[i];
+        if (f->type != CQ_FMT_JSON || f->split || (used >> i & 1) ||
+            (p->g->forced_st >= 0 && f->st != p->g->forced_st))
+            continue;
+        if (cq_log_format_detect(c, f, &view))
+            return f;
     }
     return NULL;
 }
@@ -210,36 +234,150 @@ static const cq_log_format *forced_format(const cq_pipe *p, int type)
     return NULL;
 }
 
-/* One JSON object: an event.  Returns 1 if malformed. */
-static int json_event(cq_pipe *p, const char *s, size_t len, unsigned long long line_no)
+/* Flattens the JSON object s into the current event (reset first), its
+ * _raw s; bad UTF-8 is repaired.  Returns 0, or 1 when reported malformed. */
+static int flatten_event(cq_pipe *p, const char *s, size_t len, unsigned long long line_no,
+                         size_t *raw_len)
 {
     cq_record *r = &p->rec[p->cur];
     char err[200];
     cq_record_reset(r);
     cq_record_set_raw(r, s, len);
-    if (cq_json_flatten_raw(r, &p->scratch, err, sizeof err)) {
-        /* Invalid UTF-8 or a lone surrogate must not cost the event: retry
-         * with them replaced (only on failure, so valid text pays nothing). */
-        size_t n_fixed = cq_json_repair(s, len, &p->fix);
-        cq_record_reset(r);
-        if (n_fixed) {
-            len = p->fix.len;
-            cq_record_set_raw(r, p->fix.buf, len);
+    *raw_len = len;
+    if (!cq_json_flatten_raw(r, &p->scratch, err, sizeof err))
+        return 0;
+    /* Invalid UTF-8 or a lone surrogate must not cost the event: retry
+     * with them replaced (only on failure, so valid text pays nothing). */
+    size_t n_fixed = cq_json_repair(s, len, &p->fix);
+    cq_record_reset(r);
+    if (n_fixed) {
+        *raw_len = p->fix.len;
+        cq_record_set_raw(r, p->fix.buf, p->fix.len);
+    }
+    if (!n_fixed || cq_json_flatten_raw(r, &p->scratch, err, sizeof err)) {
+        cq_pipe_malformed(p, line_no, "%s", err);
+        return 1;
+    }
+    p->n_fixed_events++;
+    p->n_fixed += n_fixed;
+    return 0;
+}
+
+/* Fields F.x of an object-valued unwrap field F become x, moved after the
+ * others (the inner event's fields come last, where pick_inner looks). */
+static size_t lift_object(cq_record *r, const char *field)
+{
+    size_t flen = strlen(field), n = 0, k = 0;
+    cq_kv *in = cq_xmalloc((r->n_kv + 1) * sizeof *in);
+    for (size_t i = 0; i < r->n_kv; i++) {
+        cq_kv *kv = &r->kv[i];
+        if (kv->name_len > flen + 1 && !memcmp(kv->name, field, flen) && kv->name[flen] == '.') {
+            in[n] = *kv;
+            in[n].name += flen + 1;
+            in[n++].name_len -= (uint32_t)flen + 1;
+        } else {
+            r->kv[k++] = *kv;
         }
-        if (!n_fixed || cq_json_flatten_raw(r, &p->scratch, err, sizeof err)) {
-            cq_pipe_malformed(p, line_no, "%s", err);
+    }
+    memcpy(r->kv + k, in, n * sizeof *in);
+    free(in);
+    return k;
+}
+
+/*
+ * f's unwrap field of the current event holds the inner event: its fields
+ * are added after the envelope's, and *base is where they start.  Returns
+ * 0; 1 when the field holds no JSON object (f does not apply after all);
+ * -1 when the event was reported malformed.
+ */
+static int unwrap_event(cq_pipe *p, const cq_log_format *f, unsigned long long line_no,
+                        size_t *base)
+{
+    cq_record *r = &p->rec[p->cur];
+    const cq_kv *kv = cq_record_get(r, f->unwrap);
+    char err[200];
+    if (!kv) {                      /* an object: its fields are there, named F.x */
+        size_t k = lift_object(r, f->unwrap);
+        if (k == r->n_kv)
+            return 1;
+        *base = k;
+        return 0;
+    }
+    size_t i = 0;
+    while (i < kv->val_len && strchr(" \t\r\n", kv->val[i]))
+        i++;
+    if (i == kv->val_len || kv->val[i] != '{')
+        return 1;                   /* text, not an event: not this format */
+    size_t max = p->g->conf->max_unwrap ? p->g->conf->max_unwrap : p->g->conf->max_line;
+    if (kv->val_len > max) {
+        cq_pipe_malformed(p, line_no, "the event in %s ([format %s]) is longer than %zu bytes "
+                          "(max_unwrap_bytes)", f->unwrap, f->name, max);
+        return -1;
+    }
+    *base = r->n_kv;
+    /* kv's value lives in the record's arena or _raw, which adding fields
+     * does not move; the kv array itself may move, so keep the value. */
+    const char *v = kv->val;
+    size_t vlen = kv->val_len;
+    if (cq_json_flatten(v, vlen, "", r, &p->scratch, err, sizeof err)) {
+        cq_pipe_malformed(p, line_no, "the event in %s ([format %s]): %s", f->unwrap, f->name, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Adds the fields of the document around a split element. */
+static void add_env(cq_pipe *p)
+{
+    cq_record *r = &p->rec[p->cur];
+    for (size_t i = 0; p->has_env && i < p->env.n_kv; i++)
+        cq_record_add(r, p->env.kv[i].name, p->env.kv[i].name_len, p->env.kv[i].val,
+                      p->env.kv[i].val_len);
+}
+
+/* One JSON object: an event, or an envelope around one.  Returns 1 if malformed. */
+static int json_event(cq_pipe *p, const char *s, size_t len, unsigned long long line_no)
+{
+    size_t raw_len;
+    if (flatten_event(p, s, len, line_no, &raw_len))
+        return 1;
+    add_env(p);
+    cq_record *r = &p->rec[p->cur];
+    const cq_log_format *f = pick_format(p, CQ_FMT_JSON, r), *outer = NULL;
+    uint64_t used = 0;
+    size_t base = 0;
+    int depth = 0;
+    while (f && f->unwrap) {
+        size_t nb = base;
+        int rc = unwrap_event(p, f, line_no, &nb);
+        if (rc < 0)
+            return 1;
+        used |= 1ull << (f - p->g->conf->fmts);
+        if (rc == 0) {
+            if (++depth > CQ_MAX_ENVELOPES) {
+                cq_pipe_malformed(p, line_no, "envelopes nested more than %d deep (unwrap of "
+                                  "[format %s])", CQ_MAX_ENVELOPES, f->name);
+                return 1;
+            }
+            base = nb;
+            outer = f;
+        }
+        f = pick_inner(p, r, base, used);
+        if (!f && rc == 0) {
+            cq_pipe_malformed(p, line_no, "unknown format: the JSON object in %s ([format %s]) "
+                              "is one no [format] of sourcetypes.conf detects",
+                              outer->unwrap, outer->name);
             return 1;
         }
-        p->n_fixed_events++;
-        p->n_fixed += n_fixed;
     }
-    const cq_log_format *f = pick_format(p, CQ_FMT_JSON, r);
+    if (too_many_values(p, r, line_no))
+        return 1;
     if (!f && p->g->forced_st < 0) {
         cq_pipe_malformed(p, line_no, "unknown format: a JSON object that no [format] of "
                                       "sourcetypes.conf detects");
         return 1;
     }
-    return finish_event(p, f ? f : forced_format(p, CQ_FMT_JSON), r->raw, len, line_no);
+    return finish_event(p, f ? f : forced_format(p, CQ_FMT_JSON), r->raw, raw_len, line_no);
 }
 
 typedef struct item_ctx {
@@ -279,10 +417,59 @@ static int has_items_key(const char *s, size_t len)
     return len - i >= 7 && memmem(s + i, len - i, "\"items\"", 7) != NULL;
 }
 
+/* Does s[0..len) contain "name" (with its quotes)? */
+static int has_key(const char *s, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *q = s, *end = s + len; (q = memmem(q, (size_t)(end - q), name, n)); q += n)
+        if (q > s && q[-1] == '"' && q + n < end && q[n] == '"')
+            return 1;
+    return 0;
+}
+
+/*
+ * A document that a format's `split` member holds the events of: the
+ * document's other members (its envelope) are detected with the format's
+ * detect lines and added to each element's event.  Returns -1 when no split
+ * format takes s, else the number of bad elements (0 or more) or 1 when the
+ * envelope itself was reported.
+ */
+static int split_doc(cq_pipe *p, const char *s, size_t len, unsigned long long line_no)
+{
+    const cq_conf *c = p->g->conf;
+    char err[200];
+    for (size_t i = 0; i < c->n_fmts; i++) {
+        const cq_log_format *f = &c->fmts[i];
+        if (!f->split || (p->g->forced_st >= 0 && f->st != p->g->forced_st) ||
+            !has_key(s, len, f->split))
+            continue;
+        cq_record_reset(&p->env);
+        if (cq_json_flatten_skip(s, len, f->split, &p->env, &p->scratch, err, sizeof err))
+            return -1;              /* not valid JSON: the caller reports it */
+        if (f->n_detects && !cq_log_format_detect(c, f, &p->env))
+            continue;
+        if (p->env.n_kv > CQ_MAX_RECORD_VALUES) {
+            cq_pipe_malformed(p, line_no, "more than %d fields and values around the %s "
+                              "of [format %s]", CQ_MAX_RECORD_VALUES, f->split, f->name);
+            return 1;
+        }
+        item_ctx ic = {p, line_no, 0};
+        p->has_env = 1;
+        long n = cq_json_member_items(s, len, f->split, list_item, &ic);
+        p->has_env = 0;
+        if (n >= 0)
+            return ic.bad;
+    }
+    return -1;
+}
+
 /* A whole JSON text: a list of events, or one event. */
 static int json_doc(cq_pipe *p, const char *s, size_t len, unsigned long long line_no)
 {
     item_ctx ic = {p, line_no, 0};
+    int bad = split_doc(p, s, len, line_no);
+    if (bad >= 0)
+        return bad;
     /* Only list documents mention "items" (or start with '['): skip the pre-scan otherwise. */
     int maybe_list = len && (s[0] == '[' || has_items_key(s, len));
     if (maybe_list && cq_json_list_items(s, len, list_item, &ic) >= 0)

@@ -227,7 +227,7 @@ static int parse_detect(loader *L, cq_log_format *f, const char *v)
     cq_detect *d = push(&f->detects, &f->n_detects, sizeof *d);
     for (size_t i = 0; i < n; i++) {
         cq_cond *k = push(&d->conds, &d->n_conds, sizeof *k);
-        if (!strchr(w[i], '=')) {
+        if (!strchr(w[i], '=') && !strchr(w[i], '~')) {
             k->op = CQ_COND_EXISTS;
             k->field = w[i];
         } else if (parse_cond(L, w[i], k)) {
@@ -266,6 +266,10 @@ static int format_line(loader *L, char *s)
         f->kv_field = cq_arena_strdup(a, v);
     } else if (!strcmp(k, "strip")) {
         return compile_re(L, &f->strip, v);
+    } else if (!strcmp(k, "unwrap") || !strcmp(k, "split")) {
+        if (!*v || strpbrk(v, " \t"))
+            return lerr(L, "%s needs one field name", k);
+        *(!strcmp(k, "unwrap") ? &f->unwrap : &f->split) = cq_arena_strdup(a, v);
     } else {
         return lerr(L, "unknown format key \"%s\"", k);
     }
@@ -278,7 +282,7 @@ static int rule_action(loader *L, cq_rule *r, const char *verb, char *rest)
     static const struct { const char *verb; int op, nargs; } acts[] = {
         {"set", CQ_ACT_SET, 0}, {"add", CQ_ACT_ADD, 0}, {"copy", CQ_ACT_COPY, 0}, {"join", CQ_ACT_JOIN, 0},
         {"urlparams", CQ_ACT_URLPARAMS, 2}, {"json", CQ_ACT_JSON, 2},
-        {"kv", CQ_ACT_KV, -1}, {"drop", CQ_ACT_DROP, -1},
+        {"kv", CQ_ACT_KV, -1}, {"drop", CQ_ACT_DROP, -1}, {"copytree", CQ_ACT_COPYTREE, 0},
     };
     cq_arena *a = &L->c->arena;
     for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
@@ -306,8 +310,8 @@ static int rule_action(loader *L, cq_rule *r, const char *verb, char *rest)
         }
         return 0;
     }
-    return lerr(L, "unknown rule line \"%s\" (expected when, set, add, copy, join, urlparams, json, "
-                   "kv, drop, sourcetype, previous or after)", verb);
+    return lerr(L, "unknown rule line \"%s\" (expected when, set, add, copy, copytree, join, urlparams, "
+                   "json, kv, drop, sourcetype, previous or after)", verb);
 }
 
 /* "5s", "60s", "2m", "1h" (at most a day) into microseconds; -1 if not one. */
@@ -401,6 +405,14 @@ static int settings_line(loader *L, char *s)
         if (errno || *end || n < 1024)
             return lerr(L, "max_line_bytes must be a number of bytes (at least 1024)");
         L->c->max_line = (size_t)n;
+        return 0;
+    }
+    if (!strcmp(k, "max_unwrap_bytes")) {
+        errno = 0;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (errno || *end || n < 16)
+            return lerr(L, "max_unwrap_bytes must be a number of bytes (at least 16)");
+        L->c->max_unwrap = (size_t)n;
         return 0;
     }
     return lerr(L, "unknown setting \"%s\"", k);
@@ -641,6 +653,15 @@ static int finish(loader *L)
             L->line = c->fmts[i].line;
             return lerr(L, "format \"%s\" has no sourcetype", c->fmts[i].name);
         }
+    for (size_t i = 0; i < c->n_fmts; i++)
+        if (c->fmts[i].type != CQ_FMT_JSON && (c->fmts[i].unwrap || c->fmts[i].split)) {
+            L->line = c->fmts[i].line;
+            return lerr(L, "format \"%s\": unwrap and split need type = json", c->fmts[i].name);
+        }
+    if (c->n_fmts > 64) {   /* pipeline.c keeps the formats of an envelope chain in a mask */
+        L->line = c->fmts[64].line;
+        return lerr(L, "more than 64 [format] stanzas");
+    }
     for (size_t i = 0; i < c->n_rules; i++) {
         if (!L->prev_names[i])
             continue;

@@ -548,6 +548,10 @@ START_TEST(test_conf_errors)
          ":4: rule \"y\" has two \"after\" lines"},
         {"[rule x]\n[rule y]\nprevious = x\nafter = x within 5s\n",
          ":4: rule \"y\" has both \"previous\" and \"after\""},
+        {"[sourcetype s]\n[format f]\nsourcetype = s\nunwrap = a b\n", ":4: unwrap needs one field name"},
+        {"[sourcetype s]\n[format f]\nsourcetype = s\ntype = kv\nsplit = a\n",
+         ":2: format \"f\": unwrap and split need type = json"},
+        {"[settings]\nmax_unwrap_bytes = 2\n", ":2: max_unwrap_bytes must be"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *path = write_temp(cases[i].text, ".conf");
@@ -585,6 +589,177 @@ START_TEST(test_conf_user_rule)
     cq_ingest_free(g);
     unlink(path);
     free(path);
+}
+END_TEST
+
+/* ---- cloud envelopes (unwrap, split) ---- */
+
+START_TEST(test_cloud_envelopes)
+{
+    tctx t;
+    tctx_open(&t, NULL);
+    /* AKS: three audit records and two of other categories (cloud:log). */
+    ck_assert_int_eq(run_fixture(&t, "made/cloud/aks_diagnostic.jsonl"), 0);
+    ck_assert_uint_eq(t.c.n, 5);
+    ck_assert_str_eq(t.c.recs[0].sourcetype, "kubernetes:apiserver");
+    ck_assert_str_eq(vals(&t.c.recs[0], "command"), "kubectl exec");
+    ck_assert_str_eq(vals(&t.c.recs[0], "cluster"), "AKS-PROD");
+    ck_assert_str_eq(vals(&t.c.recs[0], "category"), "kube-audit");
+    ck_assert_int_eq(t.c.recs[0].time_us, 1714557600000000LL);  /* the audit event's own */
+    ck_assert_str_eq(vals(&t.c.recs[1], "privileged"), "true");
+    ck_assert_str_eq(t.c.recs[3].sourcetype, "cloud:log");
+    ck_assert_str_eq(t.c.recs[4].sourcetype, "cloud:log");
+    /* CloudWatch subscription records: logEvents split, envelope kept. */
+    ck_assert_int_eq(run_fixture(&t, "made/cloud/eks_subscription.jsonl"), 0);
+    ck_assert_uint_eq(t.c.n, 4);
+    ck_assert_str_eq(vals(&t.c.recs[0], "exec_command"), "sh");
+    ck_assert_str_eq(vals(&t.c.recs[0], "logGroup"), "/aws/eks/eks-prod/cluster");
+    ck_assert_str_eq(vals(&t.c.recs[0], "cluster"), "eks-prod");
+    ck_assert_str_eq(t.c.recs[2].sourcetype, "cloud:log");        /* authenticator */
+    ck_assert_str_eq(t.c.recs[3].sourcetype, "cloud:log");        /* CONTROL_MESSAGE */
+    ck_assert_int_eq(t.c.recs[3].time_us, 1714557780050000LL);
+    /* GKE through Pub/Sub: data lifted, protoPayload mapped. */
+    ck_assert_int_eq(run_fixture(&t, "made/cloud/gke_pubsub.jsonl"), 0);
+    ck_assert_uint_eq(t.c.n, 3);
+    ck_assert_str_eq(vals(&t.c.recs[0], "verb"), "create");
+    ck_assert_str_eq(vals(&t.c.recs[0], "objectRef.subresource"), "exec");
+    ck_assert_str_eq(vals(&t.c.recs[0], "protoPayload.methodName"), "io.k8s.core.v1.pods.exec.create");
+    ck_assert_str_eq(vals(&t.c.recs[0], "message_id"), "1100000000000000");
+    ck_assert_ptr_null(cq_record_get(&t.c.recs[0], "data.insertId"));
+    ck_assert_str_eq(vals(&t.c.recs[1], "objectRef.apiGroup"), "rbac.authorization.k8s.io");
+    ck_assert_str_eq(vals(&t.c.recs[1], "requestURI"),
+                     "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/pwn");
+    ck_assert_str_eq(t.c.recs[2].sourcetype, "cloud:log");        /* a GCE entry */
+    tctx_close(&t);
+}
+END_TEST
+
+/* A conf whose formats nest n envelopes: e1 holds e2 ... holds {"verb":..}. */
+static char *deep_conf(int n, const char *settings)
+{
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    cq_strbuf_addf(&sb, "[settings]\n%s\n[sourcetype s]\n"
+                   "[format ev]\nsourcetype = s\ndetect = verb\n", settings);
+    for (int i = 1; i <= n; i++)
+        cq_strbuf_addf(&sb, "[format e%d]\nsourcetype = s\ndetect = k%d\nunwrap = k%d\n", i, i, i);
+    char *path = write_temp(sb.buf, ".conf");
+    cq_strbuf_free(&sb);
+    return path;
+}
+
+/* n envelopes as text: each a string holding the next (escaped again). */
+static char *deep_line(int n)
+{
+    cq_strbuf a = CQ_STRBUF_INIT, b = CQ_STRBUF_INIT;
+    cq_strbuf_adds(&a, "{\"verb\":\"get\"}");
+    for (int i = n; i >= 1; i--) {
+        cq_strbuf_reset(&b);
+        cq_strbuf_addf(&b, "{\"k%d\":\"", i);
+        for (size_t k = 0; k < a.len; k++) {
+            if (a.buf[k] == '"' || a.buf[k] == '\\')
+                cq_strbuf_addc(&b, '\\');
+            cq_strbuf_addc(&b, a.buf[k]);
+        }
+        cq_strbuf_adds(&b, "\"}");
+        cq_strbuf tmp = a;
+        a = b;
+        b = tmp;
+    }
+    cq_strbuf_addc(&a, '\n');
+    cq_strbuf_free(&b);
+    return a.buf;
+}
+
+static long run_conf(const char *conf, const char *text, collected *c, char **errs)
+{
+    size_t elen = 0;
+    FILE *err = open_memstream(errs, &elen);
+    cq_ingest_opts o = {.conf_path = conf, .err = err};
+    cq_ingest *g;
+    char msg[512];
+    ck_assert_msg(cq_ingest_new(&o, &g, msg, sizeof msg) == 0, "%s", msg);
+    long rc = cq_ingest_buffer(g, "a", text, strlen(text), collect, c);
+    cq_ingest_free(g);
+    fclose(err);
+    return rc;
+}
+
+START_TEST(test_cloud_limits)
+{
+    collected c = {.n = 0};
+    char *errs = NULL;
+    /* Depth: 4 envelopes are read, a 5th is an error at its line. */
+    char *conf = deep_conf(5, ""), *line = deep_line(4);
+    ck_assert_int_eq(run_conf(conf, line, &c, &errs), 0);
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert_str_eq(vals(&c.recs[0], "verb"), "get");
+    free(line);
+    free(errs);
+    collected_free(&c);
+    line = deep_line(5);
+    ck_assert_int_eq(run_conf(conf, line, &c, &errs), 1);
+    ck_assert_uint_eq(c.n, 0);
+    ck_assert_ptr_nonnull(strstr(errs, "a:1: envelopes nested more than 4 deep"));
+    free(line);
+    free(errs);
+    unlink(conf);
+    free(conf);
+    /* Inner size: max_unwrap_bytes. */
+    conf = deep_conf(1, "max_unwrap_bytes = 16");
+    ck_assert_int_eq(run_conf(conf, "{\"k1\":\"{\\\"verb\\\":\\\"get\\\"}\"}\n"
+                                    "{\"k1\":\"{\\\"verb\\\":\\\"get\\\",\\\"x\\\":1}\"}\n", &c, &errs), 1);
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert_ptr_nonnull(strstr(errs, "a:2: the event in k1 ([format e1]) is longer than 16 bytes"));
+    free(errs);
+    collected_free(&c);
+    /* Bad inner JSON and an inner event no format detects: errors with the line. */
+    ck_assert_int_eq(run_conf(conf, "\n{\"k1\":\"{\\\"verb\"}\n{\"k1\":\"{\\\"x\\\":1}\"}\n",
+                              &c, &errs), 2);
+    ck_assert_ptr_nonnull(strstr(errs, "a:2: the event in k1 ([format e1]): invalid JSON"));
+    ck_assert_ptr_nonnull(strstr(errs, "a:3: unknown format: the JSON object in k1 ([format e1])"));
+    free(errs);
+    unlink(conf);
+    free(conf);
+    /* A split document's envelope: at most CQ_MAX_RECORD_VALUES fields. */
+    conf = write_temp("[sourcetype s]\n[format l]\nsourcetype = s\nsplit = items2\n"
+                      "[format ev]\nsourcetype = s\ndetect = verb\n", ".conf");
+    cq_strbuf sb = CQ_STRBUF_INIT;
+    cq_strbuf_adds(&sb, "{\"items2\":[{\"verb\":\"a\"},{\"verb\":\"b\"}],\"e\":1}\n{");
+    for (int i = 0; i <= CQ_MAX_RECORD_VALUES; i++)
+        cq_strbuf_addf(&sb, "\"f%d\":1,", i);
+    cq_strbuf_adds(&sb, "\"items2\":[{\"verb\":\"c\"}]}\n");
+    ck_assert_int_eq(run_conf(conf, sb.buf, &c, &errs), 1);
+    ck_assert_uint_eq(c.n, 2);
+    ck_assert_str_eq(vals(&c.recs[1], "verb"), "b");
+    ck_assert_str_eq(vals(&c.recs[1], "e"), "1");
+    ck_assert_ptr_nonnull(strstr(errs, "a:2: more than 10000 fields and values around the items2"));
+    cq_strbuf_free(&sb);
+    free(errs);
+    collected_free(&c);
+    unlink(conf);
+    free(conf);
+}
+END_TEST
+
+/* Hostile envelopes: wrong types, truncation, deep nesting; no crash, errors. */
+START_TEST(test_cloud_hostile)
+{
+    tctx t;
+    tctx_open(&t, NULL);
+    const char *text =
+        "{\"messageType\":\"DATA_MESSAGE\",\"logGroup\":\"g\",\"logStream\":\"s\",\"logEvents\":[}\n"
+        "{\"records\":[1,\"x\",{\"category\":\"kube-audit\",\"properties\":{\"log\":\"{\"}}]}\n"
+        "{\"category\":\"kube-audit\",\"properties\":{\"log\":\"{\\\"verb\\\":[[[[\"}}\n"
+        "{\"records\":7}\n"
+        "{\"data\":{}}\n";
+    long bad = run_text(&t, "h.log", text);
+    ck_assert_int_ge(bad, 5);
+    ck_assert_uint_eq(t.c.n, 0);
+    const char *e = tctx_errors(&t);
+    ck_assert_ptr_nonnull(strstr(e, "h.log:2: the event in properties.log ([format aks-audit])"));
+    ck_assert_ptr_nonnull(strstr(e, "h.log:1: invalid JSON"));
+    ck_assert_ptr_nonnull(strstr(e, "h.log:3: the event in properties.log"));
+    tctx_close(&t);
 }
 END_TEST
 
@@ -995,6 +1170,9 @@ Suite *ingest_suite(void)
     tcase_add_test(tc, test_after_rerun_check);
     tcase_add_test(tc, test_strip_groups);
     tcase_add_test(tc, test_gzip_input);
+    tcase_add_test(tc, test_cloud_envelopes);
+    tcase_add_test(tc, test_cloud_limits);
+    tcase_add_test(tc, test_cloud_hostile);
     tcase_add_test(tc, test_index_idempotent_and_resume);
     ingest_par_tests(s, tc);
     ingest_damage_tests(s, tc);
