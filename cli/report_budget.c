@@ -18,13 +18,13 @@ void cq_hunt_range_of(const cq_report_info *info, cq_hunt_range *r)
     r->start = since ? info->since : info->data_first;
     r->end = until ? info->until : info->data_last;
     if (since && until)
-        r->which = "--since to --until";
+        r->which = "from --since to --until";
     else if (since)
-        r->which = "--since to the index's last event";
+        r->which = "from --since to the index's last event";
     else if (until)
-        r->which = "the index's first event to --until";
+        r->which = "from the index's first event to --until";
     else
-        r->which = "the index's first to last event";
+        r->which = "from the index's first to last event";
     if (r->start == INT64_MIN || r->end == INT64_MIN) {
         r->start = r->end = INT64_MIN;
         r->which = "no events and no --since/--until";

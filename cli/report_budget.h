@@ -26,7 +26,8 @@
 typedef struct cq_hunt_range {
     int64_t start, end;     /* INT64_MIN: none (an empty index, no option) */
     double days;            /* end - start in days, 0 when there is no range */
-    const char *which;      /* where start and end came from, in words */
+    const char *which;      /* where start and end came from, in words ("from ...":
+                               no leading '-' for a CSV cell to defuse) */
 } cq_hunt_range;
 
 void cq_hunt_range_of(const cq_report_info *info, cq_hunt_range *r);
