@@ -169,8 +169,8 @@ static void print_table(FILE *out, const ranked *k, size_t n, size_t noisy,
     cq_strbuf_addf(&sb, "range: %s", cq_hunt_range_text(range, info->tz, rbuf));
     put_line(out, &sb, term_cols);
     cq_strbuf_reset(&sb);
-    cq_strbuf_addf(&sb, "budget: %g hits a day per analytic (--budget; a range under a day "
-                   "counts as one): %zu noisy", budget, noisy);
+    cq_strbuf_addf(&sb, "budget: %g hits a day per analytic (--budget): %zu noisy; a range "
+                   "under a day counts as one", budget, noisy);
     put_line(out, &sb, term_cols);
     cq_strbuf_free(&sb);
     fputc('\n', out);
