@@ -5,10 +5,14 @@
  * then each analytic's hits.  JSON format: one summary object per analytic,
  * then its hits, each tagged with "analytic_id".  CSV: every hit of every
  * analytic under one header (print_csv_report says which columns).  HTML:
- * report_html.c, from the hits captured as JSON rows.
+ * report_html.c, from the hits captured as JSON rows.  --summary: the alert
+ * budget, report_budget.c; attack-navigator: an ATT&CK Navigator layer,
+ * report_navigator.c (both from the counts, the hits are not kept).
  */
 #include "cli/cli.h"
+#include "cli/report_budget.h"
 #include "cli/report_html.h"
+#include "cli/report_navigator.h"
 #include "cli/term.h"
 #include "cli/spl_file.h"
 #include "common/hash.h"
@@ -44,9 +48,19 @@ static const char hunt_usage[] =
     "                         hunts over the same paths reuse and bring up to date\n"
     "      --no-cache         with --archive: a temporary index, removed afterwards\n"
     "  -t, --technique T      only analytics of this ATT&CK technique (repeatable)\n"
-    "  -f, --format FMT       table (default), json (JSON Lines), csv or html\n"
-    "                         (csv: every hit under one header; html: a\n"
-    "                         self-contained report)\n"
+    "  -f, --format FMT       table (default), json, csv, html or attack-navigator\n"
+    "                         (json: JSON Lines; csv: every hit under one header;\n"
+    "                         html: a self-contained report; attack-navigator: an\n"
+    "                         ATT&CK Navigator layer of the techniques hunted,\n"
+    "                         score = hits, 0 = hunted and nothing found)\n"
+    "      --summary          print only the alert budget: the analytics ranked by\n"
+    "                         hits a day over the hunted range (--since/--until,\n"
+    "                         else the index's first to last event; under a day\n"
+    "                         counts as one), the noisy ones flagged, with the\n"
+    "                         false positives each expects (table, csv or json;\n"
+    "                         a stats analytic's hits are its result rows)\n"
+    "      --budget N         with --summary: flag an analytic noisy above N hits\n"
+    "                         a day (default 5; 0: any hit)\n"
     "  -o, --output FILE      write the report to FILE instead of stdout\n"
     "      --no-pager         on a terminal, print a long table report without the\n"
     "                         pager (tables there are cut to the width, as search's)\n"
@@ -60,7 +74,8 @@ static const char hunt_usage[] =
     "      --geoip-db PATH    iplocation's MaxMind DB file (repeatable; default\n"
     "                         $CQUERY_GEOIP_DB, else /var/lib/GeoIP/GeoLite2-City.mmdb\n"
     "                         or /usr/share/GeoIP/GeoLite2-City.mmdb)\n"
-    "      --fail-on-hit      exit 1 when any analytic found something (cron, CI)\n"
+    "      --fail-on-hit      exit 1 when any analytic found something (cron, CI;\n"
+    "                         the same with --summary and attack-navigator)\n"
     "      --timeout S        stop an analytic after S seconds (the next one runs; exit 3)\n"
     "      --max-memory SIZE  stop an analytic past SIZE of peak memory (512M, 2G; exit 3)\n"
     "      --follow FILE      follow FILE as it grows (repeatable; rotation-aware):\n"
@@ -75,6 +90,11 @@ static const char hunt_usage[] =
 typedef struct hunt_opts {
     cq_run_opts run;
     int fail_on_hit, list, html, csv, no_cache;
+    int navigator;          /* --format attack-navigator */
+    int summary;            /* --summary: the alert budget only */
+    cq_out_format summary_fmt;  /* ... in this format */
+    double budget;          /* --budget: hits a day before an analytic is noisy */
+    int budget_set;
     uint64_t report_rows;   /* html: hit rows kept per analytic, 0: all */
     int no_pager;           /* --no-pager */
     unsigned term_cols;     /* table to a terminal: its width (0: not a terminal) */
@@ -206,8 +226,10 @@ static int run_one(analytic *a, cq_index *idx, const hunt_opts *ho)
         a->fixed = q->plan->fixed_columns;
         cq_output *out = cq_output_new(o->format, mem, o->tz, q->plan->fixed_columns);
         cq_output_tag(out, "analytic_id", hdr(a, "id"));
-        if (ho->term_cols)
+        if (ho->term_cols && !ho->summary)
             cq_output_terminal(out, ho->term_cols, 0);  /* the whole report pages */
+        if (ho->summary || ho->navigator)
+            cq_output_keep(out, 1);     /* they need the counts, not the hits */
         if (ho->html) {
             cq_output_keep(out, ho->report_rows);
             cq_output_collect_times(out);
@@ -325,16 +347,10 @@ static void print_table_report(const hunt *h, const hunt_opts *ho, const char *i
     cq_strbuf_free(&sb);
 }
 
-/* The table report, through the pager when it is longer than the screen. */
-static void page_table_report(const hunt *h, const hunt_opts *ho, const char *index, FILE *out)
+/* A table report, through the pager when it is longer than the screen. */
+static void page_text(const hunt_opts *ho, char *text, size_t len, FILE *out)
 {
-    char *text = NULL;
-    size_t len = 0, lines = 0;
-    FILE *mem = open_memstream(&text, &len);
-    if (!mem)
-        cq_oom();
-    print_table_report(h, ho, index, mem);
-    fclose(mem);
+    size_t lines = 0;
     for (size_t i = 0; i < len; i++)
         lines += text[i] == '\n';
     FILE *pager = lines + 1 > ho->term_rows ? cq_pager_open() : NULL;
@@ -344,6 +360,18 @@ static void page_table_report(const hunt *h, const hunt_opts *ho, const char *in
     } else {
         fwrite(text, 1, len, out);
     }
+}
+
+static void page_table_report(const hunt *h, const hunt_opts *ho, const char *index, FILE *out)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem)
+        cq_oom();
+    print_table_report(h, ho, index, mem);
+    fclose(mem);
+    page_text(ho, text, len, out);
     free(text);
 }
 
@@ -392,6 +420,26 @@ static int report_rows(const char *val, uint64_t *n)
     return 0;
 }
 
+/* What --summary, --budget and attack-navigator go with. */
+static int check_report_opts(const hunt_opts *h)
+{
+    if (h->budget_set && !h->summary) {
+        cq_cli_error("--budget goes with --summary");
+        return -1;
+    }
+    if (h->summary && (h->html || h->navigator)) {
+        cq_cli_error("--summary prints a table, csv or json, not %s",
+                     h->html ? "an html report" : "an attack-navigator layer");
+        return -1;
+    }
+    if (h->run.follow.n_files && (h->summary || h->navigator)) {
+        cq_cli_error("--follow prints each batch's hits, not %s",
+                     h->summary ? "a --summary" : "an attack-navigator layer");
+        return -1;
+    }
+    return 0;
+}
+
 static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
 {
     static const struct option opts[] = {
@@ -408,6 +456,7 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
         {"report-rows", required_argument, NULL, 'R'},
         {"no-pager", no_argument, NULL, 'Q'},
         {"follow", required_argument, NULL, 'W'},   {"follow-interval", required_argument, NULL, 'I'},
+        {"summary", no_argument, NULL, 'S'},        {"budget", required_argument, NULL, 'B'},
         {NULL, 0, NULL, 0},
     };
     cq_run_opts *o = &h->run;
@@ -416,6 +465,7 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
     o->tz = cq_cli_default_tz();
     o->limits = CQ_LIMITS_SPLUNK;
     h->report_rows = CQ_REPORT_ROWS;
+    h->budget = CQ_BUDGET_DEFAULT;
     o->follow.interval_ms = 1000;
     int c;
     const char *since = NULL, *until = NULL;
@@ -423,11 +473,17 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
     while ((c = getopt_long(argc, argv, "i:f:a:t:o:lh", opts, NULL)) != -1) {
         switch (c) {
         case 'i': o->index = optarg; break;
-        case 'f':
-            if (!strcmp(optarg, "html"))
-                h->html = 1;
-            else if (cq_cli_format(optarg, &o->format))
+        case 'f':       /* the last --format counts */
+            h->html = !strcmp(optarg, "html");
+            h->navigator = !strcmp(optarg, "attack-navigator");
+            if (!h->html && !h->navigator && cq_cli_format(optarg, &o->format))
                 return -1;
+            break;
+        case 'S': h->summary = 1; break;
+        case 'B':
+            if (cq_budget_parse(optarg, &h->budget))
+                return -1;
+            h->budget_set = 1;
             break;
         case 'E': since = optarg; break;
         case 'L': until = optarg; break;
@@ -455,8 +511,11 @@ static int parse_hunt_opts(int argc, char **argv, hunt_opts *h)
     if ((since && cq_cli_time("--since", since, o->tz, &o->earliest)) ||
         (until && cq_cli_time("--until", until, o->tz, &o->latest)))
         return -1;
-    h->csv = o->format == CQ_FMT_CSV && !h->html;
-    if (h->html || h->csv)
+    if (check_report_opts(h))
+        return -1;
+    h->summary_fmt = o->format;
+    h->csv = o->format == CQ_FMT_CSV && !h->html && !h->navigator && !h->summary;
+    if (h->html || h->csv || h->navigator || h->summary)
         o->format = CQ_FMT_JSON;   /* hits are captured as JSON rows, then rendered */
     if (h->n_archive && o->index) {
         cq_cli_error("--index and --archive exclude each other");
@@ -716,8 +775,9 @@ static void free_rows(json_t **rows, size_t n)
     free(rows);
 }
 
-/* What the HTML report shows of an analytic. */
-static void to_result(const analytic *a, cq_hunt_result *r)
+/* What the HTML report shows of an analytic (the budget and the layer:
+ * all but its rows). */
+static void to_result(const analytic *a, cq_hunt_result *r, int with_rows)
 {
     memset(r, 0, sizeof *r);
     r->id = hdr(a, "id");
@@ -725,6 +785,7 @@ static void to_result(const analytic *a, cq_hunt_result *r)
     r->technique = hdr(a, "technique");
     r->severity = hdr(a, "severity");
     r->description = hdr(a, "description");
+    r->false_positives = hdr(a, "false_positives");
     r->query = a->spl->query;
     r->failed = a->failed;
     r->fixed_columns = a->fixed;
@@ -734,7 +795,8 @@ static void to_result(const analytic *a, cq_hunt_result *r)
     r->time_cols = a->time_cols ? a->time_cols : "";
     r->times = a->times;
     r->n_times = a->n_times;
-    r->rows = captured_rows(a, &r->n_rows);
+    if (with_rows)
+        r->rows = captured_rows(a, &r->n_rows);
 }
 
 /* When the report was made: $SOURCE_DATE_EPOCH (seconds) when it is set,
@@ -767,14 +829,31 @@ static void add_sourcetype(void *ctx, const cq_sourcetype_summary *st)
         in->data_last = st->t_max;
 }
 
-static void print_html_report(const hunt *h, const hunt_opts *ho, const cq_report_info *info,
-                              FILE *out)
+/* The reports made from cq_hunt_result: html, the budget (--summary) and
+ * the Navigator layer. */
+static void print_result_report(const hunt *h, const hunt_opts *ho, const cq_report_info *info,
+                                FILE *out)
 {
     cq_hunt_result *r = cq_xcalloc(h->n + 1, sizeof *r);
     for (size_t i = 0; i < h->n; i++)
-        to_result(&h->a[i], &r[i]);
-    (void)ho;
-    cq_report_html(out, r, h->n, info);
+        to_result(&h->a[i], &r[i], ho->html);
+    if (ho->html) {
+        cq_report_html(out, r, h->n, info);
+    } else if (ho->navigator) {
+        cq_report_navigator(out, r, h->n, info);
+    } else if (ho->term_rows) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&text, &len);
+        if (!mem)
+            cq_oom();
+        cq_report_budget(mem, r, h->n, info, ho->budget, ho->summary_fmt, ho->term_cols);
+        fclose(mem);
+        page_text(ho, text, len, out);
+        free(text);
+    } else {
+        cq_report_budget(out, r, h->n, info, ho->budget, ho->summary_fmt, ho->term_cols);
+    }
     for (size_t i = 0; i < h->n; i++)
         free_rows(r[i].rows, r[i].n_rows);
     free(r);
@@ -939,8 +1018,10 @@ static int run_all(hunt *h, const hunt_opts *ho, const char *path, FILE *out)
                            INT64_MIN, INT64_MIN, ho->run.earliest, ho->run.latest,
                            ho->report_rows};
     cq_strbuf archives = CQ_STRBUF_INIT;
-    if (ho->html) {
-        info.generated = report_time();
+    int by_result = ho->html || ho->summary || ho->navigator;
+    if (by_result) {
+        if (!ho->summary)
+            info.generated = report_time();     /* the budget says no time of its own */
         if (cq_index_sourcetypes(idx, add_sourcetype, &info))
             cq_cli_error("%s: %s (the report's data range is left out)", path,
                          cq_index_errmsg(idx));
@@ -951,8 +1032,8 @@ static int run_all(hunt *h, const hunt_opts *ho, const char *path, FILE *out)
     }
     cq_index_close(idx);
     const char *source = ho->n_archive ? ho->archive[0] : path;
-    if (ho->html)
-        print_html_report(h, ho, &info, out);
+    if (by_result)
+        print_result_report(h, ho, &info, out);
     else if (ho->csv)
         print_csv_report(h, out);
     else if (ho->run.format == CQ_FMT_JSON)
@@ -1073,8 +1154,9 @@ int cq_cmd_hunt(int argc, char **argv)
     if (rc == CQ_EXIT_OK) {
         FILE *out = ho.output ? cq_cli_create(ho.output) : stdout;
         unsigned cols, rows;
-        if (out && !ho.html && !ho.csv && ho.run.format == CQ_FMT_TABLE &&
-            cq_term_size(out, &cols, &rows)) {
+        int table = ho.summary ? ho.summary_fmt == CQ_FMT_TABLE
+                               : !ho.html && !ho.csv && !ho.navigator && ho.run.format == CQ_FMT_TABLE;
+        if (out && table && cq_term_size(out, &cols, &rows)) {
             ho.term_cols = cols;
             ho.term_rows = ho.no_pager ? 0 : rows;
         }

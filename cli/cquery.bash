@@ -52,6 +52,9 @@ _cquery() {
         COMPREPLY=($(compgen -W "$words" -- "$cur"))
         return
         ;;
+    --budget | --report-rows | --threads | --timeout | --max-memory | --follow-interval)
+        return      # a number: nothing to offer
+        ;;
     -t | --technique)
         words=$(cquery hunt --list 2>/dev/null | awk '$1 == "technique" {print $2}' | sort -u)
         COMPREPLY=($(compgen -W "$words" -- "$cur"))

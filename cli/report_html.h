@@ -21,6 +21,7 @@
 
 typedef struct cq_hunt_result {
     const char *id, *title, *technique, *severity, *description, *query;
+    const char *false_positives;    /* the header's expected false positives ("-": none) */
     int failed;             /* the analytic did not run (error on stderr) */
     int fixed_columns;      /* the query chose its columns (else events) */
     uint64_t hits;

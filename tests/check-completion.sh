@@ -43,6 +43,9 @@ expect --dry-run cquery forget --dry
 expect --force cquery ingest --for
 expect --follow-interval cquery search --follow-
 expect --follow cquery hunt --fol
+expect --summary cquery hunt --summ
+expect --budget cquery hunt --summary --bud
+expect attack-navigator cquery hunt --format att
 expect "$src/data/sample/kubernetes/events.json" cquery forget -i "$tmp/i.db" --source "$src/data/sample/kubernetes/ev"
 [ "$fail" = 0 ] && echo "check-completion: $n completions offer what cquery has"
 exit "$fail"

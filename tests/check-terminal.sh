@@ -80,6 +80,20 @@ on_tty 80 20 "'$cq' hunt --no-pager --index '$tmp/i.db' T1609-001"
 grep -q '^== T1609-001: Container administration command' "$tmp/out" || bad "hunt --no-pager: $(head -3 "$tmp/out")"
 grep -qE '^_time +sourcetype +_raw$' "$tmp/out" || bad "hunt: the event view on a terminal"
 
+# 7b. hunt --summary on a terminal: cut to the width (false_positives give
+# first), paged when longer than the screen; a pipe gets every line whole
+n=$((n + 1))
+on_tty 80 20 "PAGER='sed s/^/PAGED:/' '$cq' hunt --summary --index '$tmp/i.db'"
+grep -E '^PAGED:(T1|SIG-)' "$tmp/out" | sed 's/^PAGED://' > "$tmp/summary"
+[ "$(wc -l < "$tmp/summary")" -gt 20 ] || bad "hunt --summary: $(wc -l < "$tmp/summary") lines"
+[ "$(widest "$tmp/summary")" -le 80 ] || bad "hunt --summary: a line is wider than 80: $(widest "$tmp/summary")"
+grep -q '^PAGED:id  *severity  *hits  *days  *per_day  *flag  *title' "$tmp/out" ||
+    bad "hunt --summary: no paged header: $(head -6 "$tmp/out")"
+grep -q '…' "$tmp/summary" || bad "hunt --summary: nothing was cut at 80 columns"
+"$cq" hunt --summary --index "$tmp/i.db" > "$tmp/pipe"
+grep -q '…' "$tmp/pipe" && bad "hunt --summary: piped output is cut"
+[ "$(widest "$tmp/pipe")" -gt 120 ] || bad "hunt --summary: piped lines look cut"
+
 # 8. ingest's progress line: percent of the file's bytes, never wider than
 # the terminal (no half-lines left at each redraw), the path cut from the left
 n=$((n + 1))

@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -732,6 +733,127 @@ START_TEST(test_outputlookup_files)
 }
 END_TEST
 
+/*
+ * hunt's two reports over the bundled sample, parsed with jansson: the
+ * ATT&CK Navigator layer is JSON of layer format 4.5 whose every technique
+ * scores the hits of the analytics naming it, as `hunt --summary -f json`
+ * counts them, and the summary is ranked by hits a day, noisy above 5.
+ */
+static json_t *hunt_json(const char *index, const char *tmp, const char *const *args, int lines)
+{
+    char out[300], err[300];
+    snprintf(out, sizeof out, "%s/hunt.out", tmp);
+    snprintf(err, sizeof err, "%s/hunt.err", tmp);
+    char *argv[12] = {(char *)bin(), "hunt", "--index", (char *)index};
+    int n = 4;
+    for (; *args; args++)
+        argv[n++] = (char *)*args;
+    argv[n] = NULL;
+    ck_assert_int_eq(run(argv, out, err), 0);
+    json_error_t e;
+    if (!lines) {
+        json_t *doc = json_load_file(out, 0, &e);
+        ck_assert_msg(doc != NULL, "the layer is no JSON: %d:%d: %s", e.line, e.column, e.text);
+        return doc;
+    }
+    json_t *all = json_array();
+    char *text = test_slurp(out, NULL);
+    for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+        json_t *row = json_loads(l, 0, &e);
+        ck_assert_msg(row != NULL, "a summary line is no JSON: %s", e.text);
+        json_array_append_new(all, row);
+    }
+    free(text);
+    return all;
+}
+
+/* Does the technique header name id (as a whole word, any case)? */
+static int header_names(const char *header, const char *id)
+{
+    size_t n = strlen(id);
+    for (const char *p = header; *p;) {
+        size_t len = strcspn(p, " ,;\t");
+        if (len == n && !strncasecmp(p, id, n))
+            return 1;
+        p += len;
+        p += strspn(p, " ,;\t");
+    }
+    return 0;
+}
+
+START_TEST(test_sample_reports)
+{
+    char tmp[] = "/tmp/cq-layer-XXXXXX";
+    ck_assert(mkdtemp(tmp) != NULL);
+    char index[200], sample[4096], out[300], err[300];
+    snprintf(index, sizeof index, "%s/index.db", tmp);
+    snprintf(sample, sizeof sample, "%s/data/sample", test_srcdir());
+    snprintf(out, sizeof out, "%s/o", tmp);
+    snprintf(err, sizeof err, "%s/e", tmp);
+    char *argv[] = {(char *)bin(), "ingest", "--quiet", "--index", index, sample, NULL};
+    ck_assert_int_eq(run(argv, out, err), 0);
+
+    static const char *const layer_args[] = {"--format", "attack-navigator", NULL};
+    static const char *const summary_args[] = {"--summary", "--format", "json", NULL};
+    json_t *layer = hunt_json(index, tmp, layer_args, 0);
+    json_t *summary = hunt_json(index, tmp, summary_args, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(layer, "domain")), "enterprise-attack");
+    json_t *v = json_object_get(layer, "versions");
+    ck_assert_str_eq(json_string_value(json_object_get(v, "layer")), "4.5");
+    ck_assert(json_is_string(json_object_get(layer, "name")));
+    json_t *g = json_object_get(layer, "gradient");
+    ck_assert(json_integer_value(json_object_get(g, "maxValue")) >
+              json_integer_value(json_object_get(g, "minValue")));
+
+    json_t *techs = json_object_get(layer, "techniques");
+    ck_assert(json_array_size(techs) >= 5);
+    const char *prev = "";
+    size_t i, fired = 0;
+    json_t *t;
+    json_array_foreach(techs, i, t) {
+        const char *id = json_string_value(json_object_get(t, "techniqueID"));
+        ck_assert_msg(id && id[0] == 'T' && (strlen(id) == 5 || strlen(id) == 9), "id %s", id);
+        ck_assert_msg(strcmp(prev, id) < 0, "techniques out of order: %s, %s", prev, id);
+        prev = id;
+        json_int_t want = 0;
+        size_t k, named = 0;
+        json_t *a;
+        json_array_foreach(summary, k, a)
+            if (header_names(json_string_value(json_object_get(a, "technique")), id)) {
+                want += json_integer_value(json_object_get(a, "hits"));
+                named++;
+            }
+        ck_assert_msg(named == json_array_size(json_object_get(t, "metadata")),
+                      "%s: %zu analytics name it, the layer lists %zu", id, named,
+                      json_array_size(json_object_get(t, "metadata")));
+        ck_assert_msg(json_integer_value(json_object_get(t, "score")) == want,
+                      "%s: score %lld, its analytics found %lld", id,
+                      (long long)json_integer_value(json_object_get(t, "score")), (long long)want);
+        fired += want > 0;
+    }
+    ck_assert_msg(fired >= 2, "only %zu techniques fired on the sample", fired);
+
+    double last = 1e300;
+    json_t *a;
+    ck_assert(json_array_size(summary) >= 20);
+    json_array_foreach(summary, i, a) {
+        double rate = json_real_value(json_object_get(a, "hits_per_day"));
+        ck_assert_msg(rate <= last, "the summary is not ranked by hits a day");
+        last = rate;
+        int noisy = !strcmp(json_string_value(json_object_get(a, "flag")), "noisy");
+        ck_assert_msg(noisy == (rate > 5), "%s: %.2f a day, flag %s",
+                      json_string_value(json_object_get(a, "analytic_id")), rate,
+                      json_string_value(json_object_get(a, "flag")));
+    }
+    json_decref(layer);
+    json_decref(summary);
+    char rm[300];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", tmp);
+    if (system(rm) != 0)
+        fprintf(stderr, "warning: could not remove %s\n", tmp);
+}
+END_TEST
+
 Suite *cases_suite(void)
 {
     Suite *s = suite_create("cases");
@@ -756,6 +878,7 @@ Suite *cases_suite(void)
     TCase *truth = tcase_create("sample");
     tcase_set_timeout(truth, 120);
     tcase_add_test(truth, test_sample_truth);
+    tcase_add_test(truth, test_sample_reports);
     suite_add_tcase(s, truth);
     TCase *files = tcase_create("files");
     tcase_set_timeout(files, 60);
