@@ -72,8 +72,14 @@ _cquery() {
         COMPREPLY=($(compgen -W "$words" -- "$cur") $(compgen -f -- "$cur"))
         ;;
     search | explain)
-        words=$(cquery sources --fields $(_cquery_index_args) 2>/dev/null)
-        COMPREPLY=($(compgen -W "$words" -- "$cur"))
+        # Field names are data and may hold any character (strategic-merge
+        # patches log "$setElementOrder/containers"): compare them as plain
+        # strings, since compgen -W would expand them.
+        local f
+        COMPREPLY=()
+        while IFS= read -r f; do
+            [[ $f == "$cur"* ]] && COMPREPLY+=("$f")
+        done < <(cquery sources --fields $(_cquery_index_args) 2>/dev/null)
         ;;
     shell | sources) ;;     # options only
     *)

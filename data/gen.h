@@ -113,8 +113,14 @@ int gen_done(const gen_ctx *c);
 /* ---- the generators.  Each runs until c->limit lines or c->until. */
 typedef struct gen_inject gen_inject;   /* sample-mode script, see gen_sample.c */
 
+/* Audit stages a policy's omitStages can leave out (ResponseComplete and
+ * Panic are always logged here). */
+#define GEN_OMIT_RECEIVED 1u
+#define GEN_OMIT_STARTED  2u
+
 typedef struct gen_audit_opts {
     double exec_rate;       /* fraction of lines that are pods/exec */
+    unsigned omit_stages;   /* GEN_OMIT_* bits; 0 logs every stage */
     double mean_gap_ns;     /* mean time between requests */
     int rare_marker;        /* emit the one rare-pod-7f3a9c event */
     int human_specials;     /* random port-forward/attach/run by humans */
@@ -127,6 +133,7 @@ typedef struct gen_docker_opts {
     double exec_rate;       /* fraction of API calls that are docker exec */
     double mean_gap_ns;
     int truth_starts;       /* record container starts in TRUTH (sample) */
+    int probes;             /* pods with exec probes running from the start */
 } gen_docker_opts;
 
 void gen_docker_run(gen_ctx *c, const gen_docker_opts *o,
@@ -153,9 +160,19 @@ void gen_audit_get_pod_named(gen_ctx *c, int64_t t, size_t who,
                              const char *ns, const char *name);
 void gen_audit_pod_sub(gen_ctx *c, int64_t t, size_t who, size_t app,
                        const char *sub);    /* "log", "portforward", "attach" */
+/* kubectl run; outcome GEN_RUN_*: created, dry run (dryRun=All), refused by
+ * PodSecurity (403, body logged), refused by RBAC (403, no body), invalid
+ * (422), already exists (409). */
+enum { GEN_RUN_OK, GEN_RUN_DRY, GEN_RUN_PSA_DENIED, GEN_RUN_RBAC_DENIED,
+       GEN_RUN_INVALID, GEN_RUN_EXISTS };
 void gen_audit_run_pod(gen_ctx *c, int64_t t, size_t who, const char *ns,
                        const char *name, const char *image, int privileged,
-                       int hostpath);
+                       int hostpath, int outcome);
+/* kubectl apply of app's Deployment: GEN_APPLY_CSA_PATCH (client-side, an
+ * existing object), GEN_APPLY_CSA_CREATE (client-side, a new one) or
+ * GEN_APPLY_SSA (server-side). */
+enum { GEN_APPLY_CSA_PATCH, GEN_APPLY_CSA_CREATE, GEN_APPLY_SSA };
+void gen_audit_apply(gen_ctx *c, int64_t t, size_t who, size_t app, int how);
 size_t gen_audit_find_human(gen_ctx *c, const char *name);
 size_t gen_audit_find_app(gen_ctx *c, const char *name);
 int gen_audit_kubectl_minor(gen_ctx *c, size_t who);
@@ -165,6 +182,10 @@ int gen_audit_kubectl_minor(gen_ctx *c, size_t who);
  * selects a /v1.NN prefix.  Returns the time of the sequence's last line. */
 int64_t gen_docker_exec(gen_ctx *c, int64_t t, const char *const *argv,
                         int versioned);
+/* cri-dockerd starts a container of pod `which` (0: zookeeper, 1: postgres,
+ * 2: a cat /tmp/healthy liveness probe) at t, and the kubelet execs its probe
+ * every 10 s from t + 5 s for `window` ns (0: until the end). */
+void gen_docker_k8s_pod(gen_ctx *c, int64_t t, size_t which, int64_t window);
 /* Benign docker calls: "ps" (GET /containers/json), "logs", "health",
  * anything else: inspect. */
 int64_t gen_docker_benign(gen_ctx *c, int64_t t, const char *what);

@@ -1,8 +1,13 @@
 /*
  * gen_audit.c - Kubernetes API-server audit events (audit.k8s.io/v1 Event,
  * compact JSON Lines) as a kubeadm-style v1.29 cluster writes them with a
- * Metadata-level policy that omits RequestReceived and logs pod creations at
- * Request level.
+ * Metadata-level policy that logs pod and workload writes at Request level
+ * and, by default, every stage: RequestReceived when the request arrives
+ * (before authorization and before the body is read, so without
+ * responseStatus, requestObject or annotations), ResponseStarted for
+ * long-running requests (watch, exec, attach, portforward, log: the
+ * apiserver's BasicLongRunningRequestCheck), and ResponseComplete, all with
+ * one auditID.
  *
  * The cluster is a fixed world: 48 nodes, the control plane, 25 controller
  * service accounts, 173 workloads with their own service accounts and 40
@@ -347,36 +352,46 @@ static void put_user(cq_strbuf *b, world *w, const audit_ev *e)
     gen_putc(b, '}');
 }
 
+/* The message the API server writes for an RBAC denial, a lookup miss or an
+ * optimistic-concurrency conflict. */
+static void put_fail_message(cq_strbuf *m, const audit_ev *e)
+{
+    gen_put(m, e->resource);
+    gen_put(m, " \\\"");
+    gen_put(m, e->name ? e->name : "");
+    gen_put(m, "\\\" ");
+    if (!strcmp(e->fail_reason, "NotFound")) {
+        gen_put(m, "not found");
+    } else if (!strcmp(e->fail_reason, "Conflict")) {
+        gen_put(m, "the object has been modified; please apply your changes "
+                   "to the latest version and try again");
+    } else {
+        gen_put(m, "is forbidden: User \\\"");
+        gen_put(m, e->u->name);
+        gen_put(m, "\\\" cannot ");
+        gen_put(m, e->verb);
+        gen_put(m, " resource \\\"");
+        gen_put(m, e->resource);
+        gen_put(m, "\\\" in API group \\\"");
+        gen_put(m, e->group ? e->group : "");
+        gen_put(m, e->ns ? "\\\" in the namespace \\\"" : "\\\" at the cluster scope");
+        if (e->ns) {
+            gen_put(m, e->ns);
+            gen_put(m, "\\\"");
+        }
+    }
+}
+
 static void put_status(cq_strbuf *b, const audit_ev *e)
 {
     gen_put(b, ",\"responseStatus\":{\"metadata\":{}");
     if (e->fail_reason) {
         cq_strbuf *m = b;
         gen_put(m, ",\"status\":\"Failure\",\"message\":\"");
-        gen_put(m, e->resource);
-        gen_put(m, " \\\"");
-        gen_put(m, e->name ? e->name : "");
-        gen_put(m, "\\\" ");
-        if (!strcmp(e->fail_reason, "NotFound")) {
-            gen_put(m, "not found");
-        } else if (!strcmp(e->fail_reason, "Conflict")) {
-            gen_put(m, "the object has been modified; please apply your changes "
-                       "to the latest version and try again");
-        } else {
-            gen_put(m, "is forbidden: User \\\"");
-            gen_put(m, e->u->name);
-            gen_put(m, "\\\" cannot ");
-            gen_put(m, e->verb);
-            gen_put(m, " resource \\\"");
-            gen_put(m, e->resource);
-            gen_put(m, "\\\" in API group \\\"");
-            gen_put(m, e->group ? e->group : "");
-            gen_put(m, e->ns ? "\\\" in the namespace \\\"" : "\\\" at the cluster scope");
-            if (e->ns) {
-                gen_put(m, e->ns);
-                gen_put(m, "\\\"");
-            }
-        }
+        if (e->fail_msg)
+            gen_put(m, e->fail_msg);
+        else
+            put_fail_message(m, e);
         gen_put(m, "\",\"reason\":\"");
         gen_put(m, e->fail_reason);
         gen_put(m, "\",\"details\":{");
@@ -399,17 +414,69 @@ static void put_status(cq_strbuf *b, const audit_ev *e)
     gen_putc(b, '}');
 }
 
-/* Builds the event into c->line from e and w->uri (and w->obj when non-empty)
- * and queues it at its stage time. */
-void audit_emit(gen_ctx *c, world *w, const audit_ev *e)
+/* received: a create's name comes from its body, which the RequestReceived
+ * stage has not read yet. */
+static void put_object_ref(cq_strbuf *b, const audit_ev *e, int received)
 {
+    gen_put(b, ",\"objectRef\":{\"resource\":\"");
+    gen_put(b, e->resource);
+    gen_putc(b, '"');
+    if (e->ns) {
+        gen_put(b, ",\"namespace\":\"");
+        gen_put(b, e->ns);
+        gen_putc(b, '"');
+    }
+    if (e->name && !(received && !e->sub && !strcmp(e->verb, "create"))) {
+        gen_put(b, ",\"name\":\"");
+        gen_put(b, e->name);
+        gen_putc(b, '"');
+    }
+    if (e->group) {
+        gen_put(b, ",\"apiGroup\":\"");
+        gen_put(b, e->group);
+        gen_putc(b, '"');
+    }
+    gen_put(b, ",\"apiVersion\":\"");
+    gen_put(b, e->version);
+    gen_putc(b, '"');
+    if (e->sub) {
+        gen_put(b, ",\"subresource\":\"");
+        gen_put(b, e->sub);
+        gen_putc(b, '"');
+    }
+    gen_putc(b, '}');
+}
+
+/* Builds one stage of the request into c->line and queues it at t. */
+static void emit_stage(gen_ctx *c, world *w, const audit_ev *e, const char *stage,
+                       int64_t t)
+{
+    int received = !strcmp(stage, "RequestReceived");
+    int complete = !strcmp(stage, "ResponseComplete");
+    if (e->truth_id && c->want_truth) {
+        cq_strbuf d = CQ_STRBUF_INIT;
+        gen_put(&d, e->truth_pre);
+        gen_put(&d, stage);
+        gen_put(&d, e->truth_post);
+        if (!strcmp(e->truth_id, "benign")) {
+            /* Known-benign look-alikes say who asked for what. */
+            gen_put(&d, " by ");
+            gen_put(&d, e->u->name);
+            gen_put(&d, ": ");
+            gen_put(&d, e->verb);
+            gen_putc(&d, ' ');
+            gen_put(&d, w->uri.buf ? w->uri.buf : "");
+        }
+        gen_truth(c, e->truth_id, e->received, "kubernetes:apiserver", d.buf);
+        cq_strbuf_free(&d);
+    }
     cq_strbuf *b = &c->line;
     gen_put(b, "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"");
     gen_put(b, e->level ? e->level : "Metadata");
     gen_put(b, "\",\"auditID\":\"");
-    gen_put_uuid(b, &c->rng);
+    gen_put_uuid_of(b, w->request_id);
     gen_put(b, "\",\"stage\":\"");
-    gen_put(b, e->stage ? e->stage : "ResponseComplete");
+    gen_put(b, stage);
     gen_put(b, "\",\"requestURI\":");
     gen_put_jstr(b, w->uri.len ? w->uri.buf : "");
     gen_put(b, ",\"verb\":\"");
@@ -420,53 +487,47 @@ void audit_emit(gen_ctx *c, world *w, const audit_ev *e)
     gen_put(b, e->u->ip);
     gen_put(b, "\"],\"userAgent\":");
     gen_put_jstr(b, e->ua ? e->ua : e->u->ua);
-    if (e->resource) {
-        gen_put(b, ",\"objectRef\":{\"resource\":\"");
-        gen_put(b, e->resource);
-        gen_putc(b, '"');
-        if (e->ns) {
-            gen_put(b, ",\"namespace\":\"");
-            gen_put(b, e->ns);
-            gen_putc(b, '"');
-        }
-        if (e->name) {
-            gen_put(b, ",\"name\":\"");
-            gen_put(b, e->name);
-            gen_putc(b, '"');
-        }
-        if (e->group) {
-            gen_put(b, ",\"apiGroup\":\"");
-            gen_put(b, e->group);
-            gen_putc(b, '"');
-        }
-        gen_put(b, ",\"apiVersion\":\"");
-        gen_put(b, e->version);
-        gen_putc(b, '"');
-        if (e->sub) {
-            gen_put(b, ",\"subresource\":\"");
-            gen_put(b, e->sub);
-            gen_putc(b, '"');
-        }
-        gen_putc(b, '}');
-    }
-    put_status(b, e);
-    if (w->obj.len) {
+    if (e->resource)
+        put_object_ref(b, e, received);
+    if (!received)
+        put_status(b, e);
+    if (complete && w->obj.len) {
         gen_put(b, ",\"requestObject\":");
         gen_putn(b, w->obj.buf, w->obj.len);
     }
     gen_put(b, ",\"requestReceivedTimestamp\":\"");
     gen_put_time(b, e->received, 6);
     gen_put(b, "\",\"stageTimestamp\":\"");
-    gen_put_time(b, e->staged, 6);
+    gen_put_time(b, t, 6);
+    if (received) {
+        /* Authorization has not run yet: no annotations at all. */
+        gen_put(b, "\"}\n");
+        gen_push(c, t);
+        return;
+    }
     gen_put(b, "\",\"annotations\":{\"authorization.k8s.io/decision\":\"");
-    int forbid = e->fail_reason && !strcmp(e->fail_reason, "Forbidden");
+    int forbid = e->fail_reason && !strcmp(e->fail_reason, "Forbidden") && !e->fail_msg;
     gen_put(b, forbid ? "forbid" : "allow");
     gen_put(b, "\",\"authorization.k8s.io/reason\":");
     gen_put_jstr(b, forbid ? "" : e->u->reason);
-    if (e->annot_extra)
+    if (e->annot_extra && !forbid)
         gen_put(b, e->annot_extra);
     gen_put(b, "}}\n");
-    gen_push(c, e->staged);
+    gen_push(c, t);
+}
+
+void audit_request(gen_ctx *c, world *w, const audit_ev *e)
+{
+    unsigned omit = w->o ? w->o->omit_stages : 0;
+    w->request_id = gen_rand(&c->rng);
+    /* The filter logs RequestReceived a few microseconds after taking the
+     * timestamp. */
+    int64_t rr = e->received + (int64_t)(gen_below(&c->rng, 40) + 3) * GEN_NS_PER_US;
+    if (!(omit & GEN_OMIT_RECEIVED))
+        emit_stage(c, w, e, "RequestReceived", rr);
+    if (e->started && !(omit & GEN_OMIT_STARTED))
+        emit_stage(c, w, e, "ResponseStarted", e->started);
+    emit_stage(c, w, e, "ResponseComplete", e->staged);
 }
 
 int64_t audit_latency(gen_ctx *c, int64_t mean_us)
@@ -484,11 +545,11 @@ void audit_simple(gen_ctx *c, world *w, audit_ev *e, int with_name,
         gen_put(&w->uri, query);
     if (!e->staged)
         e->staged = e->received + audit_latency(c, 2500);
-    audit_emit(c, w, e);
+    audit_request(c, w, e);
     cq_strbuf_reset(&w->obj);
 }
 
-/* A watch: logged once when the stream starts and again when it times out. */
+/* A watch: long-running, logged when the stream starts and when it times out. */
 void audit_watch(gen_ctx *c, world *w, audit_ev *e, const char *selector)
 {
     uint64_t secs = 300 + gen_below(&c->rng, 300);
@@ -509,11 +570,8 @@ void audit_watch(gen_ctx *c, world *w, audit_ev *e, const char *selector)
     gen_put_u64(&w->uri, secs);
     gen_put(&w->uri, "&watch=true");
     e->verb = "watch";
-    e->stage = "ResponseStarted";
-    e->staged = e->received + audit_latency(c, 800);
-    audit_emit(c, w, e);
-    e->stage = "ResponseComplete";
+    e->started = e->received + audit_latency(c, 800);
     e->staged = e->received + (int64_t)secs * GEN_NS_PER_SEC + audit_latency(c, 400);
-    audit_emit(c, w, e);
+    audit_request(c, w, e);
 }
 

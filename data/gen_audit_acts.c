@@ -88,6 +88,10 @@ static void kubelet(gen_ctx *c, world *w, int64_t t)
         e.name = a->name;
         e.sub = "token";
         e.code = 201;
+        /* A TokenRequest for the pod's projected token: not a new account. */
+        e.truth_id = "benign";
+        e.truth_pre = "kubelet TokenRequest (serviceaccounts/token, ";
+        e.truth_post = ")";
         audit_simple(c, w, &e, 1, NULL);
         break;
     case 3:
@@ -314,6 +318,54 @@ static void rs_pod_object(gen_ctx *c, world *w, const app *a)
     (void)c;
 }
 
+/* The daemon-set-controller's node agents: privileged, host network and
+ * hostPath mounts by design (kube-proxy), or a read-only hostPath of the
+ * node's logs (fluent-bit).  A system identity doing what looks alarming. */
+static void ds_pod(gen_ctx *c, world *w, int64_t t)
+{
+    int proxy = gen_chance(&c->rng, 0.5);
+    const char *ns = proxy ? "kube-system" : "logging";
+    const char *ds = proxy ? "kube-proxy" : "fluent-bit";
+    cq_strbuf *o = &w->obj;
+    cq_strbuf_reset(o);
+    gen_put(o, "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"generateName\":\"");
+    gen_put(o, ds);
+    gen_put(o, "-\",\"creationTimestamp\":null,\"labels\":{\"k8s-app\":\"");
+    gen_put(o, ds);
+    gen_put(o, "\",\"pod-template-generation\":\"1\"},\"ownerReferences\":[{\"apiVersion\":"
+               "\"apps/v1\",\"kind\":\"DaemonSet\",\"name\":\"");
+    gen_put(o, ds);
+    gen_put(o, "\",\"uid\":\"");
+    gen_put_uuid_of(o, gen_hash(ds, 12));
+    gen_put(o, "\",\"controller\":true,\"blockOwnerDeletion\":true}]},\"spec\":{\"volumes\":[");
+    if (proxy)
+        gen_put(o, "{\"name\":\"xtables-lock\",\"hostPath\":{\"path\":\"/run/xtables.lock\","
+                   "\"type\":\"FileOrCreate\"}},{\"name\":\"lib-modules\",\"hostPath\":"
+                   "{\"path\":\"/lib/modules\",\"type\":\"\"}}],\"containers\":[{\"name\":"
+                   "\"kube-proxy\",\"image\":\"registry.k8s.io/kube-proxy:" K8S_VER "\","
+                   "\"command\":[\"/usr/local/bin/kube-proxy\",\"--config=/var/lib/kube-proxy/"
+                   "config.conf\",\"--hostname-override=$(NODE_NAME)\"],\"resources\":{},"
+                   "\"volumeMounts\":[{\"name\":\"xtables-lock\",\"mountPath\":\"/run/xtables.lock\"},"
+                   "{\"name\":\"lib-modules\",\"readOnly\":true,\"mountPath\":\"/lib/modules\"}],"
+                   "\"securityContext\":{\"privileged\":true}}],\"hostNetwork\":true,"
+                   "\"serviceAccountName\":\"kube-proxy\",\"priorityClassName\":"
+                   "\"system-node-critical\"");
+    else
+        gen_put(o, "{\"name\":\"varlog\",\"hostPath\":{\"path\":\"/var/log\",\"type\":\"\"}}],"
+                   "\"containers\":[{\"name\":\"fluent-bit\",\"image\":"
+                   "\"cr.fluentbit.io/fluent/fluent-bit:3.0.2\",\"resources\":{},"
+                   "\"volumeMounts\":[{\"name\":\"varlog\",\"readOnly\":true,\"mountPath\":"
+                   "\"/var/log\"}]}],\"serviceAccountName\":\"fluent-bit\"");
+    gen_put(o, ",\"tolerations\":[{\"operator\":\"Exists\"}]},\"status\":{}}");
+    audit_ev e = {.u = &w->users[w->first_ctrl + 4], .received = t, .level = "Request",
+                  .verb = "create", .resource = "pods", .ns = ns, .version = "v1",
+                  .code = 201, .annot_extra = POD_ANNOT, .truth_id = "benign",
+                  .truth_pre = proxy ? "daemon-set-controller creates a kube-proxy pod (privileged, hostPath, "
+                                     : "daemon-set-controller creates a fluent-bit pod (hostPath /var/log, ",
+                  .truth_post = ")"};
+    audit_simple(c, w, &e, 0, NULL);
+}
+
 static void pod_churn(gen_ctx *c, world *w, int64_t t)
 {
     const app *a = rand_app(c, w);
@@ -323,6 +375,10 @@ static void pod_churn(gen_ctx *c, world *w, int64_t t)
                       .ns = a->ns, .version = "v1", .code = 200,
                       .name = pod_of(w, a, (int)gen_below(&c->rng, (uint32_t)a->replicas))};
         audit_simple(c, w, &e, 1, NULL);
+        return;
+    }
+    if (gen_chance(&c->rng, 0.08)) {
+        ds_pod(c, w, t);
         return;
     }
     rs_pod_object(c, w, a);
@@ -380,10 +436,57 @@ static int minor_of(const actor *u)
     return strncmp(u->ua, "kubectl/v1.", 11) ? 0 : atoi(u->ua + 11);
 }
 
-/* kubectl run NAME --image=IMG [--privileged] [hostPath / via overrides] */
+/* How a `kubectl run` ends: created, a server-side dry run, or refused by
+ * PodSecurity admission (403 after the body was read), by RBAC (403 before
+ * it was: no requestObject), as invalid (422) or as existing (409). */
+static void run_outcome(world *w, audit_ev *e, int outcome, const char *name)
+{
+    cq_strbuf *m = &w->tmp;
+    cq_strbuf_reset(m);
+    switch (outcome) {
+    case GEN_RUN_PSA_DENIED:
+        e->code = 403;
+        e->fail_reason = "Forbidden";
+        gen_put(m, "pods \\\"");
+        gen_put(m, name);
+        gen_put(m, "\\\" is forbidden: violates PodSecurity \\\"baseline:latest\\\": "
+                   "privileged (container \\\"");
+        gen_put(m, name);
+        gen_put(m, "\\\" must not set securityContext.privileged=true)");
+        e->annot_extra = ",\"pod-security.kubernetes.io/enforce-policy\":\"baseline:latest\"";
+        break;
+    case GEN_RUN_RBAC_DENIED:
+        e->code = 403;
+        e->fail_reason = "Forbidden";
+        cq_strbuf_reset(&w->obj);
+        e->annot_extra = NULL;
+        return;
+    case GEN_RUN_INVALID:
+        e->code = 422;
+        e->fail_reason = "Invalid";
+        gen_put(m, "Pod \\\"");
+        gen_put(m, name);
+        gen_put(m, "\\\" is invalid: spec.containers[0].resources.requests: Invalid value: "
+                   "\\\"2\\\": must be less than or equal to cpu limit of 1");
+        break;
+    case GEN_RUN_EXISTS:
+        e->code = 409;
+        e->fail_reason = "AlreadyExists";
+        gen_put(m, "pods \\\"");
+        gen_put(m, name);
+        gen_put(m, "\\\" already exists");
+        break;
+    default:
+        return;
+    }
+    e->fail_msg = m->buf;
+}
+
+/* kubectl run NAME --image=IMG [--privileged] [hostPath / via overrides],
+ * ending as `outcome` (RUN_*). */
 static void human_run(gen_ctx *c, world *w, const actor *u, int64_t t,
                       const char *ns, const char *name, const char *image,
-                      int privileged, int hostpath)
+                      int privileged, int hostpath, int outcome)
 {
     cq_strbuf *o = &w->obj;
     cq_strbuf_reset(o);
@@ -398,7 +501,9 @@ static void human_run(gen_ctx *c, world *w, const actor *u, int64_t t,
     gen_put(o, name);
     gen_put(o, "\",\"image\":\"");
     gen_put(o, image);
-    gen_put(o, "\",\"resources\":{}");
+    gen_put(o, outcome == GEN_RUN_INVALID
+                   ? "\",\"resources\":{\"limits\":{\"cpu\":\"1\"},\"requests\":{\"cpu\":\"2\"}}"
+                   : "\",\"resources\":{}");
     if (hostpath)
         gen_put(o, ",\"volumeMounts\":[{\"name\":\"host\",\"mountPath\":\"/host\"}]");
     if (privileged)
@@ -410,26 +515,133 @@ static void human_run(gen_ctx *c, world *w, const actor *u, int64_t t,
     audit_ev e = {.u = u, .received = t, .level = "Request", .verb = "create",
                   .resource = "pods", .ns = ns, .name = name, .version = "v1",
                   .code = 201, .annot_extra = POD_ANNOT};
-    audit_simple(c, w, &e, 0, "?fieldManager=kubectl-run");
+    run_outcome(w, &e, outcome, name);
+    static const char *const what[] = {
+        NULL, "kubectl run --dry-run=server (dryRun=All, ",
+        "kubectl run refused by PodSecurity (403 Forbidden, ",
+        "kubectl run refused by RBAC (403 Forbidden, ",
+        "kubectl run rejected as invalid (422 Invalid, ",
+        "kubectl run of an existing pod (409 AlreadyExists, "};
+    if (outcome > GEN_RUN_OK && outcome <= GEN_RUN_EXISTS) {
+        e.truth_id = "benign";
+        e.truth_pre = what[outcome];
+        e.truth_post = privileged ? (hostpath ? ", privileged, hostPath /)" : ", privileged)")
+                                  : hostpath ? ", hostPath /)" : ")";
+    }
+    audit_simple(c, w, &e, 0, outcome == GEN_RUN_DRY ? "?dryRun=All&fieldManager=kubectl-run"
+                                                 : "?fieldManager=kubectl-run");
+}
+
+/* A team's Deployment as its manifest says, into b (compact JSON). */
+static void deployment_manifest(cq_strbuf *b, const app *a, const char *last_applied)
+{
+    gen_put(b, "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{");
+    if (last_applied) {
+        gen_put(b, "\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":");
+        gen_put_jstr(b, last_applied);
+        gen_put(b, "},");
+    }
+    gen_put(b, "\"name\":\"");
+    gen_put(b, a->name);
+    gen_put(b, "\",\"namespace\":\"");
+    gen_put(b, a->ns);
+    gen_put(b, "\"},\"spec\":{\"replicas\":");
+    gen_put_u64(b, (uint64_t)a->replicas);
+    gen_put(b, ",\"selector\":{\"matchLabels\":{\"app\":\"");
+    gen_put(b, a->name);
+    gen_put(b, "\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"");
+    gen_put(b, a->name);
+    gen_put(b, "\"}},\"spec\":{\"containers\":[{\"image\":\"");
+    gen_put(b, a->image);
+    gen_put(b, "\",\"name\":\"");
+    gen_put(b, a->container);
+    gen_put(b, "\"}]}}}}");
+}
+
+/* kubectl apply -f of a Deployment.  Client-side: a GET, then a
+ * strategic-merge PATCH (or, for a new object, a POST of the whole object)
+ * carrying the kubectl.kubernetes.io/last-applied-configuration annotation,
+ * fieldManager=kubectl-client-side-apply.  Server-side (--server-side): one
+ * apply PATCH with fieldManager=kubectl.  Deployment writes are logged at
+ * Request level. */
+static void human_apply(gen_ctx *c, world *w, const actor *u, int64_t t,
+                        const app *a, int how)
+{
+    audit_ev e = {.u = u, .received = t, .verb = "get", .resource = "deployments",
+                  .group = "apps", .ns = a->ns, .name = a->name, .version = "v1",
+                  .code = how == GEN_APPLY_CSA_CREATE ? 404 : 200,
+                  .fail_reason = how == GEN_APPLY_CSA_CREATE ? "NotFound" : NULL};
+    if (how != GEN_APPLY_SSA) {
+        audit_simple(c, w, &e, 1, NULL);
+        e.received += audit_latency(c, 20000);
+        e.staged = 0;
+        e.fail_reason = NULL;
+    }
+    cq_strbuf manifest = CQ_STRBUF_INIT;
+    deployment_manifest(&manifest, a, NULL);
+    gen_putc(&manifest, '\n');      /* kubectl stores it with a newline */
+    cq_strbuf_reset(&w->obj);
+    e.level = "Request";
+    if (how == GEN_APPLY_CSA_PATCH) {
+        gen_put(&w->obj, "{\"metadata\":{\"annotations\":{\"kubectl.kubernetes.io/"
+                         "last-applied-configuration\":");
+        gen_put_jstr(&w->obj, manifest.buf);
+        gen_put(&w->obj, "}},\"spec\":{\"template\":{\"spec\":{\"$setElementOrder/containers\":"
+                         "[{\"name\":\"");
+        gen_put(&w->obj, a->container);
+        gen_put(&w->obj, "\"}],\"containers\":[{\"image\":\"");
+        gen_put(&w->obj, a->image);
+        gen_put(&w->obj, "\",\"name\":\"");
+        gen_put(&w->obj, a->container);
+        gen_put(&w->obj, "\"}]}}}}");
+    } else {
+        deployment_manifest(&w->obj, a, how == GEN_APPLY_CSA_CREATE ? manifest.buf : NULL);
+    }
+    cq_strbuf_free(&manifest);
+    e.code = how == GEN_APPLY_CSA_CREATE ? 201 : 200;
+    e.verb = how == GEN_APPLY_CSA_CREATE ? "create" : "patch";
+    static const char *const what[] = {"kubectl apply (client-side patch, ",
+                                       "kubectl apply (client-side create, ",
+                                       "kubectl apply (server-side, "};
+    e.truth_id = "benign";
+    e.truth_pre = what[how];
+    e.truth_post = ")";
+    audit_simple(c, w, &e, how != GEN_APPLY_CSA_CREATE,
+                 how == GEN_APPLY_SSA ? "?fieldManager=kubectl&fieldValidation=Strict&force=false"
+                 : "?fieldManager=kubectl-client-side-apply&fieldValidation=Strict");
+}
+
+/* kubectl rollout restart: a strategic-merge patch of the pod template. */
+static void human_restart(gen_ctx *c, world *w, const actor *u, int64_t t, const app *a)
+{
+    cq_strbuf_reset(&w->obj);
+    gen_put(&w->obj, "{\"spec\":{\"template\":{\"metadata\":{\"annotations\":"
+                     "{\"kubectl.kubernetes.io/restartedAt\":\"");
+    gen_put_time(&w->obj, t - 40 * GEN_NS_PER_MS, 0);
+    gen_put(&w->obj, "\"}}}}}");
+    audit_ev e = {.u = u, .received = t, .level = "Request", .verb = "patch",
+                  .resource = "deployments", .group = "apps", .ns = a->ns,
+                  .name = a->name, .version = "v1", .code = 200};
+    audit_simple(c, w, &e, 1, "?fieldManager=kubectl-rollout");
 }
 
 static void human_special(gen_ctx *c, world *w, const actor *u, int64_t t)
 {
     const app *a = human_app(c, w, u);
     double x = gen_unit(&c->rng);
-    if (x < 0.4) {
+    if (x < 0.35) {
         audit_ev e = {.u = u, .received = t, .resource = "pods", .ns = a->ns,
                       .name = pod_of(w, a, 0), .sub = "portforward", .version = "v1",
-                      .code = 101, .verb = minor_of(u) >= 31 ? "get" : "create",
-                      .stage = "ResponseStarted"};
-        e.staged = t + audit_latency(c, 20000);
+                      .code = 101, .verb = minor_of(u) >= 31 ? "get" : "create"};
+        e.started = t + audit_latency(c, 20000);
+        e.staged = e.started + gen_exp_ns(&c->rng, 600 * GEN_NS_PER_SEC);
         audit_simple(c, w, &e, 1, NULL);
-    } else if (x < 0.65) {
+    } else if (x < 0.55) {
         audit_ev e = {.u = u, .received = t, .resource = "pods", .ns = a->ns,
                       .name = pod_of(w, a, 0), .sub = "attach", .version = "v1",
-                      .code = 101, .verb = minor_of(u) >= 30 ? "get" : "create",
-                      .stage = "ResponseStarted"};
-        e.staged = t + audit_latency(c, 20000);
+                      .code = 101, .verb = minor_of(u) >= 30 ? "get" : "create"};
+        e.started = t + audit_latency(c, 20000);
+        e.staged = e.started + gen_exp_ns(&c->rng, 300 * GEN_NS_PER_SEC);
         cq_strbuf_reset(&w->obj);
         gen_put(&w->obj, "?container=");
         gen_put(&w->obj, a->container);
@@ -439,7 +651,7 @@ static void human_special(gen_ctx *c, world *w, const actor *u, int64_t t)
         q[sizeof q - 1] = '\0';
         cq_strbuf_reset(&w->obj);
         audit_simple(c, w, &e, 1, q);
-    } else {
+    } else if (x < 0.9) {
         static const char *const images[] = {"busybox:1.36", "nicolaka/netshoot:v0.12",
                                              "alpine:3.19", "ubuntu:22.04"};
         char name[32] = "debug-";
@@ -448,8 +660,23 @@ static void human_special(gen_ctx *c, world *w, const actor *u, int64_t t)
         memcpy(name + 6, b.buf, 6);
         cq_strbuf_free(&b);
         double y = gen_unit(&c->rng);
-        human_run(c, w, u, t, a->ns, name, images[gen_below(&c->rng, 4)],
-                  y < 0.15, y >= 0.1 && y < 0.2);
+        const char *image = images[gen_below(&c->rng, 4)];
+        if (x < 0.77) {
+            human_run(c, w, u, t, a->ns, name, image, y < 0.15, y >= 0.1 && y < 0.2,
+                      GEN_RUN_OK);
+        } else if (x < 0.81) {    /* trying a privileged pod out first */
+            human_run(c, w, u, t, a->ns, name, image, y < 0.7, y >= 0.5, GEN_RUN_DRY);
+        } else if (x < 0.84) {
+            human_run(c, w, u, t, a->ns, name, image, 1, 0, GEN_RUN_PSA_DENIED);
+        } else if (x < 0.86) {
+            human_run(c, w, u, t, u->team < 0 ? a->ns : "kube-system", name, image,
+                      y < 0.5, 0, u->team < 0 ? GEN_RUN_EXISTS : GEN_RUN_RBAC_DENIED);
+        } else {
+            human_run(c, w, u, t, a->ns, name, image, 0, 0,
+                      y < 0.5 ? GEN_RUN_INVALID : GEN_RUN_EXISTS);
+        }
+    } else {
+        human_apply(c, w, u, t, a, GEN_APPLY_CSA_CREATE);
     }
 }
 
@@ -496,8 +723,15 @@ static void human(gen_ctx *c, world *w, int64_t t)
         cq_strbuf_reset(&w->obj);
         gen_put(&w->obj, "?container=");
         gen_put(&w->obj, a->container);
-        if (gen_chance(&c->rng, 0.4))
+        /* pods/log is long-running: its stream starts, then ends when the
+         * log is drained or, with --follow, when the person stops. */
+        e.started = t + audit_latency(c, 15000);
+        if (gen_chance(&c->rng, 0.4)) {
             gen_put(&w->obj, "&follow=true&tailLines=100");
+            e.staged = e.started + gen_exp_ns(&c->rng, 120 * GEN_NS_PER_SEC);
+        } else {
+            e.staged = e.started + audit_latency(c, 60000);
+        }
         memcpy(q, w->obj.buf, w->obj.len + 1);
         cq_strbuf_reset(&w->obj);
         audit_simple(c, w, &e, 1, q);
@@ -514,15 +748,11 @@ static void human(gen_ctx *c, world *w, int64_t t)
         e.name = a->name;
         audit_simple(c, w, &e, 1, NULL);
         break;
-    case 6:
-    case 7:     /* kubectl apply / kubectl rollout restart */
-        e.verb = "patch";
-        e.resource = "deployments";
-        e.group = "apps";
-        e.name = a->name;
-        audit_simple(c, w, &e, 1, e.received & 1
-                     ? "?fieldManager=kubectl-client-side-apply&fieldValidation=Strict"
-                     : "?fieldManager=kubectl-rollout");
+    case 6:     /* kubectl apply: client-side mostly, some server-side */
+        human_apply(c, w, u, t, a, gen_chance(&c->rng, 0.3) ? GEN_APPLY_SSA : GEN_APPLY_CSA_PATCH);
+        break;
+    case 7:
+        human_restart(c, w, u, t, a);
         break;
     case 8:
         e.verb = "delete";
@@ -607,35 +837,30 @@ static int interactive(const char *const *argv)
                         !strcmp(argv[0], "/bin/sh"));
 }
 
-static void exec_truth(gen_ctx *c, const actor *u, const app *a, const char *pod,
-                       const char *verb, const char *stage, int64_t t,
+/* The truth description of an exec session's stages: "PRE<stage>POST". */
+static void exec_truth(cq_strbuf *pre, cq_strbuf *post, const actor *u,
+                       const app *a, const char *pod, const char *verb,
                        const char *const *argv)
 {
-    if (!c->want_truth)
-        return;
-    cq_strbuf d = CQ_STRBUF_INIT;
-    gen_put(&d, "kubectl exec (verb=");
-    gen_put(&d, verb);
-    gen_put(&d, ", ");
-    gen_put(&d, stage);
-    gen_put(&d, ") by ");
-    gen_put(&d, u->name);
-    gen_put(&d, " into ");
-    gen_put(&d, a->ns);
-    gen_putc(&d, '/');
-    gen_put(&d, pod);
-    gen_putc(&d, ':');
+    gen_put(pre, "kubectl exec (verb=");
+    gen_put(pre, verb);
+    gen_put(pre, ", ");
+    gen_put(post, ") by ");
+    gen_put(post, u->name);
+    gen_put(post, " into ");
+    gen_put(post, a->ns);
+    gen_putc(post, '/');
+    gen_put(post, pod);
+    gen_putc(post, ':');
     for (size_t i = 0; argv[i]; i++) {
-        gen_putc(&d, ' ');
-        gen_put(&d, argv[i]);
+        gen_putc(post, ' ');
+        gen_put(post, argv[i]);
     }
-    gen_truth(c, "T1609-001", t, "kubernetes:apiserver", d.buf);
-    cq_strbuf_free(&d);
 }
 
 /* kubectl exec: the URI carries the command as repeated command= parameters
- * (url.Values encodes keys in sorted order); the upgrade answers 101, logged
- * when the stream starts and again when the session ends. */
+ * (url.Values encodes keys in sorted order); the upgrade answers 101.  Three
+ * stages: received, stream started, session ended. */
 static void exec_session(gen_ctx *c, world *w, int64_t t, const actor *u,
                          const app *a, int replica, const char *verb,
                          const char *const *argv)
@@ -662,18 +887,21 @@ static void exec_session(gen_ctx *c, world *w, int64_t t, const actor *u,
     gen_put(q, tty ? "&stdin=true&stdout=true&tty=true" : "&stderr=true&stdout=true");
     audit_ev e = {.u = u, .received = t, .verb = verb, .resource = "pods",
                   .ns = a->ns, .name = pod, .sub = "exec", .version = "v1",
-                  .code = 101, .stage = "ResponseStarted", .pod_extra = 1};
-    e.staged = t + audit_latency(c, 40000);
+                  .code = 101, .pod_extra = 1};
+    e.started = t + audit_latency(c, 40000);
     int64_t dur = tty ? gen_exp_ns(&c->rng, 300 * GEN_NS_PER_SEC) + 5 * GEN_NS_PER_SEC
                       : gen_exp_ns(&c->rng, 800 * GEN_NS_PER_MS) + 100 * GEN_NS_PER_MS;
-    exec_truth(c, u, a, pod, verb, e.stage, t, argv);
-    audit_emit(c, w, &e);
-    e.stage = "ResponseComplete";
     e.staged = t + dur;
-    exec_truth(c, u, a, pod, verb, e.stage, t, argv);
-    audit_emit(c, w, &e);
+    cq_strbuf pre = CQ_STRBUF_INIT, post = CQ_STRBUF_INIT;
+    exec_truth(&pre, &post, u, a, pod, verb, argv);
+    e.truth_id = "T1609-001";
+    e.truth_pre = pre.buf;
+    e.truth_post = post.buf;
+    audit_request(c, w, &e);
+    cq_strbuf_free(&pre);
+    cq_strbuf_free(&post);
     cq_strbuf_reset(q);
-    w->exec_lines += 2;
+    w->exec_lines += 3;
 }
 
 static void random_exec(gen_ctx *c, world *w, int64_t t)
@@ -756,24 +984,24 @@ void gen_audit_pod_sub(gen_ctx *c, int64_t t, size_t who, size_t app_i,
         q[0] = '\0';
         e.verb = minor_of(u) >= 31 ? "get" : "create";
         e.code = 101;
-        e.stage = "ResponseStarted";
     } else {
         strcat(q, "&stdin=true&stdout=true&tty=true");
         e.verb = minor_of(u) >= 30 ? "get" : "create";
         e.code = 101;
-        e.stage = "ResponseStarted";
     }
-    e.staged = t + audit_latency(c, 20000);
+    /* All three are long-running: the stream starts, and ends minutes later. */
+    e.started = t + audit_latency(c, 20000);
+    e.staged = e.started + 60 * GEN_NS_PER_SEC + gen_exp_ns(&c->rng, 240 * GEN_NS_PER_SEC);
     audit_simple(c, w, &e, 1, q[0] ? q : NULL);
 }
 
 void gen_audit_run_pod(gen_ctx *c, int64_t t, size_t who, const char *ns,
                        const char *name, const char *image, int privileged,
-                       int hostpath)
+                       int hostpath, int outcome)
 {
     world *w = c->state;
     human_run(c, w, &w->users[w->first_human + who], t, ns, name, image,
-              privileged, hostpath);
+              privileged, hostpath, outcome);
 }
 
 static void one_request(gen_ctx *c, world *w, int64_t t)
@@ -811,7 +1039,7 @@ void gen_audit_run(gen_ctx *c, const gen_audit_opts *o,
             break;
         if (inject)
             inject(c, arg);
-        if (o->exec_rate > 0 && (double)w->exec_lines + 2 <= o->exec_rate * (double)c->pushed + 1
+        if (o->exec_rate > 0 && (double)w->exec_lines + 3 <= o->exec_rate * (double)c->pushed + 1
             && gen_chance(&c->rng, 0.05))
             random_exec(c, w, c->now);
         else
@@ -821,7 +1049,7 @@ void gen_audit_run(gen_ctx *c, const gen_audit_opts *o,
             rare = 0;
             size_t who = gen_below(&c->rng, N_ADMINS);
             gen_audit_run_pod(c, c->now + 1000, who, "default", RARE_MARKER,
-                              "busybox:1.36", 0, 0);
+                              "busybox:1.36", 0, 0, GEN_RUN_OK);
         }
         gen_flush_until(c, c->now);
     }
@@ -831,4 +1059,10 @@ void gen_audit_run(gen_ctx *c, const gen_audit_opts *o,
     cq_strbuf_free(&w->obj);
     cq_strbuf_free(&w->tmp);
     free(w);
+}
+
+void gen_audit_apply(gen_ctx *c, int64_t t, size_t who, size_t app_i, int how)
+{
+    world *w = c->state;
+    human_apply(c, w, &w->users[w->first_human + who], t, &w->apps[app_i], how);
 }

@@ -52,30 +52,43 @@ typedef struct world {
     const gen_audit_opts *o;
     int rare_done;
     uint64_t exec_lines;    /* pods/exec lines pushed */
+    uint64_t request_id;    /* seed of the current request's auditID */
 } world;
 
 typedef struct audit_ev {
     const actor *u;
-    const char *level, *stage, *verb;
+    const char *level, *verb;
     const char *resource, *ns, *name, *group, *version, *sub;
     int code;
-    const char *fail_reason;    /* NotFound, Forbidden, Conflict or NULL */
-    int64_t received, staged;
+    const char *fail_reason;    /* NotFound, Forbidden, Conflict, AlreadyExists,
+                                   Invalid or NULL */
+    const char *fail_msg;       /* JSON-escaped message, overriding the
+                                   RBAC-style one; set for admission denials,
+                                   which authorization allowed */
+    int64_t received;
+    int64_t started;            /* long-running: when the response starts, else 0 */
+    int64_t staged;             /* when the response completes */
     int pod_extra;              /* app SA: pod-bound token extras */
     int replica;                /* which pod of the app made the call */
     const char *ua;             /* overrides the actor's user agent */
     const char *annot_extra;    /* raw JSON members appended to annotations */
+    const char *truth_id;       /* sample truth: one line per logged stage;
+                                   "benign" marks a known-benign look-alike */
+    const char *truth_pre, *truth_post;     /* "PRE<stage>POST" */
 } audit_ev;
 
 void audit_build_world(world *w);
-/* Builds the event from e, w->uri and w->obj (when non-empty) into c->line
- * and queues it at e->staged; clears neither scratch buffer. */
-void audit_emit(gen_ctx *c, world *w, const audit_ev *e);
+/* Logs one request as the API server does: RequestReceived (unless the
+ * policy omits it), ResponseStarted when e->started is set (long-running
+ * requests), and ResponseComplete at e->staged, all with one auditID, built
+ * from e, w->uri and w->obj (the request body, logged at ResponseComplete
+ * when non-empty).  Clears neither scratch buffer. */
+void audit_request(gen_ctx *c, world *w, const audit_ev *e);
 /* URI = resource path (+ name/subresource when with_name) + query; fills
  * e->staged when 0, emits, and clears w->obj. */
 void audit_simple(gen_ctx *c, world *w, audit_ev *e, int with_name,
                   const char *query);
-/* A watch on e's resource: a ResponseStarted and a ResponseComplete event. */
+/* A watch on e's resource: long-running, so it has a ResponseStarted stage. */
 void audit_watch(gen_ctx *c, world *w, audit_ev *e, const char *selector);
 int64_t audit_latency(gen_ctx *c, int64_t mean_us);
 void audit_put_pod_name(cq_strbuf *b, const app *a, int replica);

