@@ -71,7 +71,7 @@ type_ 'count by ver'
 keys Tab
 wait_for 'cquery> sourcetype=kubernetes:apiserver | stats count by verb'
 keys Enter
-wait_for 'update  880'
+wait_for 'update  934'
 # Tab after field=: the values of the field, listed, then one completed
 type_ 'sourcetype=kubernetes:apiserver verb='
 keys Tab
@@ -88,7 +88,7 @@ keys Tab
 wait_for '   ...> eval n=len('
 type_ 'verb) | stats count by n'
 keys Enter
-wait_for '6  880'
+wait_for '6  934'
 # a bad query: the caret diagnostic, and the shell goes on
 type_ 'verb=get | bogus 3'
 keys Enter
@@ -109,7 +109,7 @@ type_ '.format csv'
 keys Enter
 type_ 'sourcetype=docker:daemon | stats count'
 keys Enter
-wait_for '1474'
+wait_for '1899'
 type_ '* | eval x=mvrange(0,1000) | mvexpand x | eval y=mvrange(0,1000) | mvexpand y | stats count'
 keys Enter
 sleep 1
@@ -138,7 +138,7 @@ screen | grep -qF "hist-link: a symbolic link: history not kept" ||
     { echo "check-shell: a linked history file was not refused"; fail=1; }
 type_ 'sourcetype=docker:daemon | stats count'
 keys Enter
-wait_for '1474'
+wait_for '1899'
 keys C-d
 ended
 [ -e "$tmp/elsewhere" ] && { echo "check-shell: the history was written through a link"; fail=1; }
