@@ -6,14 +6,18 @@
  *
  * DIR-truth.tsv: analytic-id TAB _time (UTC, µs) TAB sourcetype TAB description,
  * sorted.  T1609-001 lines are exactly the events `command IN ("docker exec",
- * "kubectl exec")` must return: both audit events (ResponseStarted and
- * ResponseComplete) of each kubectl exec session, and each dockerd
- * "Calling POST .../containers/<id>/exec" line.  T1609-002 lines are those
+ * "kubectl exec")` must return: the three audit events (RequestReceived,
+ * ResponseStarted, ResponseComplete) of each kubectl exec session, and each
+ * dockerd "Calling POST .../containers/<id>/exec" line, the kubelet's probe
+ * execs included.  T1609-002 lines are those
  * `action="start" OR action="exec"` must return over docker:daemon and
  * kubernetes:container: each "Calling POST .../containers/<id>/start", each
  * ".../containers/<id>/exec", and each v1 Event with reason Started.  The exec
  * session's own "POST /exec/<id>/start" and its "form data" lines are not
- * container starts and are not listed.
+ * container starts and are not listed.  "benign" lines are no analytic's:
+ * each event of a known-benign look-alike (kubelet TokenRequests, kubectl
+ * apply, dry runs, failed creates, daemon-set pods, probe execs), which
+ * alerting analytics must not return.
  */
 #include "data/gen.h"
 
@@ -26,7 +30,7 @@
 #define HOUR (3600 * GEN_NS_PER_SEC)
 #define MINUTE (60 * GEN_NS_PER_SEC)
 
-/* ---- the audit script: exec sessions and their look-alikes */
+/* ---- the audit script: exec sessions, their look-alikes, benign patterns */
 
 typedef struct audit_script {
     int step;
