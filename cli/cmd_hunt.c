@@ -261,24 +261,8 @@ static const char *fmt_time(int64_t us, int tz, char *buf)
     return buf;
 }
 
-/* One line of the table report's summary, its cells cut to w[]. */
-static void summary_line(FILE *out, const char *const *cell, const size_t *w, uint32_t n)
-{
-    for (uint32_t j = 0; j < n; j++) {
-        int right = j == 2;     /* hits */
-        size_t cw = cq_safe_width(cell[j], strlen(cell[j]));
-        for (size_t k = cw; right && k < w[j]; k++)
-            fputc(' ', out);
-        size_t pw = cq_put_cut(out, cell[j], strlen(cell[j]), w[j]);
-        for (size_t k = pw; !right && j + 1 < n && k < w[j]; k++)
-            fputc(' ', out);
-        if (j + 1 < n)
-            fputs("  ", out);
-    }
-    fputc('\n', out);
-}
-
 #define SUMMARY_COLS 6
+#define SUMMARY_RIGHT (1u << 2) /* hits are right-aligned */
 
 static void summary_cells(const analytic *a, const cq_run_opts *o, char bufs[4][CQ_TIME_BUFLEN],
                           const char **cell)
@@ -312,7 +296,7 @@ static void print_summary(const hunt *h, const hunt_opts *ho, FILE *out)
         if (pass) {
             if (ho->term_cols)
                 cq_fit_widths(w, SUMMARY_COLS, ho->term_cols);
-            summary_line(out, head, w, SUMMARY_COLS);
+            cq_put_row(out, head, w, SUMMARY_COLS, SUMMARY_RIGHT);
         }
         for (size_t i = 0; i < h->n; i++) {
             summary_cells(&h->a[i], &ho->run, bufs, cell);
@@ -321,7 +305,7 @@ static void print_summary(const hunt *h, const hunt_opts *ho, FILE *out)
                 w[j] = cw > w[j] ? cw : w[j];
             }
             if (pass)
-                summary_line(out, cell, w, SUMMARY_COLS);
+                cq_put_row(out, cell, w, SUMMARY_COLS, SUMMARY_RIGHT);
         }
     }
 }

@@ -526,6 +526,23 @@ size_t cq_put_cut(FILE *out, const char *s, size_t len, size_t width)
     return w + 1;
 }
 
+void cq_put_row(FILE *out, const char *const *cell, const size_t *w, uint32_t n,
+                uint32_t right)
+{
+    for (uint32_t j = 0; j < n; j++) {
+        int r = (right >> j) & 1;
+        size_t cw = cq_safe_width(cell[j], strlen(cell[j]));
+        for (size_t k = cw; r && k < w[j]; k++)
+            fputc(' ', out);
+        size_t pw = cq_put_cut(out, cell[j], strlen(cell[j]), w[j]);
+        for (size_t k = pw; !r && j + 1 < n && k < w[j]; k++)
+            fputc(' ', out);
+        if (j + 1 < n)
+            fputs("  ", out);
+    }
+    fputc('\n', out);
+}
+
 void cq_put_safe(FILE *out, const char *s, size_t len)
 {
     put_safe(out, s, len);

@@ -89,5 +89,9 @@ FILE *cq_safe_stream(FILE *to);
 size_t cq_put_cut(FILE *out, const char *s, size_t len, size_t width);
 /* Characters cq_put_safe prints for s[0..len). */
 size_t cq_safe_width(const char *s, size_t len);
+/* One line of a fitted report: cell j cut to w[j], two spaces between
+ * cells, right-aligned where bit j of `right` is set, no trailing blanks. */
+void cq_put_row(FILE *out, const char *const *cell, const size_t *w, uint32_t n,
+                uint32_t right);
 
 #endif

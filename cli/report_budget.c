@@ -134,21 +134,8 @@ static void cells(const ranked *k, const cq_hunt_range *range, char bufs[3][32],
     cell[C_FP] = r->false_positives;
 }
 
-static void line(FILE *out, const char *const *cell, const size_t *w)
-{
-    for (int j = 0; j < COLS; j++) {
-        int right = j == C_HITS || j == C_DAYS || j == C_PER_DAY;
-        size_t cw = cq_safe_width(cell[j], strlen(cell[j]));
-        for (size_t k = cw; right && k < w[j]; k++)
-            fputc(' ', out);
-        size_t pw = cq_put_cut(out, cell[j], strlen(cell[j]), w[j]);
-        for (size_t k = pw; !right && j + 1 < COLS && k < w[j]; k++)
-            fputc(' ', out);
-        if (j + 1 < COLS)
-            fputs("  ", out);
-    }
-    fputc('\n', out);
-}
+/* The numbers are right-aligned. */
+static const uint32_t NUM_COLS = 1u << C_HITS | 1u << C_DAYS | 1u << C_PER_DAY;
 
 static void put_line(FILE *out, const cq_strbuf *sb, unsigned term_cols)
 {
@@ -191,10 +178,10 @@ static void print_table(FILE *out, const ranked *k, size_t n, size_t noisy,
     }
     if (term_cols)
         cq_fit_widths(w, COLS, term_cols);
-    line(out, head, w);
+    cq_put_row(out, head, w, COLS, NUM_COLS);
     for (size_t i = 0; i < n; i++) {
         cells(&k[i], range, bufs, cell);
-        line(out, cell, w);
+        cq_put_row(out, cell, w, COLS, NUM_COLS);
     }
 }
 
