@@ -558,37 +558,51 @@ static long each_element(jp *j, cq_json_item_fn fn, void *ctx)
     }
 }
 
+/* Reads the next member of an object (j->p after '{' or after a member and
+ * its comma): 1 with its value at *vs, ending at j->p, and in *which the
+ * index of its name in the NULL-terminated `names` (-1: none of them; read
+ * before the value, whose strings reuse j->name); 0 at the closing '}'; -1
+ * when malformed. */
+static int next_member(jp *j, const char *const *names, int *which, const char **vs)
+{
+    skip_ws(j);
+    if (j->p < j->end && *j->p == '}')
+        return 0;
+    if (j->p >= j->end || *j->p != '"')
+        return -1;
+    j->p++;
+    cq_strbuf_reset(j->name);
+    if (string(j, j->name))
+        return -1;
+    const char *name = j->name->buf ? j->name->buf : "";
+    *which = -1;
+    for (int i = 0; names[i] && *which < 0; i++)
+        if (!strcmp(name, names[i]))
+            *which = i;
+    skip_ws(j);
+    if (j->p >= j->end || *j->p++ != ':')
+        return -1;
+    return skip_value(j, vs) ? -1 : 1;
+}
+
 /* Finds the "kind" and "items" members of a top-level object. */
 static int list_members(jp *j, const char **items, int *is_list)
 {
+    static const char *const names[] = {"kind", "items", NULL};
+    const char *vs;
+    int r, which;
     j->p++;
-    for (;;) {
-        skip_ws(j);
-        if (j->p < j->end && *j->p == '}')
-            return 0;
-        if (j->p >= j->end || *j->p != '"')
-            return -1;
-        j->p++;
-        cq_strbuf_reset(j->name);
-        if (string(j, j->name))
-            return -1;
-        int is_kind = !strcmp(j->name->buf ? j->name->buf : "", "kind");
-        int is_items = !strcmp(j->name->buf ? j->name->buf : "", "items");
-        skip_ws(j);
-        if (j->p >= j->end || *j->p++ != ':')
-            return -1;
-        const char *vs;
-        if (skip_value(j, &vs))
-            return -1;
+    while ((r = next_member(j, names, &which, &vs)) > 0) {
         size_t vl = (size_t)(j->p - vs);
-        if (is_items && *vs == '[')
+        if (which == 1 && *vs == '[')
             *items = vs;
-        if (is_kind && vl >= 6 && !memcmp(vs + vl - 5, "List\"", 5))
+        if (which == 0 && vl >= 6 && !memcmp(vs + vl - 5, "List\"", 5))
             *is_list = 1;
         skip_ws(j);
         if (j->p < j->end && *j->p == ',')
             j->p++;
     }
+    return r;
 }
 
 long cq_json_list_items(const char *s, size_t len, cq_json_item_fn fn, void *ctx)
@@ -616,25 +630,11 @@ long cq_json_list_items(const char *s, size_t len, cq_json_item_fn fn, void *ctx
 /* Finds the array value of the top-level member `member` (j->p after '{'). */
 static const char *member_array(jp *j, const char *member)
 {
-    const char *found = NULL;
-    for (;;) {
-        skip_ws(j);
-        if (j->p < j->end && *j->p == '}')
-            return found;
-        if (j->p >= j->end || *j->p != '"')
-            return NULL;
-        j->p++;
-        cq_strbuf_reset(j->name);
-        if (string(j, j->name))
-            return NULL;
-        int is_it = !strcmp(j->name->buf ? j->name->buf : "", member);
-        skip_ws(j);
-        if (j->p >= j->end || *j->p++ != ':')
-            return NULL;
-        const char *vs;
-        if (skip_value(j, &vs))
-            return NULL;
-        if (is_it)
+    const char *const names[] = {member, NULL};
+    const char *found = NULL, *vs;
+    int r, which;
+    while ((r = next_member(j, names, &which, &vs)) > 0) {
+        if (which == 0)
             found = *vs == '[' ? vs : NULL;
         skip_ws(j);
         if (j->p < j->end && *j->p == ',')
@@ -642,6 +642,7 @@ static const char *member_array(jp *j, const char *member)
         else if (j->p >= j->end || *j->p != '}')
             return NULL;
     }
+    return r == 0 ? found : NULL;
 }
 
 long cq_json_member_items(const char *s, size_t len, const char *member, cq_json_item_fn fn,
