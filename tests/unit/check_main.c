@@ -47,6 +47,16 @@ void test_require_cases(TCase *tc, int n, const char *what)
 
 extern char **environ;
 
+int test_rmdir(const char *dir)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) == 0)
+        return 0;
+    fprintf(stderr, "warning: could not remove %s\n", dir);
+    return -1;
+}
+
 char *test_slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

@@ -46,5 +46,8 @@ int test_wait(pid_t pid);
 /* The contents of path (malloc'd, NUL-terminated; "" for an empty file)
  * and its length in *len (may be NULL); NULL when it cannot be read. */
 char *test_slurp(const char *path, size_t *len);
+/* Removes the directory tree dir (rm -rf); on failure warns on stderr and
+ * returns nonzero. */
+int test_rmdir(const char *dir);
 
 #endif

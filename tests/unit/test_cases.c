@@ -369,10 +369,7 @@ START_TEST(test_case)
     free(cmdline);
     free(query);
     free(args);
-    char rm[300];
-    snprintf(rm, sizeof rm, "rm -rf '%s'", tmp);
-    if (system(rm) != 0)
-        fprintf(stderr, "warning: could not remove %s\n", tmp);
+    test_rmdir(tmp);
 }
 END_TEST
 
@@ -483,10 +480,7 @@ START_TEST(test_sample_truth)
         free(got);
     }
     free(truth);
-    char rm[300];
-    snprintf(rm, sizeof rm, "rm -rf '%s'", tmp);
-    if (system(rm) != 0)
-        fprintf(stderr, "warning: could not remove %s\n", tmp);
+    test_rmdir(tmp);
 }
 END_TEST
 
@@ -707,10 +701,7 @@ START_TEST(test_gen_stages)
     ck_assert_msg(got && !strstr(got, "RequestReceived") && strstr(got, "ResponseComplete,"),
                   "%s", got ? got : "(nothing)");
     free(got);
-    char rm[300];
-    snprintf(rm, sizeof rm, "rm -rf '%s'", tmp);
-    if (system(rm) != 0)
-        fprintf(stderr, "warning: could not remove %s\n", tmp);
+    test_rmdir(tmp);
 }
 END_TEST
 
@@ -748,10 +739,7 @@ START_TEST(test_lang)
                   c->fail ? "" : c->expected_err, rc, got ? got : "", c->fail ? "" : e ? e : "");
     free(got);
     free(e);
-    char rm[300];
-    snprintf(rm, sizeof rm, "rm -rf '%s'", tmp);
-    if (system(rm) != 0)
-        fprintf(stderr, "warning: could not remove %s\n", tmp);
+    test_rmdir(tmp);
 }
 END_TEST
 
@@ -812,10 +800,7 @@ START_TEST(test_outputlookup_files)
     snprintf(ls, sizeof ls, "test -z \"$(ls -A '%s' | grep -v -x -e rt.csv -e link.csv)\"", lk);
     ck_assert_int_eq(system(ls), 0);
 
-    char rm[300];
-    snprintf(rm, sizeof rm, "rm -rf '%s'", tmp);
-    if (system(rm) != 0)
-        fprintf(stderr, "warning: could not remove %s\n", tmp);
+    test_rmdir(tmp);
 }
 END_TEST
 
@@ -933,10 +918,7 @@ START_TEST(test_sample_reports)
     }
     json_decref(layer);
     json_decref(summary);
-    char rm[300];
-    snprintf(rm, sizeof rm, "rm -rf '%s'", tmp);
-    if (system(rm) != 0)
-        fprintf(stderr, "warning: could not remove %s\n", tmp);
+    test_rmdir(tmp);
 }
 END_TEST
 

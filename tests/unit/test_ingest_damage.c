@@ -338,8 +338,7 @@ START_TEST(test_gzip_damage)
     ck_assert_uint_eq(st.n_files_partial, 1);
     ck_assert_uint_eq(st.n_files_failed, 0);
     free(errs);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(test_rmdir(dir), 0);
 }
 END_TEST
 
@@ -379,7 +378,7 @@ static void write_bom_file(const char *path, int enc)
 
 START_TEST(test_bom_and_utf16)
 {
-    char dir[] = "/tmp/cq-bom-XXXXXX", path[600], cmd[700], *errs;
+    char dir[] = "/tmp/cq-bom-XXXXXX", path[600], *errs;
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/a.log", dir);
     for (int enc = 0; enc < 3; enc++) {
@@ -398,8 +397,7 @@ START_TEST(test_bom_and_utf16)
                                "\xf0\x9f\x98\x80\"\n", 51), "encoding %d: %s", enc, buf);
         cq_input_close(in);
     }
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(test_rmdir(dir), 0);
 }
 END_TEST
 

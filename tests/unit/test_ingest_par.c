@@ -42,9 +42,7 @@ static void tdir_path(const tdir *t, const char *name, char *out, size_t n)
 
 static void tdir_remove(const tdir *t)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(test_rmdir(t->dir), 0);
 }
 
 /* ---- crash safety: kill -9 at random moments, then finish ---- */

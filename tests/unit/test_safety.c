@@ -92,10 +92,7 @@ static void tmp_path(const tmpdir *t, const char *name, char *buf, size_t len)
 
 static void tmp_done(tmpdir *t)
 {
-    char rm[200];
-    snprintf(rm, sizeof rm, "rm -rf '%s'", t->dir);
-    if (system(rm) != 0)
-        fprintf(stderr, "warning: could not remove %s\n", t->dir);
+    test_rmdir(t->dir);
 }
 
 /* Starts argv (NULL-terminated) with stdout/stderr to files; returns the pid. */

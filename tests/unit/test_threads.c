@@ -31,9 +31,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(test_rmdir(dir), 0);
 }
 
 /* `cquery search --threads T` (or explain); stdout as a string, exit status in *rc. */

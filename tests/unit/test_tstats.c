@@ -190,9 +190,7 @@ static void setup(void)
 static void teardown(void)
 {
     unsetenv("CQUERY_DATAMODELS");
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(test_rmdir(dir), 0);
 }
 
 /* test_slurp() that fails the test when the file cannot be read. */
